@@ -1,0 +1,29 @@
+"""rt_fast: fast, exact decoding and encoding of OpenAI Realtime API frames.
+
+Frames decode straight from the bytes a socket gives into ``msgspec.Struct`` models
+(``rt_fast.ga``), and encode back to exactly the fields that were there. No I/O happens here:
+sockets, files and the command line sit around this core.
+"""
+
+from msgspec import UNSET, UnsetType
+
+from . import ga
+from ._codec import Decoder, decode, decode_client_event, decode_server_event, encode
+from ._errors import DecodeError
+from ._models import UnknownEvent
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "UNSET",
+    "DecodeError",
+    "Decoder",
+    "UnknownEvent",
+    "UnsetType",
+    "__version__",
+    "decode",
+    "decode_client_event",
+    "decode_server_event",
+    "encode",
+    "ga",
+]

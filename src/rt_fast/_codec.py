@@ -1,0 +1,175 @@
+"""The codec: every msgspec ``Decoder`` and ``Encoder`` rt_fast uses, built once.
+
+The public functions are thin wrappers over ``Decoder`` objects made at import, one per
+(generation, direction). Decoding goes straight from the caller's buffer (``bytes``,
+``bytearray``, ``memoryview`` or ``str``) through msgspec; nothing is copied first. Only when
+msgspec rejects a frame does Python code run: an event union then checks whether the frame is a
+well-formed frame of an unknown ``type`` (``UnknownEvent``), and otherwise raises
+``DecodeError``. Known frames pay nothing for that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, Union, overload
+
+import msgspec
+
+from . import ga
+from ._errors import DecodeError
+from ._models import UNSET, UnknownEvent
+
+__all__ = [
+    "Decoder",
+    "Protocol",
+    "decode",
+    "decode_client_event",
+    "decode_server_event",
+    "encode",
+]
+
+T = TypeVar("T")
+Buffer = Union[bytes, bytearray, memoryview, str]
+Protocol = Literal["ga", "beta", "translation"]
+
+# What msgspec (or Python under it) raises for bad input; all of it becomes DecodeError.
+_INPUT_ERRORS = (msgspec.DecodeError, UnicodeError, RecursionError)
+
+
+class _Head(msgspec.Struct):
+    """The routing fields of any event frame."""
+
+    type: str
+    event_id: Any = UNSET
+
+
+_head_decoder = msgspec.json.Decoder(_Head)
+
+# Event unions and their tag tables: decoders of these return UnknownEvent for unknown tags.
+_EVENT_TABLES: dict[Any, Mapping[str, type[Any]]] = {
+    ga.ServerEvent: ga.SERVER_EVENTS,
+    ga.ClientEvent: ga.CLIENT_EVENTS,
+}
+
+
+class Decoder(Generic[T]):
+    """A reusable decoder of one type, for hot loops; holds no per-call state.
+
+    ``Decoder(rt_fast.ga.ServerEvent)`` decodes server frames; ``Decoder(SomeModel)`` decodes
+    any model. Decoders of an event union return ``UnknownEvent`` for a well-formed frame of
+    an unknown ``type``.
+    """
+
+    __slots__ = ("_decode", "_decode_lines", "_events", "type")
+
+    @overload
+    def __init__(self: Decoder[T], type: type[T]) -> None: ...
+    @overload
+    def __init__(self: Decoder[Any], type: Any) -> None: ...
+    def __init__(self, type: Any) -> None:
+        self.type = type
+        decoder = msgspec.json.Decoder(type)
+        self._decode = decoder.decode
+        self._decode_lines = decoder.decode_lines
+        self._events = _EVENT_TABLES.get(type)
+
+    def __repr__(self) -> str:
+        return f"rt_fast.Decoder({self.type!r})"
+
+    def decode(self, data: Buffer) -> T:
+        """Decode one frame."""
+        try:
+            return self._decode(data)  # type: ignore[no-any-return]
+        except _INPUT_ERRORS as exc:
+            return self._recover(data, exc)
+
+    def decode_lines(self, data: Buffer) -> list[T]:
+        """Decode newline-delimited frames; blank lines are skipped.
+
+        A bad line raises ``DecodeError`` whose ``line`` is its 1-based number.
+        """
+        try:
+            return self._decode_lines(data)  # type: ignore[no-any-return]
+        except _INPUT_ERRORS:
+            pass
+        text = data if isinstance(data, (bytes, str)) else bytes(data)
+        return [
+            self._decode_line(line, number)
+            for number, line in enumerate(text.splitlines(), 1)  # type: ignore[arg-type]
+            if line.strip()
+        ]
+
+    def _decode_line(self, line: bytes | str, number: int) -> T:
+        try:
+            return self.decode(line)
+        except DecodeError as exc:
+            raise DecodeError(f"line {number}: {exc}", path=exc.path, line=number) from None
+
+    def _recover(self, data: Buffer, exc: BaseException) -> T:
+        """Return ``UnknownEvent`` for a well-formed frame of an unknown type, else raise."""
+        if self._events is not None and isinstance(exc, msgspec.ValidationError):
+            try:
+                head = _head_decoder.decode(data)
+            except _INPUT_ERRORS:
+                head = None
+            if head is not None and head.type not in self._events:
+                event_id = head.event_id if isinstance(head.event_id, str) else UNSET
+                raw = msgspec.Raw(data)  # type: ignore[arg-type]
+                return UnknownEvent(type=head.type, event_id=event_id, raw=raw)  # type: ignore[return-value]
+        raise DecodeError.from_exception(exc) from None
+
+
+_SERVER: dict[str, Decoder[Any]] = {"ga": Decoder(ga.ServerEvent)}
+_CLIENT: dict[str, Decoder[Any]] = {"ga": Decoder(ga.ClientEvent)}
+_BY_TYPE: dict[Any, Decoder[Any]] = {ga.ServerEvent: _SERVER["ga"], ga.ClientEvent: _CLIENT["ga"]}
+_encoder = msgspec.json.Encoder()
+
+
+def _pick(decoders: dict[str, Decoder[Any]], protocol: str) -> Decoder[Any]:
+    try:
+        return decoders[protocol]
+    except KeyError:
+        known = ", ".join(map(repr, decoders))
+        raise ValueError(f"unknown protocol {protocol!r}; expected one of {known}") from None
+
+
+if TYPE_CHECKING:
+    ServerResult = Union[ga.ServerEvent, UnknownEvent]
+    ClientResult = Union[ga.ClientEvent, UnknownEvent]
+
+
+@overload
+def decode_server_event(data: Buffer, protocol: Literal["ga"] = ...) -> ServerResult: ...
+@overload
+def decode_server_event(data: Buffer, protocol: str) -> Any: ...
+def decode_server_event(data: Buffer, protocol: str = "ga") -> Any:
+    """Decode a frame a server sent into its event class, or ``UnknownEvent``."""
+    return _pick(_SERVER, protocol).decode(data)
+
+
+@overload
+def decode_client_event(data: Buffer, protocol: Literal["ga"] = ...) -> ClientResult: ...
+@overload
+def decode_client_event(data: Buffer, protocol: str) -> Any: ...
+def decode_client_event(data: Buffer, protocol: str = "ga") -> Any:
+    """Decode a frame a client sent into its event class, or ``UnknownEvent``."""
+    return _pick(_CLIENT, protocol).decode(data)
+
+
+@overload
+def decode(data: Buffer, *, type: type[T]) -> T: ...
+@overload
+def decode(data: Buffer, *, type: Any) -> Any: ...
+def decode(data: Buffer, *, type: Any) -> Any:
+    """Decode ``data`` as any rt_fast model or union (a decoder per type is kept)."""
+    decoder = _BY_TYPE.get(type)
+    if decoder is None:
+        decoder = _BY_TYPE[type] = Decoder(type)
+    return decoder.decode(data)
+
+
+def encode(obj: Any) -> bytes:
+    """Compact JSON of a model; ``UNSET`` fields are omitted, ``UnknownEvent`` is re-emitted raw."""
+    if obj.__class__ is UnknownEvent:
+        return bytes(obj.raw)
+    return _encoder.encode(obj)

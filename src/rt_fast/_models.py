@@ -1,0 +1,104 @@
+"""The bases every rt_fast model derives from, and the ``Opt`` field alias.
+
+Rules the models follow, in every generation:
+
+* An optional field is ``Opt[T] = UNSET``: absent on the wire is ``UNSET``, JSON ``null`` is
+  ``None``, so ``msgspec.to_builtins`` gives back exactly the frame's fields.
+* Required means "the API always sends it" (from the official SDK, relaxed where recorded
+  frames show otherwise).
+* Values the API extends over time (statuses, voices, models, reasons) are plain ``str``; a new
+  value never fails a frame. ``Literal`` is kept for tags and for scalar-or-object unions.
+* Objects with a discriminator on the wire derive from ``Tagged`` (tag field ``type``) and are
+  dispatched by msgspec's tagged unions.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, TypeVar, Union, get_args
+
+if sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # pragma: no cover - typing_extensions is not a dependency
+
+    def dataclass_transform(**_: Any) -> Any:
+        return lambda cls: cls
+
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+__all__ = [
+    "UNSET",
+    "ClientEventBase",
+    "Model",
+    "Opt",
+    "ServerEventBase",
+    "Tagged",
+    "UnknownEvent",
+    "UnsetType",
+    "tag_table",
+]
+
+T = TypeVar("T")
+
+Opt = Union[T, None, UnsetType]
+"""An optional field: ``UNSET`` when absent, ``None`` when sent as ``null``."""
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(msgspec.field,))
+class _ModelMeta(msgspec.StructMeta):
+    """Makes every field of every model keyword-only (msgspec's ``kw_only`` is per class)."""
+
+    def __new__(
+        mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **config: Any
+    ) -> _ModelMeta:
+        config.setdefault("kw_only", True)
+        return super().__new__(mcls, name, bases, namespace, **config)
+
+
+class Model(
+    msgspec.Struct, metaclass=_ModelMeta, frozen=True, omit_defaults=True, gc=False
+):
+    """Base of every rt_fast model: immutable, keyword-only, untracked by the GC."""
+
+
+class Tagged(Model, tag_field="type"):
+    """Base of models told apart by their ``type`` on the wire."""
+
+    @property
+    def type(self) -> str:
+        """The wire ``type`` of this object (its msgspec tag)."""
+        tag = self.__struct_config__.tag
+        assert isinstance(tag, str)
+        return tag
+
+
+class ServerEventBase(Tagged):
+    """Base of the events a server sends: ``type`` then ``event_id``."""
+
+    event_id: str
+
+
+class ClientEventBase(Tagged):
+    """Base of the events a client sends: ``event_id`` is the client's to give or omit."""
+
+    event_id: Opt[str] = UNSET
+
+
+class UnknownEvent(Model):
+    """A well-formed frame whose ``type`` this version of rt_fast does not know.
+
+    ``raw`` is the whole frame, zero-copy; ``rt_fast.encode`` writes it back unchanged.
+    """
+
+    type: str
+    event_id: Union[str, UnsetType] = UNSET
+    raw: msgspec.Raw
+
+
+def tag_table(union: Any) -> Mapping[str, type[Any]]:
+    """The tag -> class table of a union of tagged Structs, in the union's order."""
+    return MappingProxyType({cls.__struct_config__.tag: cls for cls in get_args(union)})

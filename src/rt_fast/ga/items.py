@@ -1,0 +1,227 @@
+"""GA conversation items and their content parts.
+
+Reference: ``openai.types.realtime`` (``conversation_item.py`` and the
+``realtime_conversation_item_*`` / ``realtime_mcp_*`` modules). Items and content parts are
+tagged on ``type``. The SDK splits messages by role into three classes; on the wire they share
+the tag ``message``, so here they are one class, :class:`RealtimeConversationItemMessage`, and
+``role`` tells them apart. GA items carry no ``object`` (beta items do): it stays ``UNSET``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+from .._models import UNSET, Model, Opt, Tagged
+
+__all__ = [
+    "AudioContent",
+    "ConversationItem",
+    "ContentPart",
+    "InputAudioContent",
+    "InputImageContent",
+    "InputTextContent",
+    "McpListToolsTool",
+    "OutputAudioContent",
+    "OutputTextContent",
+    "RealtimeConversationItemFunctionCall",
+    "RealtimeConversationItemFunctionCallOutput",
+    "RealtimeConversationItemMessage",
+    "RealtimeMcpApprovalRequest",
+    "RealtimeMcpApprovalResponse",
+    "RealtimeMcpListTools",
+    "RealtimeMcpProtocolError",
+    "RealtimeMcpToolCall",
+    "RealtimeMcpToolExecutionError",
+    "RealtimeMcphttpError",
+    "ResponseItemReference",
+    "TextContent",
+]
+
+
+# -- content parts -------------------------------------------------------------------------
+
+
+class InputTextContent(Tagged, tag="input_text"):
+    """Text a user or system message carries."""
+
+    text: Opt[str] = UNSET
+
+
+class InputAudioContent(Tagged, tag="input_audio"):
+    """Audio a user message carries; ``transcript`` is ``null`` until transcribed."""
+
+    audio: Opt[str] = UNSET
+    transcript: Opt[str] = UNSET
+
+
+class InputImageContent(Tagged, tag="input_image"):
+    """An image a user message carries, as a data URL."""
+
+    image_url: Opt[str] = UNSET
+    detail: Opt[str] = UNSET
+
+
+class OutputTextContent(Tagged, tag="output_text"):
+    """Text an assistant message carries."""
+
+    text: Opt[str] = UNSET
+
+
+class OutputAudioContent(Tagged, tag="output_audio"):
+    """Audio an assistant message carries, with its transcript."""
+
+    audio: Opt[str] = UNSET
+    transcript: Opt[str] = UNSET
+
+
+class TextContent(Tagged, tag="text"):
+    """Text part of ``response.content_part.*`` events (the SDK's ``Part`` of type ``text``)."""
+
+    text: Opt[str] = UNSET
+
+
+class AudioContent(Tagged, tag="audio"):
+    """Audio part of ``response.content_part.*`` events (the SDK's ``Part`` of type ``audio``)."""
+
+    audio: Opt[str] = UNSET
+    transcript: Opt[str] = UNSET
+
+
+ContentPart = Union[
+    InputTextContent,
+    InputAudioContent,
+    InputImageContent,
+    OutputTextContent,
+    OutputAudioContent,
+    TextContent,
+    AudioContent,
+]
+
+
+# -- MCP errors -----------------------------------------------------------------------------
+
+
+class RealtimeMcpProtocolError(Tagged, tag="protocol_error"):
+    """An MCP protocol error."""
+
+    code: int
+    message: str
+
+
+class RealtimeMcpToolExecutionError(Tagged, tag="tool_execution_error"):
+    """An error the MCP tool raised."""
+
+    message: str
+
+
+class RealtimeMcphttpError(Tagged, tag="http_error"):
+    """An HTTP error from the MCP server."""
+
+    code: int
+    message: str
+
+
+McpError = Union[RealtimeMcpProtocolError, RealtimeMcpToolExecutionError, RealtimeMcphttpError]
+
+
+# -- items ----------------------------------------------------------------------------------
+
+
+class RealtimeConversationItemMessage(Tagged, tag="message"):
+    """A message item; the SDK's System/User/AssistantMessage, told apart by ``role``.
+
+    ``phase`` (``"final_answer"``) is sent on assistant messages by newer models.
+    """
+
+    id: Opt[str] = UNSET
+    object: Opt[str] = UNSET
+    status: Opt[str] = UNSET
+    role: str
+    content: list[ContentPart]
+    phase: Opt[str] = UNSET
+
+
+class RealtimeConversationItemFunctionCall(Tagged, tag="function_call"):
+    """A call the model makes to a function tool."""
+
+    id: Opt[str] = UNSET
+    object: Opt[str] = UNSET
+    status: Opt[str] = UNSET
+    name: str
+    call_id: Opt[str] = UNSET
+    arguments: str
+
+
+class RealtimeConversationItemFunctionCallOutput(Tagged, tag="function_call_output"):
+    """The output of a function call, sent by the client."""
+
+    id: Opt[str] = UNSET
+    object: Opt[str] = UNSET
+    status: Opt[str] = UNSET
+    call_id: str
+    output: str
+
+
+class RealtimeMcpApprovalRequest(Tagged, tag="mcp_approval_request"):
+    """The server asks whether an MCP tool call may run."""
+
+    id: str
+    server_label: str
+    name: str
+    arguments: str
+
+
+class RealtimeMcpApprovalResponse(Tagged, tag="mcp_approval_response"):
+    """The client's answer to an MCP approval request."""
+
+    id: str
+    approval_request_id: str
+    approve: bool
+    reason: Opt[str] = UNSET
+
+
+class McpListToolsTool(Model):
+    """One tool an MCP server lists (the SDK's ``Tool`` of ``realtime_mcp_list_tools``)."""
+
+    name: str
+    description: Opt[str] = UNSET
+    input_schema: Any
+    annotations: Opt[Any] = UNSET
+
+
+class RealtimeMcpListTools(Tagged, tag="mcp_list_tools"):
+    """The tools an MCP server offers."""
+
+    id: Opt[str] = UNSET
+    server_label: str
+    tools: list[McpListToolsTool]
+
+
+class RealtimeMcpToolCall(Tagged, tag="mcp_call"):
+    """A call of an MCP tool and, once done, its output or error."""
+
+    id: str
+    server_label: str
+    name: str
+    arguments: str
+    approval_request_id: Opt[str] = UNSET
+    output: Opt[str] = UNSET
+    error: Opt[McpError] = UNSET
+
+
+class ResponseItemReference(Tagged, tag="item_reference"):
+    """A reference to an existing item, in ``response.create`` input."""
+
+    id: str
+
+
+ConversationItem = Union[
+    RealtimeConversationItemMessage,
+    RealtimeConversationItemFunctionCall,
+    RealtimeConversationItemFunctionCallOutput,
+    RealtimeMcpApprovalResponse,
+    RealtimeMcpListTools,
+    RealtimeMcpToolCall,
+    RealtimeMcpApprovalRequest,
+    ResponseItemReference,
+]
