@@ -11,13 +11,13 @@ well-formed frame of an unknown ``type`` (``UnknownEvent``), and otherwise raise
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, Union, get_args, overload
 
 import msgspec
 
 from . import ga
 from ._errors import DecodeError
-from ._models import UNSET, UnknownEvent
+from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
 
 __all__ = [
     "Decoder",
@@ -45,11 +45,14 @@ class _Head(msgspec.Struct):
 
 _head_decoder = msgspec.json.Decoder(_Head)
 
-# Event unions and their tag tables: decoders of these return UnknownEvent for unknown tags.
-_EVENT_TABLES: dict[Any, Mapping[str, type[Any]]] = {
-    ga.ServerEvent: ga.SERVER_EVENTS,
-    ga.ClientEvent: ga.CLIENT_EVENTS,
-}
+
+def _event_table(union: Any) -> Mapping[str, type[Any]] | None:
+    """The tag table of a union of events, whose decoders return ``UnknownEvent``; else None."""
+    members = get_args(union)
+    events = (ServerEventBase, ClientEventBase)
+    if members and all(isinstance(m, type) and issubclass(m, events) for m in members):
+        return tag_table(union)
+    return None
 
 
 class Decoder(Generic[T]):
@@ -71,7 +74,7 @@ class Decoder(Generic[T]):
         decoder = msgspec.json.Decoder(type)
         self._decode = decoder.decode
         self._decode_lines = decoder.decode_lines
-        self._events = _EVENT_TABLES.get(type)
+        self._events = _event_table(type)
 
     def __repr__(self) -> str:
         return f"rt_fast.Decoder({self.type!r})"
@@ -89,17 +92,15 @@ class Decoder(Generic[T]):
         A bad line raises ``DecodeError`` whose ``line`` is its 1-based number.
         """
         try:
-            return self._decode_lines(data)  # type: ignore[no-any-return]
+            return self._decode_lines(data)
         except _INPUT_ERRORS:
             pass
-        text = data if isinstance(data, (bytes, str)) else bytes(data)
+        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
         return [
-            self._decode_line(line, number)
-            for number, line in enumerate(text.splitlines(), 1)  # type: ignore[arg-type]
-            if line.strip()
+            self._decode_line(line, n) for n, line in enumerate(raw.splitlines(), 1) if line.strip()
         ]
 
-    def _decode_line(self, line: bytes | str, number: int) -> T:
+    def _decode_line(self, line: bytes, number: int) -> T:
         try:
             return self.decode(line)
         except DecodeError as exc:
@@ -114,7 +115,7 @@ class Decoder(Generic[T]):
                 head = None
             if head is not None and head.type not in self._events:
                 event_id = head.event_id if isinstance(head.event_id, str) else UNSET
-                raw = msgspec.Raw(data)  # type: ignore[arg-type]
+                raw = msgspec.Raw(data)
                 return UnknownEvent(type=head.type, event_id=event_id, raw=raw)  # type: ignore[return-value]
         raise DecodeError.from_exception(exc) from None
 

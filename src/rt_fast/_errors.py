@@ -47,7 +47,7 @@ class DecodeError(ValueError):
         if isinstance(exc, RecursionError):
             message = "JSON is nested too deeply"
         elif isinstance(exc, UnicodeError):
-            message = f"invalid Unicode in input: {exc.reason}"
+            message = f"invalid Unicode in input: {getattr(exc, 'reason', exc)}"
         match = _AT.search(message)
         path = match.group(1) if match else "$"
         if len(message) > _MAX_MESSAGE:

@@ -48,7 +48,6 @@ Opt = Union[T, None, UnsetType]
 """An optional field: ``UNSET`` when absent, ``None`` when sent as ``null``."""
 
 
-@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(msgspec.field,))
 class _ModelMeta(msgspec.StructMeta):
     """Makes every field of every model keyword-only (msgspec's ``kw_only`` is per class)."""
 
@@ -59,9 +58,8 @@ class _ModelMeta(msgspec.StructMeta):
         return super().__new__(mcls, name, bases, namespace, **config)
 
 
-class Model(
-    msgspec.Struct, metaclass=_ModelMeta, frozen=True, omit_defaults=True, gc=False
-):
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(msgspec.field,))
+class Model(msgspec.Struct, metaclass=_ModelMeta, frozen=True, omit_defaults=True, gc=False):
     """Base of every rt_fast model: immutable, keyword-only, untracked by the GC."""
 
 
@@ -95,7 +93,7 @@ class UnknownEvent(Model):
     """
 
     type: str
-    event_id: Union[str, UnsetType] = UNSET
+    event_id: str | UnsetType = UNSET
     raw: msgspec.Raw
 
 

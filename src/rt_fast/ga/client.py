@@ -15,6 +15,7 @@ from .responses import RealtimeResponseCreateParams
 from .session import RealtimeSession
 
 __all__ = [
+    "ClientEvent",
     "ConversationItemCreateEvent",
     "ConversationItemDeleteEvent",
     "ConversationItemRetrieveEvent",

@@ -15,11 +15,12 @@ from .._models import UNSET, Model, Opt, Tagged
 
 __all__ = [
     "AudioContent",
-    "ConversationItem",
     "ContentPart",
+    "ConversationItem",
     "InputAudioContent",
     "InputImageContent",
     "InputTextContent",
+    "McpError",
     "McpListToolsTool",
     "OutputAudioContent",
     "OutputTextContent",

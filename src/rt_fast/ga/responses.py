@@ -129,11 +129,11 @@ class RealtimeResponse(Model):
     object: Opt[str] = UNSET
     id: Opt[str] = UNSET
     status: Opt[str] = UNSET
-    status_details: Opt[Union[RealtimeResponseStatus, str]] = UNSET
+    status_details: Opt[RealtimeResponseStatus | str] = UNSET
     output: Opt[list[ConversationItem]] = UNSET
     conversation_id: Opt[str] = UNSET
     output_modalities: Opt[list[str]] = UNSET
-    max_output_tokens: Opt[Union[int, Literal["inf"]]] = UNSET
+    max_output_tokens: Opt[int | Literal["inf"]] = UNSET
     audio: Opt[RealtimeAudioConfig] = UNSET
     usage: Opt[RealtimeResponseUsage] = UNSET
     metadata: Opt[dict[str, str]] = UNSET
@@ -151,7 +151,7 @@ class RealtimeResponseCreateParams(Model):
     tools: Opt[list[RealtimeTool]] = UNSET
     tool_choice: Opt[ToolChoice] = UNSET
     parallel_tool_calls: Opt[bool] = UNSET
-    max_output_tokens: Opt[Union[int, Literal["inf"]]] = UNSET
+    max_output_tokens: Opt[int | Literal["inf"]] = UNSET
     prompt: Opt[ResponsePrompt] = UNSET
     reasoning: Opt[RealtimeReasoning] = UNSET
 

@@ -69,6 +69,7 @@ __all__ = [
     "ResponseOutputItemDoneEvent",
     "ResponseOutputTextDeltaEvent",
     "ResponseOutputTextDoneEvent",
+    "ServerEvent",
     "SessionCreatedEvent",
     "SessionUpdatedEvent",
 ]
@@ -252,19 +253,19 @@ class InputAudioBufferDtmfEventReceivedEvent(
 
 
 class OutputAudioBufferStartedEvent(ServerEventBase, tag="output_audio_buffer.started"):
-    """Sent by the server when it starts streaming audio (the SDK's ``OutputAudioBufferStarted``)."""
+    """Sent by the server when it starts streaming audio (SDK: ``OutputAudioBufferStarted``)."""
 
     response_id: str
 
 
 class OutputAudioBufferStoppedEvent(ServerEventBase, tag="output_audio_buffer.stopped"):
-    """Sent by the server when its audio buffer is drained (the SDK's ``OutputAudioBufferStopped``)."""
+    """Sent by the server when its audio buffer is drained (SDK: ``OutputAudioBufferStopped``)."""
 
     response_id: str
 
 
 class OutputAudioBufferClearedEvent(ServerEventBase, tag="output_audio_buffer.cleared"):
-    """Sent by the server when its audio buffer is cleared (the SDK's ``OutputAudioBufferCleared``)."""
+    """Sent by the server when its audio buffer is cleared (SDK: ``OutputAudioBufferCleared``)."""
 
     response_id: str
 
@@ -421,19 +422,19 @@ class ResponseFunctionCallArgumentsDoneEvent(
 
 
 class McpListToolsInProgressEvent(ServerEventBase, tag="mcp_list_tools.in_progress"):
-    """Sent by the server while it lists an MCP server's tools (the SDK's ``McpListToolsInProgress``)."""
+    """Sent by the server while it lists MCP tools (SDK: ``McpListToolsInProgress``)."""
 
     item_id: str
 
 
 class McpListToolsCompletedEvent(ServerEventBase, tag="mcp_list_tools.completed"):
-    """Sent by the server when an MCP server's tools are listed (the SDK's ``McpListToolsCompleted``)."""
+    """Sent by the server when MCP tools are listed (SDK: ``McpListToolsCompleted``)."""
 
     item_id: str
 
 
 class McpListToolsFailedEvent(ServerEventBase, tag="mcp_list_tools.failed"):
-    """Sent by the server when listing an MCP server's tools fails (the SDK's ``McpListToolsFailed``)."""
+    """Sent by the server when listing MCP tools fails (SDK: ``McpListToolsFailed``)."""
 
     item_id: str
 

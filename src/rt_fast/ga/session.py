@@ -133,7 +133,7 @@ class RealtimeAudioConfigOutput(Model):
     """Output audio: format, voice (a name or a custom voice), speed."""
 
     format: Opt[RealtimeAudioFormats] = UNSET
-    voice: Opt[Union[str, VoiceId]] = UNSET
+    voice: Opt[str | VoiceId] = UNSET
     speed: Opt[float] = UNSET
 
 
@@ -178,9 +178,9 @@ class McpTool(Tagged, tag="mcp"):
     connector_id: Opt[str] = UNSET
     authorization: Opt[str] = UNSET
     headers: Opt[dict[str, str]] = UNSET
-    allowed_tools: Opt[Union[list[str], McpToolFilter]] = UNSET
+    allowed_tools: Opt[list[str] | McpToolFilter] = UNSET
     allowed_callers: Opt[list[str]] = UNSET
-    require_approval: Opt[Union[str, McpToolApprovalFilter]] = UNSET
+    require_approval: Opt[str | McpToolApprovalFilter] = UNSET
     defer_loading: Opt[bool] = UNSET
     tunnel_id: Opt[str] = UNSET
 
@@ -247,9 +247,9 @@ class ResponsePrompt(Model):
 
     id: str
     version: Opt[str] = UNSET
-    variables: Opt[
-        dict[str, Union[str, ResponseInputText, ResponseInputImage, ResponseInputFile]]
-    ] = UNSET
+    variables: Opt[dict[str, str | ResponseInputText | ResponseInputImage | ResponseInputFile]] = (
+        UNSET
+    )
 
 
 class TracingConfiguration(Model):
@@ -293,9 +293,9 @@ class _RealtimeSessionFields(Tagged):
     tools: Opt[list[RealtimeTool]] = UNSET
     tool_choice: Opt[ToolChoice] = UNSET
     parallel_tool_calls: Opt[bool] = UNSET
-    max_output_tokens: Opt[Union[int, Literal["inf"]]] = UNSET
-    tracing: Opt[Union[str, TracingConfiguration]] = UNSET
-    truncation: Opt[Union[str, RealtimeTruncationRetentionRatio]] = UNSET
+    max_output_tokens: Opt[int | Literal["inf"]] = UNSET
+    tracing: Opt[str | TracingConfiguration] = UNSET
+    truncation: Opt[str | RealtimeTruncationRetentionRatio] = UNSET
     prompt: Opt[ResponsePrompt] = UNSET
     reasoning: Opt[RealtimeReasoning] = UNSET
     expires_at: Opt[int] = UNSET
@@ -343,4 +343,4 @@ class ClientSecretCreateResponse(Model):
 
     value: str
     expires_at: int
-    session: Union[RealtimeSessionCreateResponse, RealtimeTranscriptionSessionCreateResponse]
+    session: RealtimeSessionCreateResponse | RealtimeTranscriptionSessionCreateResponse

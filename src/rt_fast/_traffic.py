@@ -1,0 +1,287 @@
+"""A seeded generator of realistic GA session traffic, both directions, wire-exact.
+
+Frames are compact JSON with ``type`` first, keys in the order the API sends them, ids in
+the API's formats, and audio as base64 of 24 kHz mono PCM16. A session is: ``session.created``,
+the client's ``session.update`` and its ``session.updated``; then turns, each with the
+client's microphone appends (20-100 ms each), VAD events, the user item and its
+transcription, and an assistant answer of ~25 transcript deltas and ~40 audio deltas
+(2.4-24 KB of PCM each) closed by ``response.done`` with full usage and ``rate_limits.updated``;
+every third turn is a function-call turn. The same seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import string
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["Frame", "session_frames"]
+
+Frame = tuple[str, bytes]
+"""(direction, frame): direction is ``"server"`` or ``"client"``."""
+
+_ALNUM = string.ascii_letters + string.digits
+_WORDS = (
+    "sure I can help with that your order ships tomorrow and the tracking number will"
+    " arrive by email is there anything else you would like to know about the account today thanks"
+).split()
+_INSTRUCTIONS = (
+    "You are a friendly support agent for an online store. Speak briefly and clearly. "
+    "Confirm order numbers digit by digit. Use the tools to look up orders and refunds."
+)
+_TOOLS = [
+    {
+        "type": "function",
+        "name": "lookup_order",
+        "description": "Look up an order by its number.",
+        "parameters": {
+            "type": "object",
+            "properties": {"order_id": {"type": "string", "description": "The order number"}},
+            "required": ["order_id"],
+            "additionalProperties": False,
+        },
+    },
+    {
+        "type": "function",
+        "name": "issue_refund",
+        "description": "Refund an order, fully or in part.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "order_id": {"type": "string"},
+                "amount": {"type": "number", "minimum": 0},
+            },
+            "required": ["order_id"],
+        },
+    },
+]
+_PCM = {"type": "audio/pcm", "rate": 24000}
+_BYTES_PER_MS = 48  # 24 kHz, 16-bit mono
+
+
+def _dump(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class _Session:
+    """State of one generated session: its random source, ids and clock."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.audio_ms = 0
+        self.previous_item: str | None = None
+        self.current_response = ""
+        self.conversation_id = self.id("conv_")
+
+    def id(self, prefix: str, n: int = 21) -> str:
+        return prefix + "".join(self.rng.choices(_ALNUM, k=n))
+
+    def event(self, type: str, **fields: Any) -> Frame:
+        return "server", _dump({"type": type, "event_id": self.id("event_"), **fields})
+
+    def audio(self, ms: int) -> str:
+        return base64.b64encode(self.rng.randbytes(ms * _BYTES_PER_MS)).decode()
+
+    def words(self, n: int) -> list[str]:
+        return [self.rng.choice(_WORDS) for _ in range(n)]
+
+    def session(self, session_id: str, expires_at: int) -> dict[str, Any]:
+        return {
+            "type": "realtime",
+            "object": "realtime.session",
+            "id": session_id,
+            "model": "gpt-realtime",
+            "output_modalities": ["audio"],
+            "instructions": _INSTRUCTIONS,
+            "tools": _TOOLS,
+            "tool_choice": "auto",
+            "max_output_tokens": "inf",
+            "tracing": None,
+            "truncation": "auto",
+            "prompt": None,
+            "expires_at": expires_at,
+            "audio": {
+                "input": {
+                    "format": _PCM,
+                    "transcription": {"model": "gpt-4o-mini-transcribe"},
+                    "noise_reduction": {"type": "near_field"},
+                    "turn_detection": {
+                        "type": "server_vad",
+                        "threshold": 0.5,
+                        "prefix_padding_ms": 300,
+                        "silence_duration_ms": 500,
+                        "idle_timeout_ms": None,
+                        "create_response": True,
+                        "interrupt_response": True,
+                    },
+                },
+                "output": {"format": _PCM, "voice": "marin", "speed": 1.0},
+            },
+            "include": None,
+        }
+
+
+def _setup(s: _Session) -> Iterator[Frame]:
+    session_id, expires_at = s.id("sess_"), 1_760_000_000 + s.rng.randrange(10**6)
+    session = s.session(session_id, expires_at)
+    yield s.event("session.created", session=session)
+    update = {
+        "type": "realtime",
+        "instructions": _INSTRUCTIONS,
+        "tools": _TOOLS,
+        "audio": {"output": {"voice": "marin"}},
+    }
+    yield "client", _dump({"type": "session.update", "session": update})
+    yield s.event("session.updated", session=session)
+
+
+def _user_turn(s: _Session) -> Iterator[Frame]:
+    speech_ms = s.rng.randrange(1200, 4000)
+    item_id = s.id("item_")
+    sent = 0
+    while sent < speech_ms:
+        chunk = s.rng.randrange(20, 101)
+        yield "client", _dump({"type": "input_audio_buffer.append", "audio": s.audio(chunk)})
+        sent += chunk
+    start = s.audio_ms + s.rng.randrange(50, 300)
+    s.audio_ms = start + sent
+    yield s.event("input_audio_buffer.speech_started", audio_start_ms=start, item_id=item_id)
+    yield s.event("input_audio_buffer.speech_stopped", audio_end_ms=s.audio_ms, item_id=item_id)
+    yield s.event("input_audio_buffer.committed", previous_item_id=s.previous_item, item_id=item_id)
+    content = [{"type": "input_audio", "transcript": None}]
+    item = {"id": item_id, "type": "message", "status": "completed", "role": "user"}
+    yield s.event("conversation.item.added", previous_item_id=s.previous_item,
+                  item={**item, "content": content})  # fmt: skip
+    words = s.words(s.rng.randrange(4, 12))
+    for word in words:
+        yield s.event("conversation.item.input_audio_transcription.delta", item_id=item_id,
+                      content_index=0, delta=word + " ", obfuscation=s.id("", 8))  # fmt: skip
+    transcript = " ".join(words)
+    details = {"text_tokens": 0, "audio_tokens": 30}
+    usage = {"type": "tokens", "total_tokens": 40, "input_tokens": 30,
+             "input_token_details": details, "output_tokens": 10}  # fmt: skip
+    yield s.event("conversation.item.input_audio_transcription.completed", item_id=item_id,
+                  content_index=0, transcript=transcript, usage=usage)  # fmt: skip
+    content = [{"type": "input_audio", "transcript": transcript}]
+    yield s.event("conversation.item.done", previous_item_id=s.previous_item,
+                  item={**item, "content": content})  # fmt: skip
+    s.previous_item = item_id
+
+
+def _response(s: _Session, status: str, output: list[Any], usage: Any) -> dict[str, Any]:
+    return {
+        "object": "realtime.response",
+        "id": s.current_response,
+        "status": status,
+        "status_details": None,
+        "output": output,
+        "conversation_id": s.conversation_id,
+        "output_modalities": ["audio"],
+        "max_output_tokens": "inf",
+        "audio": {"output": {"format": _PCM, "voice": "marin"}},
+        "usage": usage,
+        "metadata": None,
+    }
+
+
+def _usage(s: _Session, audio_out: int, text_out: int) -> dict[str, Any]:
+    cached = s.rng.randrange(0, 1024, 64)
+    text_in, audio_in = s.rng.randrange(300, 900), s.rng.randrange(50, 400)
+    return {
+        "total_tokens": text_in + audio_in + audio_out + text_out,
+        "input_tokens": text_in + audio_in,
+        "output_tokens": audio_out + text_out,
+        "input_token_details": {
+            "text_tokens": text_in,
+            "audio_tokens": audio_in,
+            "image_tokens": 0,
+            "cached_tokens": cached,
+            "cached_tokens_details": {"text_tokens": cached, "audio_tokens": 0, "image_tokens": 0},
+        },
+        "output_token_details": {"text_tokens": text_out, "audio_tokens": audio_out},
+    }
+
+
+def _answer(s: _Session) -> Iterator[Frame]:
+    resp, item_id = s.current_response, s.id("item_")
+    ids = {"response_id": resp, "item_id": item_id, "output_index": 0, "content_index": 0}
+    item = {"id": item_id, "type": "message", "status": "in_progress", "role": "assistant"}
+    yield s.event("response.output_item.added", response_id=resp, output_index=0,
+                  item={**item, "content": []})  # fmt: skip
+    yield s.event("conversation.item.added", previous_item_id=s.previous_item,
+                  item={**item, "content": []})  # fmt: skip
+    yield s.event("response.content_part.added", **ids, part={"type": "audio", "transcript": ""})
+    words = s.words(s.rng.randrange(20, 30))
+    audio_deltas = s.rng.randrange(36, 44)
+    for i in range(max(audio_deltas, len(words))):
+        if i < len(words):
+            yield s.event("response.output_audio_transcript.delta", **ids,
+                          delta=words[i] + " ", obfuscation=s.id("", 10))  # fmt: skip
+        if i < audio_deltas:
+            pcm_ms = s.rng.randrange(50, 501)  # 2.4-24 KB of PCM
+            yield s.event("response.output_audio.delta", **ids, delta=s.audio(pcm_ms))
+    transcript = " ".join(words)
+    yield s.event("response.output_audio.done", **ids)
+    yield s.event("response.output_audio_transcript.done", **ids, transcript=transcript)
+    part = {"type": "audio", "transcript": transcript}
+    yield s.event("response.content_part.done", **ids, part=part)
+    done = {**item, "status": "completed",
+            "content": [{"type": "output_audio", "transcript": transcript}]}  # fmt: skip
+    yield s.event("response.output_item.done", response_id=resp, output_index=0, item=done)
+    yield s.event("conversation.item.done", previous_item_id=s.previous_item, item=done)
+    s.previous_item = item_id
+    usage = _usage(s, audio_deltas * 12, len(words) * 2)
+    yield s.event("response.done", response=_response(s, "completed", [done], usage))
+
+
+def _function_call(s: _Session) -> Iterator[Frame]:
+    resp, item_id, call_id = s.current_response, s.id("item_"), s.id("call_", 16)
+    arguments = json.dumps({"order_id": str(s.rng.randrange(10**7, 10**8))})
+    ids = {"response_id": resp, "item_id": item_id, "output_index": 0, "call_id": call_id}
+    item = {"id": item_id, "type": "function_call", "status": "in_progress",
+            "name": "lookup_order", "call_id": call_id, "arguments": ""}  # fmt: skip
+    yield s.event("response.output_item.added", response_id=resp, output_index=0, item=item)
+    yield s.event("conversation.item.added", previous_item_id=s.previous_item, item=item)
+    for start in range(0, len(arguments), 6):
+        yield s.event("response.function_call_arguments.delta", **ids,
+                      delta=arguments[start : start + 6], obfuscation=s.id("", 6))  # fmt: skip
+    yield s.event("response.function_call_arguments.done", **ids, name="lookup_order",
+                  arguments=arguments)  # fmt: skip
+    done = {**item, "status": "completed", "arguments": arguments}
+    yield s.event("response.output_item.done", response_id=resp, output_index=0, item=done)
+    yield s.event("conversation.item.done", previous_item_id=s.previous_item, item=done)
+    s.previous_item = item_id
+    yield s.event("response.done", response=_response(s, "completed", [done], _usage(s, 0, 20)))
+    output = json.dumps({"status": "shipped", "eta": "tomorrow"})
+    result = {"type": "function_call_output", "call_id": call_id, "output": output}
+    yield "client", _dump({"type": "conversation.item.create", "item": result})
+    output_id = s.id("item_")
+    created = {"id": output_id, "type": "function_call_output", "call_id": call_id,
+               "output": output}  # fmt: skip
+    yield s.event("conversation.item.added", previous_item_id=s.previous_item, item=created)
+    yield s.event("conversation.item.done", previous_item_id=s.previous_item, item=created)
+    s.previous_item = output_id
+    yield "client", _dump({"type": "response.create"})
+
+
+def _turn(s: _Session, number: int) -> Iterator[Frame]:
+    yield from _user_turn(s)
+    calls_tool = number % 3 == 2
+    for step in (_function_call, _answer) if calls_tool else (_answer,):
+        s.current_response = s.id("resp_")
+        yield s.event("response.created", response=_response(s, "in_progress", [], None))
+        yield from step(s)
+        limits = [{"name": "tokens", "limit": 40000, "remaining": s.rng.randrange(30000, 40000),
+                   "reset_seconds": round(s.rng.uniform(0.1, 9.0), 3)}]  # fmt: skip
+        yield s.event("rate_limits.updated", rate_limits=limits)
+
+
+def session_frames(seed: int = 0, turns: int = 4) -> Iterator[Frame]:
+    """Yield the frames of one realistic GA session, in the order they cross the socket."""
+    s = _Session(seed)
+    yield from _setup(s)
+    for number in range(turns):
+        yield from _turn(s, number)
