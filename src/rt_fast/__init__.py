@@ -15,9 +15,9 @@ from ._models import UnknownEvent
 __version__ = "0.1.0"
 
 __all__ = [
-    "UNSET",
     "DecodeError",
     "Decoder",
+    "UNSET",
     "UnknownEvent",
     "UnsetType",
     "__version__",

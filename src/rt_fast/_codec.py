@@ -11,7 +11,17 @@ well-formed frame of an unknown ``type`` (``UnknownEvent``), and otherwise raise
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, Union, get_args, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    NoReturn,
+    TypeVar,
+    Union,
+    get_args,
+    overload,
+)
 
 import msgspec
 
@@ -126,17 +136,20 @@ _BY_TYPE: dict[Any, Decoder[Any]] = {ga.ServerEvent: _SERVER["ga"], ga.ClientEve
 _encoder = msgspec.json.Encoder()
 
 
-def _pick(decoders: dict[str, Decoder[Any]], protocol: str) -> Decoder[Any]:
-    try:
-        return decoders[protocol]
-    except KeyError:
-        known = ", ".join(map(repr, decoders))
-        raise ValueError(f"unknown protocol {protocol!r}; expected one of {known}") from None
+def _unknown_protocol(protocol: str) -> NoReturn:
+    known = ", ".join(map(repr, _SERVER))
+    raise ValueError(f"unknown protocol {protocol!r}; expected one of {known}")
 
 
 if TYPE_CHECKING:
     ServerResult = Union[ga.ServerEvent, UnknownEvent]
     ClientResult = Union[ga.ClientEvent, UnknownEvent]
+
+
+# The two functions below inline Decoder.decode (one Python frame per call on the hot path);
+# msgspec never raises KeyError, so a KeyError is the protocol lookup's.
+_SERVER_DECODE = {protocol: decoder._decode for protocol, decoder in _SERVER.items()}
+_CLIENT_DECODE = {protocol: decoder._decode for protocol, decoder in _CLIENT.items()}
 
 
 @overload
@@ -145,7 +158,12 @@ def decode_server_event(data: Buffer, protocol: Literal["ga"] = ...) -> ServerRe
 def decode_server_event(data: Buffer, protocol: str) -> Any: ...
 def decode_server_event(data: Buffer, protocol: str = "ga") -> Any:
     """Decode a frame a server sent into its event class, or ``UnknownEvent``."""
-    return _pick(_SERVER, protocol).decode(data)
+    try:
+        return _SERVER_DECODE[protocol](data)
+    except _INPUT_ERRORS as exc:
+        return _SERVER[protocol]._recover(data, exc)
+    except KeyError:
+        _unknown_protocol(protocol)
 
 
 @overload
@@ -154,7 +172,12 @@ def decode_client_event(data: Buffer, protocol: Literal["ga"] = ...) -> ClientRe
 def decode_client_event(data: Buffer, protocol: str) -> Any: ...
 def decode_client_event(data: Buffer, protocol: str = "ga") -> Any:
     """Decode a frame a client sent into its event class, or ``UnknownEvent``."""
-    return _pick(_CLIENT, protocol).decode(data)
+    try:
+        return _CLIENT_DECODE[protocol](data)
+    except _INPUT_ERRORS as exc:
+        return _CLIENT[protocol]._recover(data, exc)
+    except KeyError:
+        _unknown_protocol(protocol)
 
 
 @overload

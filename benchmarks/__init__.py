@@ -1,0 +1,1 @@
+"""rt_fast benchmark suite (pytest-benchmark)."""

@@ -1,0 +1,57 @@
+"""Checked by mypy (tests/test_typing.py): decoders return the unions and ``match`` narrows them."""
+
+from __future__ import annotations
+
+from typing import Union
+
+from msgspec import UnsetType
+from typing_extensions import assert_type
+
+import rt_fast
+from rt_fast import ga
+
+
+def server(frame: bytes) -> str:
+    event = rt_fast.decode_server_event(frame)
+    assert_type(event, Union[ga.ServerEvent, rt_fast.UnknownEvent])
+    match event:
+        case ga.ResponseOutputAudioDeltaEvent(delta=delta, item_id=item_id):
+            assert_type(event, ga.ResponseOutputAudioDeltaEvent)
+            assert_type(delta, str)
+            return item_id
+        case ga.ResponseDoneEvent(response=response):
+            assert_type(response, ga.RealtimeResponse)
+            usage = response.usage
+            assert_type(usage, Union[ga.RealtimeResponseUsage, None, UnsetType])
+            if isinstance(usage, ga.RealtimeResponseUsage) and isinstance(usage.total_tokens, int):
+                return str(usage.total_tokens)
+            return ""
+        case ga.ErrorEvent(error=ga.RealtimeError(message=message)):
+            assert_type(message, str)
+            return message
+        case rt_fast.UnknownEvent(type=type_, raw=raw):
+            assert_type(type_, str)
+            return bytes(raw).decode()
+        case _:
+            return event.type
+
+
+def client(frame: str) -> int:
+    event = rt_fast.decode_client_event(frame)
+    assert_type(event, Union[ga.ClientEvent, rt_fast.UnknownEvent])
+    if isinstance(event, ga.InputAudioBufferAppendEvent):
+        assert_type(event.audio, str)
+        return len(event.audio)
+    return 0
+
+
+def rest(body: bytes) -> str:
+    session = rt_fast.decode(body, type=ga.RealtimeSessionCreateResponse)
+    assert_type(session, ga.RealtimeSessionCreateResponse)
+    assert_type(session.id, str)
+    decoder: rt_fast.Decoder[ga.ClientSecretCreateResponse]
+    decoder = rt_fast.Decoder(ga.ClientSecretCreateResponse)
+    secret = decoder.decode(body)
+    assert_type(secret, ga.ClientSecretCreateResponse)
+    assert_type(rt_fast.encode(secret), bytes)
+    return secret.value
