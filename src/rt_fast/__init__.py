@@ -7,7 +7,7 @@ sockets, files and the command line sit around this core.
 
 from msgspec import UNSET, UnsetType
 
-from . import ga
+from . import beta, ga, translation
 from ._codec import Decoder, decode, decode_client_event, decode_server_event, encode
 from ._errors import DecodeError
 from ._models import UnknownEvent
@@ -21,9 +21,11 @@ __all__ = [
     "UnknownEvent",
     "UnsetType",
     "__version__",
+    "beta",
     "decode",
     "decode_client_event",
     "decode_server_event",
     "encode",
     "ga",
+    "translation",
 ]

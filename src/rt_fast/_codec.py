@@ -25,7 +25,7 @@ from typing import (
 
 import msgspec
 
-from . import ga
+from . import beta, ga, translation
 from ._errors import DecodeError
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
 
@@ -130,9 +130,14 @@ class Decoder(Generic[T]):
         raise DecodeError.from_exception(exc) from None
 
 
-_SERVER: dict[str, Decoder[Any]] = {"ga": Decoder(ga.ServerEvent)}
-_CLIENT: dict[str, Decoder[Any]] = {"ga": Decoder(ga.ClientEvent)}
-_BY_TYPE: dict[Any, Decoder[Any]] = {ga.ServerEvent: _SERVER["ga"], ga.ClientEvent: _CLIENT["ga"]}
+# The generations, side by side: protocol name -> its models.
+GENERATIONS = {"ga": ga, "beta": beta, "translation": translation}
+_SERVER: dict[str, Decoder[Any]] = {p: Decoder(m.ServerEvent) for p, m in GENERATIONS.items()}
+_CLIENT: dict[str, Decoder[Any]] = {p: Decoder(m.ClientEvent) for p, m in GENERATIONS.items()}
+_BY_TYPE: dict[Any, Decoder[Any]] = {
+    **{decoder.type: decoder for decoder in _SERVER.values()},
+    **{decoder.type: decoder for decoder in _CLIENT.values()},
+}
 _encoder = msgspec.json.Encoder()
 
 
@@ -142,8 +147,12 @@ def _unknown_protocol(protocol: str) -> NoReturn:
 
 
 if TYPE_CHECKING:
-    ServerResult = Union[ga.ServerEvent, UnknownEvent]
-    ClientResult = Union[ga.ClientEvent, UnknownEvent]
+    GAServer = Union[ga.ServerEvent, UnknownEvent]
+    GAClient = Union[ga.ClientEvent, UnknownEvent]
+    BetaServer = Union[beta.ServerEvent, UnknownEvent]
+    BetaClient = Union[beta.ClientEvent, UnknownEvent]
+    TranslationServer = Union[translation.ServerEvent, UnknownEvent]
+    TranslationClient = Union[translation.ClientEvent, UnknownEvent]
 
 
 # The two functions below inline Decoder.decode (one Python frame per call on the hot path);
@@ -153,7 +162,11 @@ _CLIENT_DECODE = {protocol: decoder._decode for protocol, decoder in _CLIENT.ite
 
 
 @overload
-def decode_server_event(data: Buffer, protocol: Literal["ga"] = ...) -> ServerResult: ...
+def decode_server_event(data: Buffer, protocol: Literal["ga"] = ...) -> GAServer: ...
+@overload
+def decode_server_event(data: Buffer, protocol: Literal["beta"]) -> BetaServer: ...
+@overload
+def decode_server_event(data: Buffer, protocol: Literal["translation"]) -> TranslationServer: ...
 @overload
 def decode_server_event(data: Buffer, protocol: str) -> Any: ...
 def decode_server_event(data: Buffer, protocol: str = "ga") -> Any:
@@ -167,7 +180,11 @@ def decode_server_event(data: Buffer, protocol: str = "ga") -> Any:
 
 
 @overload
-def decode_client_event(data: Buffer, protocol: Literal["ga"] = ...) -> ClientResult: ...
+def decode_client_event(data: Buffer, protocol: Literal["ga"] = ...) -> GAClient: ...
+@overload
+def decode_client_event(data: Buffer, protocol: Literal["beta"]) -> BetaClient: ...
+@overload
+def decode_client_event(data: Buffer, protocol: Literal["translation"]) -> TranslationClient: ...
 @overload
 def decode_client_event(data: Buffer, protocol: str) -> Any: ...
 def decode_client_event(data: Buffer, protocol: str = "ga") -> Any:
