@@ -42,50 +42,43 @@ __all__ = [
 # -- content parts -------------------------------------------------------------------------
 
 
-class InputTextContent(Tagged, tag="input_text"):
-    """Text a user or system message carries."""
+class _ContentFields(Tagged):
+    """The fields of every content part: the SDK models a part as one flat object, any field
+    with any ``type``, so each tagged class below carries them all and loses none."""
 
     text: Opt[str] = UNSET
-
-
-class InputAudioContent(Tagged, tag="input_audio"):
-    """Audio a user message carries; ``transcript`` is ``null`` until transcribed."""
-
     audio: Opt[str] = UNSET
     transcript: Opt[str] = UNSET
-
-
-class InputImageContent(Tagged, tag="input_image"):
-    """An image a user message carries, as a data URL."""
-
     image_url: Opt[str] = UNSET
     detail: Opt[str] = UNSET
 
 
-class OutputTextContent(Tagged, tag="output_text"):
-    """Text an assistant message carries."""
-
-    text: Opt[str] = UNSET
+class InputTextContent(_ContentFields, tag="input_text"):
+    """Text a user or system message carries (``text``)."""
 
 
-class OutputAudioContent(Tagged, tag="output_audio"):
-    """Audio an assistant message carries, with its transcript."""
-
-    audio: Opt[str] = UNSET
-    transcript: Opt[str] = UNSET
+class InputAudioContent(_ContentFields, tag="input_audio"):
+    """Audio a user message carries (``audio``); ``transcript`` is ``null`` until transcribed."""
 
 
-class TextContent(Tagged, tag="text"):
+class InputImageContent(_ContentFields, tag="input_image"):
+    """An image a user message carries (``image_url``, a data URL, and ``detail``)."""
+
+
+class OutputTextContent(_ContentFields, tag="output_text"):
+    """Text an assistant message carries (``text``)."""
+
+
+class OutputAudioContent(_ContentFields, tag="output_audio"):
+    """Audio an assistant message carries (``audio``), with its ``transcript``."""
+
+
+class TextContent(_ContentFields, tag="text"):
     """Text part of ``response.content_part.*`` events (the SDK's ``Part`` of type ``text``)."""
 
-    text: Opt[str] = UNSET
 
-
-class AudioContent(Tagged, tag="audio"):
+class AudioContent(_ContentFields, tag="audio"):
     """Audio part of ``response.content_part.*`` events (the SDK's ``Part`` of type ``audio``)."""
-
-    audio: Opt[str] = UNSET
-    transcript: Opt[str] = UNSET
 
 
 ContentPart = Union[
