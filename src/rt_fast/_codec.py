@@ -1,16 +1,26 @@
 """The codec: every msgspec ``Decoder`` and ``Encoder`` rt_fast uses, built once.
 
 The public functions are thin wrappers over ``Decoder`` objects made at import, one per
-(generation, direction). Decoding goes straight from the caller's buffer (``bytes``,
+(naming, generation, direction). Decoding goes straight from the caller's buffer (``bytes``,
 ``bytearray``, ``memoryview`` or ``str``) through msgspec; nothing is copied first. Only when
 msgspec rejects a frame does Python code run: an event union then checks whether the frame is a
 well-formed frame of an unknown ``type`` (``UnknownEvent``), and otherwise raises
 ``DecodeError``. Known frames pay nothing for that.
+
+``protocol="auto"`` decodes a frame whose generation is not known. The rule: the frame goes to
+the first generation, in the order GA, beta, translation, whose models take its whole shape
+(every key known, every value valid). A tag that only one generation has can only go there;
+a tag that several share (``session.created``, ``response.done``, ``error``, ...) goes where its
+shape fits, so a beta ``session.created`` (a session without ``type``) is beta and a GA one GA,
+and a frame both generations read identically (``error``, ``input_audio_buffer.committed``) is
+GA. A frame no generation takes whole (it has fields this version does not know) goes to the
+first generation whose tag table has its ``type``; a well-formed frame whose ``type`` no
+generation has is an ``UnknownEvent``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -28,8 +38,10 @@ import msgspec
 from . import beta, ga, translation
 from ._errors import DecodeError
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
+from ._variants import NAMINGS, naming_of, recast, variant
 
 __all__ = [
+    "GENERATIONS",
     "Decoder",
     "Protocol",
     "decode",
@@ -40,7 +52,11 @@ __all__ = [
 
 T = TypeVar("T")
 Buffer = Union[bytes, bytearray, memoryview, str]
-Protocol = Literal["ga", "beta", "translation"]
+Protocol = Literal["ga", "beta", "translation", "auto"]
+Naming = Literal["snake", "camel"]
+
+GENERATIONS = {"ga": ga, "beta": beta, "translation": translation}
+"""The protocol generations, side by side, in the order auto-detection tries them."""
 
 # What msgspec (or Python under it) raises for bad input; all of it becomes DecodeError.
 _INPUT_ERRORS = (msgspec.DecodeError, UnicodeError, RecursionError)
@@ -65,29 +81,43 @@ def _event_table(union: Any) -> Mapping[str, type[Any]] | None:
     return None
 
 
+def _unknown_event(data: Buffer, head: _Head) -> UnknownEvent:
+    event_id = head.event_id if isinstance(head.event_id, str) else UNSET
+    return UnknownEvent(type=head.type, event_id=event_id, raw=msgspec.Raw(data))
+
+
+def _check_naming(naming: str) -> dict[str, Any]:
+    try:
+        return NAMINGS[naming]
+    except KeyError:
+        raise ValueError(f"unknown naming {naming!r}; expected 'snake' or 'camel'") from None
+
+
 class Decoder(Generic[T]):
     """A reusable decoder of one type, for hot loops; holds no per-call state.
 
     ``Decoder(rt_fast.ga.ServerEvent)`` decodes server frames; ``Decoder(SomeModel)`` decodes
-    any model. Decoders of an event union return ``UnknownEvent`` for a well-formed frame of
-    an unknown ``type``.
+    any model; ``naming="camel"`` reads camelCase keys. Decoders of an event union return
+    ``UnknownEvent`` for a well-formed frame of an unknown ``type``.
     """
 
-    __slots__ = ("_decode", "_decode_lines", "_events", "type")
+    __slots__ = ("_decode", "_decode_lines", "_events", "naming", "type")
 
     @overload
-    def __init__(self: Decoder[T], type: type[T]) -> None: ...
+    def __init__(self: Decoder[T], type: type[T], *, naming: str = ...) -> None: ...
     @overload
-    def __init__(self: Decoder[Any], type: Any) -> None: ...
-    def __init__(self, type: Any) -> None:
+    def __init__(self: Decoder[Any], type: Any, *, naming: str = ...) -> None: ...
+    def __init__(self, type: Any, *, naming: str = "snake") -> None:
         self.type = type
-        decoder = msgspec.json.Decoder(type)
-        self._decode = decoder.decode
-        self._decode_lines = decoder.decode_lines
-        self._events = _event_table(type)
+        self.naming = naming
+        actual = variant(type, **_check_naming(naming))
+        decoder = msgspec.json.Decoder(actual)
+        self._decode: Callable[[Buffer], Any] = decoder.decode
+        self._decode_lines: Callable[[Buffer], list[Any]] = decoder.decode_lines
+        self._events: Mapping[str, Any] | None = _event_table(actual)
 
     def __repr__(self) -> str:
-        return f"rt_fast.Decoder({self.type!r})"
+        return f"rt_fast.Decoder({self.type!r}, naming={self.naming!r})"
 
     def decode(self, data: Buffer) -> T:
         """Decode one frame."""
@@ -124,25 +154,79 @@ class Decoder(Generic[T]):
             except _INPUT_ERRORS:
                 head = None
             if head is not None and head.type not in self._events:
-                event_id = head.event_id if isinstance(head.event_id, str) else UNSET
-                raw = msgspec.Raw(data)
-                return UnknownEvent(type=head.type, event_id=event_id, raw=raw)  # type: ignore[return-value]
+                return _unknown_event(data, head)  # type: ignore[return-value]
         raise DecodeError.from_exception(exc) from None
 
 
-# The generations, side by side: protocol name -> its models.
-GENERATIONS = {"ga": ga, "beta": beta, "translation": translation}
-_SERVER: dict[str, Decoder[Any]] = {p: Decoder(m.ServerEvent) for p, m in GENERATIONS.items()}
-_CLIENT: dict[str, Decoder[Any]] = {p: Decoder(m.ClientEvent) for p, m in GENERATIONS.items()}
-_BY_TYPE: dict[Any, Decoder[Any]] = {
-    **{decoder.type: decoder for decoder in _SERVER.values()},
-    **{decoder.type: decoder for decoder in _CLIENT.values()},
+class _AutoDecoder(Decoder[Any]):
+    """Decodes a frame of any generation, by the rule in this module's docstring."""
+
+    __slots__ = ("_by_tag", "_strict")
+
+    def __init__(self, direction: str, *, naming: str = "snake") -> None:
+        unions = [getattr(module, direction) for module in GENERATIONS.values()]
+        lenient = [Decoder(union, naming=naming) for union in unions]
+        strict_options = {**_check_naming(naming), "forbid_unknown_fields": True}
+        strict = [msgspec.json.Decoder(variant(union, **strict_options)) for union in unions]
+        super().__init__(unions[0], naming=naming)
+        self.type = f"auto {direction}"
+        self._strict = [decoder.decode for decoder in strict]
+        self._decode = self._auto
+        self._decode_lines = strict[0].decode_lines
+        self._by_tag: dict[str, list[Decoder[Any]]] = {}
+        for decoder in lenient:
+            for tag in decoder._events or ():
+                self._by_tag.setdefault(tag, []).append(decoder)
+        self._events = self._by_tag
+
+    def _auto(self, data: Buffer) -> Any:
+        for strict in self._strict:
+            try:
+                return strict(data)
+            except _INPUT_ERRORS:
+                pass
+        try:
+            head = _head_decoder.decode(data)
+        except _INPUT_ERRORS as exc:
+            raise DecodeError.from_exception(exc) from None
+        decoders = self._by_tag.get(head.type)
+        if decoders is None:
+            return _unknown_event(data, head)
+        errors = []
+        for decoder in decoders:
+            try:
+                return decoder.decode(data)
+            except DecodeError as exc:
+                errors.append(exc)
+        raise errors[0]  # the first generation that has the tag says what is wrong
+
+
+def _decoders(direction: str) -> dict[str, dict[str, Decoder[Any]]]:
+    """naming -> protocol -> decoder of that direction's events."""
+    return {
+        naming: {
+            **{p: Decoder(getattr(m, direction), naming=naming) for p, m in GENERATIONS.items()},
+            "auto": _AutoDecoder(direction, naming=naming),
+        }
+        for naming in NAMINGS
+    }
+
+
+_SERVER = _decoders("ServerEvent")
+_CLIENT = _decoders("ClientEvent")
+_BY_TYPE: dict[tuple[Any, str], Decoder[Any]] = {
+    (decoder.type, naming): decoder
+    for table in (_SERVER, _CLIENT)
+    for naming, by_protocol in table.items()
+    for protocol, decoder in by_protocol.items()
+    if protocol != "auto"
 }
 _encoder = msgspec.json.Encoder()
 
 
-def _unknown_protocol(protocol: str) -> NoReturn:
-    known = ", ".join(map(repr, _SERVER))
+def _bad_options(protocol: str, naming: str) -> NoReturn:
+    _check_naming(naming)
+    known = ", ".join(map(repr, _SERVER["snake"]))
     raise ValueError(f"unknown protocol {protocol!r}; expected one of {known}")
 
 
@@ -153,64 +237,86 @@ if TYPE_CHECKING:
     BetaClient = Union[beta.ClientEvent, UnknownEvent]
     TranslationServer = Union[translation.ServerEvent, UnknownEvent]
     TranslationClient = Union[translation.ClientEvent, UnknownEvent]
+    AnyServer = Union[GAServer, BetaServer, TranslationServer]
+    AnyClient = Union[GAClient, BetaClient, TranslationClient]
 
 
-# The two functions below inline Decoder.decode (one Python frame per call on the hot path);
-# msgspec never raises KeyError, so a KeyError is the protocol lookup's.
-_SERVER_DECODE = {protocol: decoder._decode for protocol, decoder in _SERVER.items()}
-_CLIENT_DECODE = {protocol: decoder._decode for protocol, decoder in _CLIENT.items()}
+# The two functions below inline Decoder.decode: one Python frame per call on the hot path.
 
 
 @overload
-def decode_server_event(data: Buffer, protocol: Literal["ga"] = ...) -> GAServer: ...
+def decode_server_event(
+    data: Buffer, protocol: Literal["ga"] = ..., *, naming: Naming = ...
+) -> GAServer: ...
 @overload
-def decode_server_event(data: Buffer, protocol: Literal["beta"]) -> BetaServer: ...
+def decode_server_event(
+    data: Buffer, protocol: Literal["beta"], *, naming: Naming = ...
+) -> BetaServer: ...
 @overload
-def decode_server_event(data: Buffer, protocol: Literal["translation"]) -> TranslationServer: ...
+def decode_server_event(
+    data: Buffer, protocol: Literal["translation"], *, naming: Naming = ...
+) -> TranslationServer: ...
 @overload
-def decode_server_event(data: Buffer, protocol: str) -> Any: ...
-def decode_server_event(data: Buffer, protocol: str = "ga") -> Any:
+def decode_server_event(data: Buffer, protocol: str, *, naming: Naming = ...) -> AnyServer: ...
+def decode_server_event(data: Buffer, protocol: str = "ga", *, naming: str = "snake") -> Any:
     """Decode a frame a server sent into its event class, or ``UnknownEvent``."""
     try:
-        return _SERVER_DECODE[protocol](data)
-    except _INPUT_ERRORS as exc:
-        return _SERVER[protocol]._recover(data, exc)
+        decoder = _SERVER[naming][protocol]
     except KeyError:
-        _unknown_protocol(protocol)
+        _bad_options(protocol, naming)
+    try:
+        return decoder._decode(data)
+    except _INPUT_ERRORS as exc:
+        return decoder._recover(data, exc)
 
 
 @overload
-def decode_client_event(data: Buffer, protocol: Literal["ga"] = ...) -> GAClient: ...
+def decode_client_event(
+    data: Buffer, protocol: Literal["ga"] = ..., *, naming: Naming = ...
+) -> GAClient: ...
 @overload
-def decode_client_event(data: Buffer, protocol: Literal["beta"]) -> BetaClient: ...
+def decode_client_event(
+    data: Buffer, protocol: Literal["beta"], *, naming: Naming = ...
+) -> BetaClient: ...
 @overload
-def decode_client_event(data: Buffer, protocol: Literal["translation"]) -> TranslationClient: ...
+def decode_client_event(
+    data: Buffer, protocol: Literal["translation"], *, naming: Naming = ...
+) -> TranslationClient: ...
 @overload
-def decode_client_event(data: Buffer, protocol: str) -> Any: ...
-def decode_client_event(data: Buffer, protocol: str = "ga") -> Any:
+def decode_client_event(data: Buffer, protocol: str, *, naming: Naming = ...) -> AnyClient: ...
+def decode_client_event(data: Buffer, protocol: str = "ga", *, naming: str = "snake") -> Any:
     """Decode a frame a client sent into its event class, or ``UnknownEvent``."""
     try:
-        return _CLIENT_DECODE[protocol](data)
-    except _INPUT_ERRORS as exc:
-        return _CLIENT[protocol]._recover(data, exc)
+        decoder = _CLIENT[naming][protocol]
     except KeyError:
-        _unknown_protocol(protocol)
+        _bad_options(protocol, naming)
+    try:
+        return decoder._decode(data)
+    except _INPUT_ERRORS as exc:
+        return decoder._recover(data, exc)
 
 
 @overload
-def decode(data: Buffer, *, type: type[T]) -> T: ...
+def decode(data: Buffer, *, type: type[T], naming: Naming = ...) -> T: ...
 @overload
-def decode(data: Buffer, *, type: Any) -> Any: ...
-def decode(data: Buffer, *, type: Any) -> Any:
+def decode(data: Buffer, *, type: Any, naming: Naming = ...) -> Any: ...
+def decode(data: Buffer, *, type: Any, naming: str = "snake") -> Any:
     """Decode ``data`` as any rt_fast model or union (a decoder per type is kept)."""
-    decoder = _BY_TYPE.get(type)
+    decoder = _BY_TYPE.get((type, naming))
     if decoder is None:
-        decoder = _BY_TYPE[type] = Decoder(type)
+        decoder = _BY_TYPE[type, naming] = Decoder(type, naming=naming)
     return decoder.decode(data)
 
 
-def encode(obj: Any) -> bytes:
-    """Compact JSON of a model; ``UNSET`` fields are omitted, ``UnknownEvent`` is re-emitted raw."""
-    if obj.__class__ is UnknownEvent:
+def encode(obj: Any, *, naming: Naming = "snake") -> bytes:
+    """Compact JSON of a model, keys in ``naming``; ``UNSET`` fields are omitted.
+
+    An ``UnknownEvent`` is written back as the frame it was decoded from.
+    """
+    cls = obj.__class__
+    if cls is UnknownEvent:
         return bytes(obj.raw)
+    if naming_of(cls) != naming:
+        _check_naming(naming)
+        obj = recast(obj, naming)
     return _encoder.encode(obj)
