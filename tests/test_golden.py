@@ -6,8 +6,11 @@ REST class name>, "frame": {...}}``. Frames are compact JSON with ``type`` first
 ``event_id``, as the API sends them. They are recorded frames from ``shared/corpus/real/`` where
 one exists (long instructions and transcripts shortened, every field kept), and spec examples
 otherwise, with only obvious spec-example artefacts fixed (placeholder ids and audio, a beta
-``"format": "pcm16"``, a ``type`` with a leading space). Every generation file present is tested:
-a new generation is a new file (plus its REST objects in ``REST_OBJECTS``).
+``"format": "pcm16"``, a ``type`` with a leading space, a beta ``conversation.item.retrieved``
+example published as ``conversation.item.created``). Browser-log frames whose
+``JSON.stringify`` wrote ``"speed": 1`` carry ``1.0``, as the wire does. Every generation of
+rt_fast must have its file and its REST objects in ``REST_OBJECTS``; every file present is
+tested.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ import pytest
 import rt_fast
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
-GENERATIONS = sorted(path.stem for path in GOLDEN.glob("*.jsonl"))
 
 # The REST objects of each generation, by rt_fast class name.
 REST_OBJECTS = {
@@ -34,7 +36,22 @@ REST_OBJECTS = {
         "RealtimeTranscriptionSessionCreateResponse",
         "ClientSecretCreateResponse",
     ),
+    "beta": (
+        "RealtimeSessionCreateResponse",  # POST /v1/realtime/sessions
+        "TranscriptionSession",  # POST /v1/realtime/transcription_sessions
+    ),
+    "translation": (
+        "RealtimeTranslationClientSecretCreateResponse",
+        "RealtimeTranslationSession",
+    ),
 }
+
+# The protocol generations rt_fast has: its public subpackages with event tables.
+RT_GENERATIONS = sorted(
+    name for name in rt_fast.__all__ if hasattr(getattr(rt_fast, name), "SERVER_EVENTS")
+)
+FILES = sorted(path.stem for path in GOLDEN.glob("*.jsonl"))
+GENERATIONS = sorted({*FILES, *RT_GENERATIONS, *REST_OBJECTS})
 
 
 def _load(generation: str) -> list[dict[str, Any]]:
@@ -42,7 +59,7 @@ def _load(generation: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-LINES = [(generation, line) for generation in GENERATIONS for line in _load(generation)]
+LINES = [(generation, line) for generation in FILES for line in _load(generation)]
 
 
 def _module(generation: str) -> types.ModuleType:
@@ -72,7 +89,7 @@ def _wire(frame: dict[str, Any]) -> bytes:
 
 @pytest.fixture(params=GENERATIONS)
 def generation(request: pytest.FixtureRequest) -> str:
-    """Each protocol generation that has a golden file."""
+    """Each protocol generation: of rt_fast, of ``REST_OBJECTS``, or with a golden file."""
     return request.param
 
 
@@ -109,9 +126,16 @@ def test_golden_frame_is_wire_shaped(generation: str, line: dict[str, Any]) -> N
     assert "event_id" not in keys or keys[1] == "event_id"
 
 
+def test_rt_fast_generations_are_listed() -> None:
+    """The generations are found (a broken discovery would silently test nothing)."""
+    assert {"ga", "beta", "translation"} <= set(RT_GENERATIONS)
+
+
 def test_every_tag_has_one_golden_frame(generation: str) -> None:
     """Every server and client event tag and every REST object has exactly one golden frame."""
+    assert generation in RT_GENERATIONS, f"{generation!r} is not a generation of rt_fast"
     assert generation in REST_OBJECTS, f"list the REST objects of {generation!r} in REST_OBJECTS"
+    assert generation in FILES, f"no golden file {generation}.jsonl in {GOLDEN}"
     module = _module(generation)
     counts = collections.Counter((line["kind"], line["name"]) for line in _load(generation))
     expected = [

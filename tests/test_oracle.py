@@ -20,16 +20,21 @@ Deliberate differences of rt_fast from the SDK, which the generator respects:
     models of that generation; where the SDK types it as a plain ``str``
     (``RealtimeTranscriptionSessionTurnDetection``), it takes the values the SDK's docstring
     names (``DISCRIMINATOR_VALUES``).
+    In beta, rt_fast models items, content parts, turn detection and tools untagged, as the SDK
+    does, so the rule only picks transcription usage there; in translation, the session's
+    ``type: "translation"``.
 (b) Unions that rt_fast types more loosely (an open ``str`` for statuses, voices and models, an
-    object-or-string ``status_details``, one content-part union for every message role) are
-    fine: rt_fast accepts a superset of what the SDK accepts, and the generator only produces
-    frames the SDK accepts.
+    object-or-string ``status_details``, one content-part union for every message role) and
+    fields rt_fast leaves optional where the SDK requires them (beta transcription ``usage``,
+    a beta transcription session's ``client_secret``) are fine: rt_fast accepts a superset of
+    what the SDK accepts, and the generator only produces frames the SDK accepts.
 
 Values stay in the ranges the wire uses: integers fit in 64 bits, floats are finite, and
 strings are valid Unicode (no lone surrogates).
 
-A new generation (``openai.types.beta.realtime``, translation) is one row of ``GENERATIONS``;
-its frames are decoded with ``protocol=`` set to the row's name.
+Each generation (GA ``openai.types.realtime``, beta ``openai.types.beta.realtime``, translation
+``openai.types.realtime.RealtimeTranslation*``) is one row of ``GENERATIONS``; its frames are
+decoded with ``protocol=`` set to the row's name, and every generation of rt_fast needs a row.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ import msgspec
 import pydantic
 import pytest
 from openai.types import realtime as sdk_ga
+from openai.types.beta import realtime as sdk_beta
 from openai.types.realtime.realtime_transcription_session_turn_detection import (
     RealtimeTranscriptionSessionTurnDetection,
 )
@@ -78,6 +84,26 @@ GENERATIONS = [
                 sdk_ga.RealtimeTranscriptionSessionCreateResponse
             ),
             "ClientSecretCreateResponse": sdk_ga.ClientSecretCreateResponse,
+        },
+    ),
+    Generation(
+        "beta",
+        sdk_beta.RealtimeServerEvent,
+        sdk_beta.RealtimeClientEvent,
+        {
+            "RealtimeSessionCreateResponse": sdk_beta.SessionCreateResponse,
+            "TranscriptionSession": sdk_beta.TranscriptionSession,
+        },
+    ),
+    Generation(
+        "translation",
+        sdk_ga.RealtimeTranslationServerEvent,
+        sdk_ga.RealtimeTranslationClientEvent,
+        {
+            "RealtimeTranslationClientSecretCreateResponse": (
+                sdk_ga.RealtimeTranslationClientSecretCreateResponse
+            ),
+            "RealtimeTranslationSession": sdk_ga.RealtimeTranslationSession,
         },
     ),
 ]
@@ -358,3 +384,12 @@ def test_sdk_union_tags_match_tables(generation: Generation) -> None:
     module = _rt_module(generation)
     assert {_tag(m) for m in _union_members(generation.server)} == set(module.SERVER_EVENTS)
     assert {_tag(m) for m in _union_members(generation.client)} == set(module.CLIENT_EVENTS)
+
+
+def test_every_rt_fast_generation_has_a_row() -> None:
+    """Each generation of rt_fast (a public subpackage with event tables) is in the oracle."""
+    rt_generations = {
+        name for name in rt_fast.__all__ if hasattr(getattr(rt_fast, name), "SERVER_EVENTS")
+    }
+    assert {"ga", "beta", "translation"} <= rt_generations
+    assert {generation.protocol for generation in GENERATIONS} == rt_generations

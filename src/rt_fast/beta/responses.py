@@ -89,22 +89,28 @@ class CachedTokensDetails(Model):
 
     text_tokens: Opt[int] = UNSET
     audio_tokens: Opt[int] = UNSET
+    image_tokens: Opt[int] = UNSET
 
 
 class InputTokenDetails(Model):
-    """Input tokens by modality, and how many were cached."""
+    """Input tokens by modality, and how many were cached.
+
+    ``image_tokens`` is not in the beta SDK; GA models served on the beta API send it.
+    """
 
     text_tokens: Opt[int] = UNSET
     audio_tokens: Opt[int] = UNSET
+    image_tokens: Opt[int] = UNSET
     cached_tokens: Opt[int] = UNSET
     cached_tokens_details: Opt[CachedTokensDetails] = UNSET
 
 
 class OutputTokenDetails(Model):
-    """Output tokens by modality."""
+    """Output tokens by modality; ``reasoning_tokens`` as GA models send it."""
 
     text_tokens: Opt[int] = UNSET
     audio_tokens: Opt[int] = UNSET
+    reasoning_tokens: Opt[int] = UNSET
 
 
 class RealtimeResponseUsage(Model):
