@@ -31,7 +31,7 @@ _decoder: Decoder[Any] = Decoder(ga.Event)
 def _read(path: str | None) -> tuple[str, bytes]:
     """The name and bytes of a log (gzip by suffix); None is the bundled sample."""
     if path is None:
-        data = resources.files("rt_fast").joinpath("data", SAMPLE).read_bytes()
+        data = resources.files("rt_fast").joinpath("data").joinpath(SAMPLE).read_bytes()
         return f"bundled sample ({SAMPLE})", gzip.decompress(data)
     raw = Path(path).read_bytes()
     return path, gzip.decompress(raw) if path.endswith(".gz") else raw

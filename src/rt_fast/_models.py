@@ -17,18 +17,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar, Union, get_args
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args
 
-if sys.version_info >= (3, 11):
+import msgspec
+from msgspec import UNSET, UnsetType
+
+if TYPE_CHECKING:  # typing_extensions is not a runtime dependency
+    from typing_extensions import dataclass_transform
+elif sys.version_info >= (3, 11):
     from typing import dataclass_transform
-else:  # pragma: no cover - typing_extensions is not a dependency
+else:  # pragma: no cover - the decorator only informs type checkers
 
     def dataclass_transform(**_: Any) -> Any:
         return lambda cls: cls
 
-
-import msgspec
-from msgspec import UNSET, UnsetType
 
 __all__ = [
     "UNSET",
