@@ -45,7 +45,7 @@ IMPLS: dict[str, tuple[Callable[[bytes], Any], bool]] = {
     # name: (decode function, returns typed objects)
     "rt_fast.decode_server_event": (rt_fast.decode_server_event, True),
     "rt_fast.Decoder": (_reused.decode, True),
-    "msgspec (bare)": (_bare.decode, True),
+    "msgspec.bare": (_bare.decode, True),
     "json.loads": (json.loads, False),
     "orjson.loads": (orjson.loads, False),
 }

@@ -47,7 +47,7 @@ def _frames() -> dict[str, dict[str, bytes]]:
     }
     translation = {"event_id": ids["event_id"], "elapsed_ms": 1520}
     return {
-        "audio delta 17 KB": {
+        "audio-delta-17KB": {
             "ga": _dump(
                 {"type": "response.output_audio.delta", **ids, **positions, "delta": audio}
             ),
@@ -63,7 +63,7 @@ def _frames() -> dict[str, dict[str, bytes]]:
                 }
             ),
         },
-        "transcript delta": {
+        "transcript-delta": {
             "ga": _dump(
                 {
                     "type": "response.output_audio_transcript.delta",
