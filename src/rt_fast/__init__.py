@@ -8,6 +8,7 @@ sockets, files and the command line sit around this core.
 from msgspec import UNSET, UnsetType
 
 from . import beta, ga, translation
+from ._audio import audio_payload, decode_pcm, peek_type
 from ._codec import Decoder, decode, decode_client_event, decode_server_event, encode
 from ._errors import DecodeError
 from ._models import UnknownEvent
@@ -21,11 +22,14 @@ __all__ = [
     "UnknownEvent",
     "UnsetType",
     "__version__",
+    "audio_payload",
     "beta",
     "decode",
     "decode_client_event",
+    "decode_pcm",
     "decode_server_event",
     "encode",
     "ga",
+    "peek_type",
     "translation",
 ]

@@ -91,7 +91,9 @@ class ClientEventBase(Tagged):
 class UnknownEvent(Model):
     """A well-formed frame whose ``type`` this version of rt_fast does not know.
 
-    ``raw`` is the whole frame, zero-copy; ``rt_fast.encode`` writes it back unchanged.
+    ``raw`` is the whole frame, zero-copy; ``rt_fast.encode`` writes it back unchanged and
+    ``msgspec.json.decode(event.raw)`` reads its content. (``msgspec.to_builtins`` cannot
+    convert a ``msgspec.Raw``: convert the decoded content instead.)
     """
 
     type: str

@@ -1,0 +1,259 @@
+"""Audio and routing fast paths: the payload of an audio frame without parsing it, and its type.
+
+Rules of the fast paths here:
+
+1. They are optimizations, never different answers. For every input each function returns
+   what the generic path returns (decode the whole frame with its event class, then take the
+   field), or raises ``DecodeError`` where that path does; ``tests/test_audio.py`` proves it
+   over valid, escaped, reordered, spaced, truncated and garbage frames.
+2. The fast path runs only where its preconditions hold, and otherwise falls back silently:
+   the frame is ``bytes``, ``bytearray`` or ``str``; it opens ``{"type":"<audio tag>",`` (compact,
+   ``type`` first, as the API sends it); the payload member appears at the top level after a
+   header with no nested object or array; the payload is plain base64. The payload is found
+   by memchr scans; its content is checked by pybase64's SIMD base64 validation (alphabet
+   characters only, so it is a JSON string exactly as the generic decoder reads it: no escape,
+   no control character, nothing beyond ASCII); the header (the frame with the payload cut
+   out, ~200 bytes) is validated by msgspec. An invalid frame is never accepted. Without
+   pybase64 the payload cannot be checked fast enough, and only ``decode_pcm`` (whose base64
+   decoding is the check) keeps a fast path.
+3. ``audio_payload`` returns a view of the caller's buffer for ``bytes`` and ``bytearray``
+   input: no copy. The view keeps the input alive; a ``bytearray`` cannot be resized while a
+   view of it exists (``BufferError``); ``bytes(view)`` or ``view.tobytes()`` detaches a copy.
+   Where no view of the input can stand for the payload (``str`` or ``memoryview`` input, JSON
+   escapes in the payload), the view is of a fresh copy.
+4. ``peek_type`` reads the type from the first bytes when it leads (time independent of the
+   frame's size) and otherwise parses the frame; it does not validate the rest of the frame.
+"""
+
+from __future__ import annotations
+
+import binascii
+import sys
+from collections.abc import Callable
+from typing import Any, NamedTuple, Union
+
+import msgspec
+
+from . import beta, ga, translation
+from ._errors import DecodeError
+
+__all__ = [
+    "AUDIO_EVENTS",
+    "Routes",
+    "audio_payload",
+    "decode_audio_event",
+    "decode_pcm",
+    "peek_type",
+    "routes_for",
+]
+
+Buffer = Union[bytes, bytearray, memoryview, str]
+_INPUT_ERRORS = (msgspec.DecodeError, UnicodeError, RecursionError)
+_PEEK = 128  # bytes of the frame's opening that peek_type reads; tags are far shorter
+
+if sys.version_info >= (3, 11):
+
+    def _stdlib_b64decode(payload: Any) -> bytes:
+        return binascii.a2b_base64(payload, strict_mode=True)
+
+else:  # pragma: no cover - Python 3.10
+    import base64
+
+    def _stdlib_b64decode(payload: Any) -> bytes:
+        return base64.b64decode(payload, validate=True)
+
+
+try:  # SIMD base64 (the `audio` extra); the stdlib gives the same answers, slower
+    from pybase64 import b64decode as _pybase64_decode
+
+    def _b64decode(payload: Any) -> bytes:
+        return _pybase64_decode(payload, validate=True)
+
+    SIMD = True
+except ImportError:  # pragma: no cover - exercised where pybase64 is absent
+    _b64decode = _stdlib_b64decode
+    SIMD = False
+
+
+class _Route(NamedTuple):
+    """How to find and check the payload of one audio event class."""
+
+    cls: type[Any]
+    field: str
+    prefix: bytes  # {"type":"<tag>",
+    key: bytes  # ,"<field>":"
+    prefix_str: str
+    key_str: str
+    decode: Callable[[Any], Any]  # msgspec decoder of the event class
+
+
+AUDIO_EVENTS: dict[type[Any], str] = {
+    ga.ResponseOutputAudioDeltaEvent: "delta",
+    ga.InputAudioBufferAppendEvent: "audio",
+    beta.ResponseAudioDeltaEvent: "delta",
+    beta.InputAudioBufferAppendEvent: "audio",
+    translation.SessionOutputAudioDeltaEvent: "delta",
+    translation.SessionInputAudioBufferAppendEvent: "audio",
+}
+"""Every event class that carries base64 audio -> its payload field."""
+
+
+def _route(cls: type[Any], field: str) -> _Route:
+    tag = cls.__struct_config__.tag
+    prefix, key = f'{{"type":"{tag}",', f',"{field}":"'
+    decode = msgspec.json.Decoder(cls).decode
+    return _Route(cls, field, prefix.encode(), key.encode(), prefix, key, decode)
+
+
+Routes = dict[Union[str, bytes], _Route]
+"""Audio tag (as str and as bytes) -> route, for the audio events of one union."""
+
+
+def routes_for(members: Any) -> Routes:
+    """The routes of the audio events among ``members`` (the classes of a union)."""
+    routes: Routes = {}
+    for cls in members:
+        if cls in AUDIO_EVENTS:
+            route = _route(cls, AUDIO_EVENTS[cls])
+            routes.setdefault(route.prefix_str[9:-2], route)
+            routes.setdefault(route.prefix[9:-2], route)
+    return routes
+
+
+_ALL = routes_for(AUDIO_EVENTS)  # a tag both GA and beta have: GA's class checks it
+
+
+class _Head(msgspec.Struct):
+    type: str
+
+
+_head_decode = msgspec.json.Decoder(_Head).decode
+
+
+def peek_type(data: Buffer) -> str:
+    """The frame's ``type``, without decoding the rest (``DecodeError`` if it has none)."""
+    head = data[:_PEEK]
+    if not isinstance(head, bytes):
+        head = head.encode("utf-8", "surrogatepass") if isinstance(head, str) else bytes(head)
+    if head.startswith(b'{"type":"'):
+        end = head.find(b'"', 9)
+        if end > 0 and head[end + 1 : end + 2] in (b",", b"}") and b"\\" not in head[9:end]:
+            try:
+                return head[9:end].decode()
+            except UnicodeDecodeError:
+                pass
+    try:
+        return _head_decode(data).type
+    except _INPUT_ERRORS as exc:
+        raise DecodeError.from_exception(exc) from None
+
+
+def _fast_route(data: Any, routes: Routes) -> _Route | None:
+    """The route of a compact frame whose audio type leads, from its opening bytes."""
+    if isinstance(data, str):
+        end = data.find('"', 9, _PEEK) if data.startswith('{"type":"') else -1
+        route = routes.get(data[9:end]) if end > 0 else None
+        return route if route is not None and data.startswith(route.prefix_str) else None
+    if isinstance(data, (bytes, bytearray)) and data.startswith(b'{"type":"'):
+        end = data.find(b'"', 9, _PEEK)
+        route = routes.get(bytes(data[9:end])) if end > 0 else None
+        return route if route is not None and data.startswith(route.prefix) else None
+    return None
+
+
+def _locate(data: Any, route: _Route) -> tuple[int, int, Any] | None:
+    """(start, end, header event) of the payload where the preconditions hold, else None.
+
+    The payload's content is the caller's to check (``_plain_base64``, or a validating decode).
+    """
+    text = isinstance(data, str)
+    key, quote = (route.key_str, '"') if text else (route.key, b'"')
+    start = data.find(key, len(route.prefix))
+    if start < 0:
+        return None
+    begin = start + len(key)
+    end = data.find(quote, begin)
+    if end < 0:
+        return None
+    opening, closing = ("{", "[") if text else (b"{", b"[")
+    if data.find(opening, 1, start) >= 0 or data.find(closing, 0, start) >= 0:
+        return None  # a nested value in the header: the key found may not be the top one
+    try:
+        header = route.decode(data[:begin] + data[end:])
+    except _INPUT_ERRORS:
+        return None
+    return (begin, end, header) if getattr(header, route.field) == "" else None
+
+
+def _slice(data: Any, begin: int, end: int) -> Any:
+    return data[begin:end] if isinstance(data, str) else memoryview(data)[begin:end]
+
+
+def _plain_base64(payload: Any) -> bool:
+    """Whether the payload is plain base64 (then also a JSON string with nothing to undo)."""
+    try:
+        _b64decode(payload)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def decode_audio_event(data: Buffer, routes: Routes) -> Any:
+    """The typed event of an audio frame of ``routes``, by the fast path; None where it fails."""
+    route = _fast_route(data, routes) if SIMD else None
+    located = None if route is None else _locate(data, route)
+    if route is None or located is None:
+        return None
+    begin, end, header = located
+    payload = _slice(data, begin, end)
+    if not _plain_base64(payload):
+        return None
+    text = payload if isinstance(payload, str) else str(payload, "ascii")
+    return msgspec.structs.replace(header, **{route.field: text})
+
+
+def _generic(data: Buffer) -> tuple[Any, str]:
+    """The generic path: the payload of the frame decoded whole by its audio event class."""
+    tag = peek_type(data)
+    route = _ALL.get(tag)
+    if route is None:
+        raise DecodeError(f"not an audio frame: type {tag!r}", path="$.type")
+    try:
+        event = route.decode(data)
+    except _INPUT_ERRORS as exc:
+        raise DecodeError.from_exception(exc) from None
+    return getattr(event, route.field), route.field
+
+
+def _fast_payload(data: Buffer) -> tuple[Any, str] | None:
+    """(unchecked payload, field) by the fast path, or None."""
+    route = _fast_route(data, _ALL)
+    located = None if route is None else _locate(data, route)
+    if route is None or located is None:
+        return None
+    return _slice(data, located[0], located[1]), route.field
+
+
+def audio_payload(data: Buffer) -> memoryview:
+    """The base64 audio of an audio frame, as a view of ``data`` where it can be (no copy)."""
+    fast = _fast_payload(data) if SIMD else None
+    if fast is not None and _plain_base64(fast[0]):
+        payload = fast[0]
+        return memoryview(payload.encode()) if isinstance(payload, str) else payload
+    return memoryview(_generic(data)[0].encode())
+
+
+def decode_pcm(data: Buffer) -> bytes:
+    """The decoded audio (PCM16 or G.711 bytes, as the session's format says) of an audio frame."""
+    fast = _fast_payload(data)
+    if fast is not None:
+        try:
+            return _b64decode(fast[0])  # validating: plain base64, or take the generic path
+        except (binascii.Error, ValueError):
+            pass
+    payload, field = _generic(data)
+    try:
+        return _b64decode(payload.encode())
+    except (binascii.Error, ValueError):
+        message = f"`{field}` is not valid base64 - at `$.{field}`"
+        raise DecodeError(message, path=f"$.{field}") from None

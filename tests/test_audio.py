@@ -1,0 +1,327 @@
+"""Audio and routing: ``peek_type``, ``audio_payload``, ``decode_pcm`` and the typed fast path.
+
+Each fast path is checked against the generic path (decode the whole frame, then take the
+field) on every input hypothesis makes: valid frames of every audio event, payloads with JSON
+escapes, reordered keys, whitespace, unknown and nested members, duplicate keys, truncations,
+byte flips, insertions and garbage. Same answer, or ``DecodeError`` on both sides.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import rt_fast
+from rt_fast import _audio, _codec, beta, ga, translation
+
+AUDIO = [
+    ("ga", "server", ga.ResponseOutputAudioDeltaEvent, "delta"),
+    ("ga", "client", ga.InputAudioBufferAppendEvent, "audio"),
+    ("beta", "server", beta.ResponseAudioDeltaEvent, "delta"),
+    ("beta", "client", beta.InputAudioBufferAppendEvent, "audio"),
+    ("translation", "server", translation.SessionOutputAudioDeltaEvent, "delta"),
+    ("translation", "client", translation.SessionInputAudioBufferAppendEvent, "audio"),
+]
+HEADERS = {
+    "delta": {
+        "event_id": "event_1",
+        "response_id": "resp_1",
+        "item_id": "item_1",
+        "output_index": 0,
+        "content_index": 0,
+    },
+    "audio": {"event_id": "event_2"},
+}
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _frame(cls: Any, field: str, payload: str, **extra: Any) -> dict[str, Any]:
+    header = dict(HEADERS[field])
+    if cls is translation.SessionOutputAudioDeltaEvent:
+        header = {"event_id": "event_3", "elapsed_ms": 20}
+    return {"type": cls.__struct_config__.tag, **header, field: payload, **extra}
+
+
+def _dump(frame: dict[str, Any]) -> bytes:
+    return json.dumps(frame, separators=(",", ":")).encode()
+
+
+def _generic(protocol: str, direction: str, data: Any) -> Any:
+    """The generic path: the union's msgspec decoder, with rt_fast's unknown/error handling."""
+    decoder = (_codec._SERVER if direction == "server" else _codec._CLIENT)["snake"][protocol]
+    try:
+        return decoder._decode(data)
+    except _codec._INPUT_ERRORS as exc:
+        return decoder._recover(data, exc)
+
+
+def _outcome(func: Any, *args: Any) -> Any:
+    """A function's result as comparable data, or the DecodeError class."""
+    try:
+        result = func(*args)
+    except rt_fast.DecodeError:
+        return rt_fast.DecodeError
+    if isinstance(result, memoryview):
+        return ("view", bytes(result))
+    if isinstance(result, rt_fast.UnknownEvent):
+        return (rt_fast.UnknownEvent, result.type, result.event_id, bytes(result.raw))
+    if isinstance(result, msgspec.Struct):
+        return (type(result), msgspec.to_builtins(result))
+    return result
+
+
+def _payload_generic(data: Any) -> Any:
+    """audio_payload's generic answer: the whole frame decoded by its audio class."""
+    tag = rt_fast.peek_type(data)
+    route = _audio._ALL.get(tag)
+    if route is None:
+        raise rt_fast.DecodeError("not audio")
+    try:
+        event = route.decode(data)
+    except _codec._INPUT_ERRORS as exc:
+        raise rt_fast.DecodeError.from_exception(exc) from None
+    return memoryview(getattr(event, route.field).encode())
+
+
+def _pcm_generic(data: Any) -> bytes:
+    payload = _payload_generic(data)
+    try:
+        return base64.b64decode(bytes(payload), validate=True)
+    except ValueError:
+        raise rt_fast.DecodeError("bad base64") from None
+
+
+def _check_all(protocol: str, direction: str, data: Any) -> None:
+    """Every fast path agrees with its generic path on ``data``."""
+    decode = rt_fast.decode_server_event if direction == "server" else rt_fast.decode_client_event
+    decoder = rt_fast.Decoder(getattr(rt_fast, protocol).ServerEvent if direction == "server"
+                              else getattr(rt_fast, protocol).ClientEvent)  # fmt: skip
+    expected = _outcome(_generic, protocol, direction, data)
+    assert _outcome(decode, data, protocol) == expected
+    assert _outcome(decoder.decode, data) == expected
+    assert _outcome(rt_fast.audio_payload, data) == _outcome(_payload_generic, data)
+    pcm = _outcome(rt_fast.decode_pcm, data)
+    generic_pcm = _outcome(_pcm_generic, data)
+    assert pcm == generic_pcm or (pcm is rt_fast.DecodeError) == (
+        generic_pcm is rt_fast.DecodeError
+    )
+
+
+payloads = st.binary(max_size=4000).map(lambda b: base64.b64encode(b).decode())
+audio_kinds = st.sampled_from(AUDIO)
+buffers = st.sampled_from(
+    [bytes, bytearray, memoryview, lambda b: b.decode("utf-8", "surrogatepass")]
+)
+
+
+@SETTINGS
+@given(kind=audio_kinds, payload=payloads, wrap=buffers)
+def test_valid_frames_agree(kind: Any, payload: str, wrap: Any) -> None:
+    """Valid compact frames of every audio event: fast paths equal the generic path."""
+    protocol, direction, cls, field = kind
+    data = _dump(_frame(cls, field, payload))
+    _check_all(protocol, direction, wrap(data))
+    assert rt_fast.decode_pcm(wrap(data)) == base64.b64decode(payload)
+
+
+@SETTINGS
+@given(kind=audio_kinds, payload=payloads, seed=st.integers(0, 2**32 - 1))
+def test_escaped_payloads_agree(kind: Any, payload: str, seed: int) -> None:
+    """Payloads written with JSON escapes (\\/, \\u0041) decode to the unescaped audio."""
+    protocol, direction, cls, field = kind
+    rng = random.Random(seed)
+    escaped = "".join(
+        ("\\/" if ch == "/" else f"\\u{ord(ch):04x}") if rng.random() < 0.1 else ch
+        for ch in payload
+    )
+    data = _dump(_frame(cls, field, "PAYLOAD")).replace(b"PAYLOAD", escaped.encode())
+    _check_all(protocol, direction, data)
+    if "\\" in escaped:
+        assert bytes(rt_fast.audio_payload(data)) == payload.encode()
+
+
+@SETTINGS
+@given(kind=audio_kinds, payload=payloads, seed=st.integers(0, 2**32 - 1),
+       indent=st.sampled_from([None, 0, 2]), extra=st.dictionaries(
+           st.sampled_from(["x", "delta", "audio", "meta", "type_"]),
+           st.recursive(st.none() | st.integers() | st.text(max_size=8),
+                        lambda inner: st.lists(inner, max_size=3)
+                        | st.dictionaries(st.sampled_from(["delta", "audio", "k"]), inner, max_size=3),
+                        max_leaves=6), max_size=3))  # fmt: skip
+def test_reordered_spaced_and_extra_members_agree(
+    kind: Any, payload: str, seed: int, indent: Any, extra: dict[str, Any]
+) -> None:
+    """Reordered keys, whitespace, unknown and nested members, duplicates: same answers."""
+    protocol, direction, cls, field = kind
+    frame = _frame(cls, field, payload)
+    items = list(frame.items()) + list(extra.items())
+    random.Random(seed).shuffle(items)
+    if seed % 3 == 0:  # keep the type first, as the API sends it
+        items.sort(key=lambda kv: kv[0] != "type")
+    body = ",".join(json.dumps(k) + ":" + json.dumps(v, indent=indent) for k, v in items)
+    _check_all(protocol, direction, ("{" + body + "}").encode())
+
+
+@SETTINGS
+@given(kind=audio_kinds, payload=payloads, data=st.data())
+def test_mutated_frames_agree(kind: Any, payload: str, data: Any) -> None:
+    """Truncations, byte flips and insertions: same answer or DecodeError on both paths."""
+    protocol, direction, cls, field = kind
+    frame = bytearray(_dump(_frame(cls, field, payload)))
+    action = data.draw(st.sampled_from(["truncate", "flip", "insert"]))
+    at = data.draw(st.integers(0, len(frame)))
+    if action == "truncate":
+        del frame[at:]
+    elif action == "flip" and at < len(frame):
+        frame[at] ^= 1 << data.draw(st.integers(0, 7))
+    else:
+        frame[at:at] = data.draw(st.binary(min_size=1, max_size=4))
+    _check_all(protocol, direction, bytes(frame))
+
+
+@SETTINGS
+@given(garbage=st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
+@example(b'{"type":"response.output_audio.delta"')
+@example(b'{"type":"response.output_audio.delta",' + b"A" * 3000)
+def test_garbage_agrees(garbage: bytes) -> None:
+    """Arbitrary bytes give the same answer (mostly DecodeError) on every path."""
+    for protocol, direction, _, _ in AUDIO:
+        _check_all(protocol, direction, garbage)
+
+
+def test_truncation_at_every_offset() -> None:
+    """A large audio frame cut at every offset: the fast paths never accept what the generic rejects."""
+    frame = _dump(
+        _frame(ga.ResponseOutputAudioDeltaEvent, "delta", base64.b64encode(bytes(2400)).decode())
+    )
+    for end in range(0, len(frame), 7):
+        _check_all("ga", "server", frame[:end])
+
+
+def test_fast_path_is_taken_and_zero_copy() -> None:
+    """A compact frame's payload is a view of the input buffer, not a copy."""
+    frame = _dump(
+        _frame(ga.ResponseOutputAudioDeltaEvent, "delta", base64.b64encode(bytes(3000)).decode())
+    )
+    view = rt_fast.audio_payload(frame)
+    assert view.obj is frame and bytes(view) == base64.b64encode(bytes(3000))
+    assert _audio.decode_audio_event(frame, _codec._SERVER["snake"]["ga"]._audio) is not None
+
+
+def test_view_lifetime_rules() -> None:
+    """A view pins a bytearray (no resize) until released; bytes(view) detaches a copy."""
+    buffer = bytearray(_dump(_frame(ga.InputAudioBufferAppendEvent, "audio", "AAAA")))
+    view = rt_fast.audio_payload(buffer)
+    assert view.obj is buffer
+    with pytest.raises(BufferError):
+        buffer.extend(b"x")
+    copy = bytes(view)
+    view.release()
+    buffer.extend(b"x")
+    assert copy == b"AAAA"
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'{"type":"response.output_text.delta","event_id":"e","response_id":"r","item_id":"i","output_index":0,"content_index":0,"delta":"hi"}',
+        b'{"type":"error","event_id":"e","error":{"type":"t","message":"m"}}',
+        b'{"type":"no.such.event"}',
+        b"[]",
+    ],
+)
+def test_non_audio_frames_are_decode_errors(frame: bytes) -> None:
+    """audio_payload and decode_pcm raise DecodeError for anything but an audio frame."""
+    with pytest.raises(rt_fast.DecodeError):
+        rt_fast.audio_payload(frame)
+    with pytest.raises(rt_fast.DecodeError):
+        rt_fast.decode_pcm(frame)
+
+
+def test_invalid_base64_is_decode_error() -> None:
+    """decode_pcm rejects a payload that is not base64, naming the field."""
+    frame = _dump(_frame(ga.InputAudioBufferAppendEvent, "audio", "not base64!"))
+    with pytest.raises(rt_fast.DecodeError, match="`audio`") as info:
+        rt_fast.decode_pcm(frame)
+    assert info.value.path == "$.audio"
+
+
+@SETTINGS
+@given(tag=st.text(max_size=40), before=st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+       spaced=st.booleans())  # fmt: skip
+def test_peek_type_equals_the_decoded_type(tag: str, before: dict[str, int], spaced: bool) -> None:
+    """peek_type gives the type the full decoder reads, whatever the key order or escapes."""
+    frame = {**{k: v for k, v in before.items() if k != "type"}, "type": tag, "event_id": "e"}
+    data = json.dumps(frame, separators=(", ", " : ") if spaced else (",", ":")).encode()
+    assert rt_fast.peek_type(data) == tag == msgspec.json.decode(data)["type"]
+    assert rt_fast.decode_client_event(data, "auto").type == tag
+
+
+def test_peek_type_reads_only_the_opening() -> None:
+    """With type first, peek_type answers from the opening bytes alone."""
+    assert rt_fast.peek_type(b'{"type":"response.output_audio.delta","delta":"' + b"A" * 10**6) == (
+        "response.output_audio.delta"
+    )
+    assert rt_fast.peek_type('{"type":"session.created"}') == "session.created"
+    assert rt_fast.peek_type(memoryview(b'{"type":"x","event_id":"e"}')) == "x"
+
+
+@pytest.mark.parametrize(
+    "frame", [b"", b"[]", b'{"event_id":"e"}', b'{"type":5}', b"\xff", b'{"type":"a']
+)
+def test_peek_type_without_a_string_type_is_decode_error(frame: bytes) -> None:
+    """Frames that are not objects with a string type raise DecodeError."""
+    with pytest.raises(rt_fast.DecodeError):
+        rt_fast.peek_type(frame)
+
+
+def test_generated_session_audio(ga_session: list[tuple[str, bytes]]) -> None:
+    """Every audio frame of a generated session: fast typed decode equals the generic one."""
+    audio = [
+        (d, f)
+        for d, f in ga_session
+        if b'"audio_buffer.append"' in f[:40] or b"output_audio.delta" in f[:40]
+    ]
+    assert len(audio) > 100
+    for direction, frame in audio:
+        _check_all("ga", direction, frame)
+
+
+@SETTINGS
+@given(payload=payloads | st.text(alphabet="ABCab01+/=\n -_", max_size=40))
+@example("QQ==")
+@example("QQ")
+@example("QQ===")
+@example("=QQ=")
+def test_stdlib_base64_fallback_agrees(payload: str) -> None:
+    """The stdlib fallback accepts and rejects what pybase64 does, with the same bytes."""
+    pybase64 = pytest.importorskip("pybase64", reason="pybase64 is part of the test extra")
+
+    def outcome(decode: Any) -> Any:
+        try:
+            return decode(payload.encode())
+        except ValueError:
+            return ValueError
+
+    stdlib = outcome(_audio._stdlib_b64decode)
+    simd = outcome(lambda b: pybase64.b64decode(b, validate=True))
+    assert stdlib == simd
+
+
+def test_without_pybase64_the_answers_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without pybase64 (stdlib base64, no SIMD check) every path still agrees."""
+    monkeypatch.setattr(_audio, "SIMD", False)
+    monkeypatch.setattr(_audio, "_b64decode", _audio._stdlib_b64decode)
+    payload = base64.b64encode(bytes(range(256)) * 12).decode()
+    for protocol, direction, cls, field in AUDIO:
+        frame = _dump(_frame(cls, field, payload))
+        _check_all(protocol, direction, frame)
+        _check_all(protocol, direction, frame.replace(b"/", b"\\/", 1))
+        assert rt_fast.decode_pcm(frame) == bytes(range(256)) * 12
