@@ -36,6 +36,7 @@ import msgspec
 
 from . import beta, ga, translation
 from ._errors import DecodeError
+from ._guard import MAX_FRAME_SIZE, check
 
 __all__ = [
     "AUDIO_EVENTS",
@@ -53,14 +54,21 @@ _PEEK = 128  # bytes of the frame's opening that peek_type reads; tags are far s
 
 if sys.version_info >= (3, 11):
 
-    def _stdlib_b64decode(payload: Any) -> bytes:
+    def _stdlib_decode(payload: Any) -> bytes:
         return binascii.a2b_base64(payload, strict_mode=True)
 
 else:  # pragma: no cover - Python 3.10
     import base64
 
-    def _stdlib_b64decode(payload: Any) -> bytes:
+    def _stdlib_decode(payload: Any) -> bytes:
         return base64.b64decode(payload, validate=True)
+
+
+def _stdlib_b64decode(payload: Any) -> bytes:
+    """Strict base64 as pybase64 reads it: whole quanta, padding only in the last one."""
+    if len(payload) % 4 or bytes(payload[-3:]) == b"===":
+        raise binascii.Error("base64 must be whole 4-character quanta with at most 2 '='")
+    return _stdlib_decode(payload)
 
 
 try:  # SIMD base64 (the `audio` extra); the stdlib gives the same answers, slower
@@ -130,8 +138,20 @@ class _Head(msgspec.Struct):
 _head_decode = msgspec.json.Decoder(_Head).decode
 
 
+def _check_view(view: memoryview) -> None:
+    """A released or strided view is a ``DecodeError``, as the decoders say."""
+    try:
+        contiguous = view.c_contiguous
+    except ValueError as exc:
+        raise DecodeError(f"cannot read the memoryview: {exc}") from None
+    if not contiguous:
+        raise DecodeError("a memoryview to decode must be C-contiguous")
+
+
 def peek_type(data: Buffer) -> str:
     """The frame's ``type``, without decoding the rest (``DecodeError`` if it has none)."""
+    if isinstance(data, memoryview):
+        _check_view(data)
     head = data[:_PEEK]
     if not isinstance(head, bytes):
         head = head.encode("utf-8", "surrogatepass") if isinstance(head, str) else bytes(head)
@@ -148,8 +168,10 @@ def peek_type(data: Buffer) -> str:
         raise DecodeError.from_exception(exc) from None
 
 
-def _fast_route(data: Any, routes: Routes) -> _Route | None:
+def _fast_route(data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> _Route | None:
     """The route of a compact frame whose audio type leads, from its opening bytes."""
+    if isinstance(data, memoryview) or len(data) > max_size:
+        return None  # a view may be released or strided, an oversized frame is an error
     if isinstance(data, str):
         end = data.find('"', 9, _PEEK) if data.startswith('{"type":"') else -1
         route = routes.get(data[9:end]) if end > 0 else None
@@ -178,9 +200,11 @@ def _locate(data: Any, route: _Route) -> tuple[int, int, Any] | None:
     opening, closing = ("{", "[") if text else (b"{", b"[")
     if data.find(opening, 1, start) >= 0 or data.find(closing, 0, start) >= 0:
         return None  # a nested value in the header: the key found may not be the top one
+    cut = data[:begin] + data[end:]
     try:
-        header = route.decode(data[:begin] + data[end:])
-    except _INPUT_ERRORS:
+        check(cut)  # the payload is checked by its caller; the rest of the frame is here
+        header = route.decode(cut)
+    except (DecodeError, *_INPUT_ERRORS):
         return None
     return (begin, end, header) if getattr(header, route.field) == "" else None
 
@@ -198,9 +222,9 @@ def _plain_base64(payload: Any) -> bool:
     return True
 
 
-def decode_audio_event(data: Buffer, routes: Routes) -> Any:
+def decode_audio_event(data: Buffer, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> Any:
     """The typed event of an audio frame of ``routes``, by the fast path; None where it fails."""
-    route = _fast_route(data, routes) if SIMD else None
+    route = _fast_route(data, routes, max_size) if SIMD else None
     located = None if route is None else _locate(data, route)
     if route is None or located is None:
         return None
@@ -214,6 +238,7 @@ def decode_audio_event(data: Buffer, routes: Routes) -> Any:
 
 def _generic(data: Buffer) -> tuple[Any, str]:
     """The generic path: the payload of the frame decoded whole by its audio event class."""
+    check(data)
     tag = peek_type(data)
     route = _ALL.get(tag)
     if route is None:

@@ -2,10 +2,12 @@
 
 The public functions are thin wrappers over ``Decoder`` objects made at import, one per
 (naming, generation, direction). Decoding goes straight from the caller's buffer (``bytes``,
-``bytearray``, ``memoryview`` or ``str``) through msgspec; nothing is copied first. Only when
-msgspec rejects a frame does Python code run: an event union then checks whether the frame is a
-well-formed frame of an unknown ``type`` (``UnknownEvent``), and otherwise raises
-``DecodeError``. Known frames pay nothing for that.
+``bytearray``, ``memoryview`` or ``str``) through msgspec; nothing is copied first. Before
+msgspec parses anything, ``_guard.check`` holds the frame to rt_fast's limits (size, nesting,
+UTF-8): a few C calls for a frame within them. Only when msgspec rejects a frame does more
+Python code run: an event union then checks whether the frame is a well-formed frame of an
+unknown ``type`` (``UnknownEvent``), and otherwise raises ``DecodeError``. Known frames pay
+nothing for that.
 
 ``protocol="auto"`` decodes a frame whose generation is not known. The rule: the frame goes to
 the first generation, in the order GA, beta, translation, whose models take its whole shape
@@ -38,6 +40,7 @@ import msgspec
 from . import beta, ga, translation
 from ._audio import decode_audio_event, routes_for
 from ._errors import DecodeError
+from ._guard import MAX_FRAME_SIZE, SMALL, check, lines_fit
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
 from ._variants import NAMINGS, naming_of, recast, variant
 
@@ -103,18 +106,34 @@ class Decoder(Generic[T]):
 
     ``Decoder(rt_fast.ga.ServerEvent)`` decodes server frames; ``Decoder(SomeModel)`` decodes
     any model; ``naming="camel"`` reads camelCase keys. Decoders of an event union return
-    ``UnknownEvent`` for a well-formed frame of an unknown ``type``.
+    ``UnknownEvent`` for a well-formed frame of an unknown ``type``. A frame (a line, for
+    ``decode_lines``) over ``max_size`` bytes raises ``DecodeError`` before it is parsed.
     """
 
-    __slots__ = ("_audio", "_decode", "_decode_lines", "_events", "naming", "type")
+    __slots__ = (
+        "_audio",
+        "_decode",
+        "_decode_lines",
+        "_events",
+        "_max_size",
+        "_small",
+        "naming",
+        "type",
+    )
 
     @overload
-    def __init__(self: Decoder[T], type: type[T], *, naming: str = ...) -> None: ...
+    def __init__(
+        self: Decoder[T], type: type[T], *, naming: str = ..., max_size: int = ...
+    ) -> None: ...
     @overload
-    def __init__(self: Decoder[Any], type: Any, *, naming: str = ...) -> None: ...
-    def __init__(self, type: Any, *, naming: str = "snake") -> None:
+    def __init__(
+        self: Decoder[Any], type: Any, *, naming: str = ..., max_size: int = ...
+    ) -> None: ...
+    def __init__(self, type: Any, *, naming: str = "snake", max_size: int = MAX_FRAME_SIZE) -> None:
         self.type = type
         self.naming = naming
+        self._max_size = max_size
+        self._small = min(SMALL, max_size)  # frames this short and ASCII need no check
         actual = variant(type, **_check_naming(naming))
         decoder = msgspec.json.Decoder(actual)
         self._decode: Callable[[Buffer], Any] = decoder.decode
@@ -127,10 +146,12 @@ class Decoder(Generic[T]):
 
     def decode(self, data: Buffer) -> T:
         """Decode one frame."""
-        if len(data) >= _AUDIO_MIN and self._audio:
-            event = decode_audio_event(data, self._audio)
+        if data.__class__ is not memoryview and len(data) >= _AUDIO_MIN and self._audio:
+            event = decode_audio_event(data, self._audio, self._max_size)
             if event is not None:
                 return event  # type: ignore[no-any-return]
+        if data.__class__ is memoryview or len(data) > self._small or not data.isascii():  # type: ignore[union-attr]
+            check(data, self._max_size)
         try:
             return self._decode(data)  # type: ignore[no-any-return]
         except _INPUT_ERRORS as exc:
@@ -141,10 +162,11 @@ class Decoder(Generic[T]):
 
         A bad line raises ``DecodeError`` whose ``line`` is its 1-based number.
         """
-        try:
-            return self._decode_lines(data)
-        except _INPUT_ERRORS:
-            pass
+        if lines_fit(data, self._max_size):  # else line by line, to name the bad one
+            try:
+                return self._decode_lines(data)
+            except _INPUT_ERRORS:
+                pass
         raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
         return [
             self._decode_line(line, n) for n, line in enumerate(raw.splitlines(), 1) if line.strip()
@@ -154,7 +176,8 @@ class Decoder(Generic[T]):
         try:
             return self.decode(line)
         except DecodeError as exc:
-            raise DecodeError(f"line {number}: {exc}", path=exc.path, line=number) from None
+            message = f"line {number}: {exc}"
+            raise DecodeError(message, path=exc.path, line=number, loc=exc.loc) from None
 
     def _recover(self, data: Buffer, exc: BaseException) -> T:
         """Return ``UnknownEvent`` for a well-formed frame of an unknown type, else raise."""
@@ -274,10 +297,12 @@ def decode_server_event(data: Buffer, protocol: str = "ga", *, naming: str = "sn
         decoder = _SERVER[naming][protocol]
     except KeyError:
         _bad_options(protocol, naming)
-    if len(data) >= _AUDIO_MIN and decoder._audio:
+    if data.__class__ is not memoryview and len(data) >= _AUDIO_MIN and decoder._audio:
         event = decode_audio_event(data, decoder._audio)
         if event is not None:
             return event
+    if data.__class__ is memoryview or len(data) > SMALL or not data.isascii():  # type: ignore[union-attr]
+        check(data)
     try:
         return decoder._decode(data)
     except _INPUT_ERRORS as exc:
@@ -304,10 +329,12 @@ def decode_client_event(data: Buffer, protocol: str = "ga", *, naming: str = "sn
         decoder = _CLIENT[naming][protocol]
     except KeyError:
         _bad_options(protocol, naming)
-    if len(data) >= _AUDIO_MIN and decoder._audio:
+    if data.__class__ is not memoryview and len(data) >= _AUDIO_MIN and decoder._audio:
         event = decode_audio_event(data, decoder._audio)
         if event is not None:
             return event
+    if data.__class__ is memoryview or len(data) > SMALL or not data.isascii():  # type: ignore[union-attr]
+        check(data)
     try:
         return decoder._decode(data)
     except _INPUT_ERRORS as exc:

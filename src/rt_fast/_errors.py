@@ -31,10 +31,17 @@ class DecodeError(ValueError):
     field: str | None
     line: int | None
 
-    def __init__(self, message: str, *, path: str = "$", line: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str = "$",
+        line: int | None = None,
+        loc: tuple[str | int, ...] | None = None,
+    ) -> None:
         super().__init__(message)
         self.path = path
-        self.loc = _parse_path(path)
+        self.loc = _parse_path(path) if loc is None else loc
         missing = _MISSING.search(message)
         last = self.loc[-1] if self.loc else None
         self.field = missing.group(1) if missing else (last if isinstance(last, str) else None)

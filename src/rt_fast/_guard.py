@@ -1,0 +1,223 @@
+"""The input guard: what rt_fast checks before msgspec parses a frame.
+
+msgspec checks JSON syntax, escapes, types, and the range of every number it reads. It does not
+check what it skips: an ignored field's bytes need not be UTF-8. It has no nesting limit of its
+own, and on a thread with a small stack it crashes the process where the main thread would get
+a ``RecursionError`` (about 640 levels of free-form objects on a 256 KiB stack). The guard
+closes these gaps, for every entry point, before anything is parsed.
+
+Rules of the guard:
+
+1. A frame is at most ``max_size`` bytes (``MAX_FRAME_SIZE``, 16 MiB, unless a ``Decoder``
+   says otherwise; the API's own limit is 15 MiB). A ``str`` counts its UTF-8 bytes.
+2. A frame nests at most ``MAX_DEPTH`` (128) arrays and objects deep. Real frames nest 9 at
+   most; 128 levels of free-form objects take about 50 KiB of msgspec's C stack.
+3. Every byte is UTF-8, skipped fields included; a ``str`` holds no lone surrogate.
+4. Cheap first: the exact scans run only where a necessary condition holds. A valid frame of
+   ``2 * MAX_DEPTH + 1`` bytes cannot nest deeper than ``MAX_DEPTH``; a frame cannot nest
+   deeper than its count of ``[`` and ``{`` (counted by memchr, through ``bytes.replace``);
+   ASCII is UTF-8 (``bytes.isascii`` scans 8 bytes a step). A frame that passes these costs a
+   few C calls; one that does not gets the exact scan, which raises only for a real fault.
+5. It only reads. The only copies are of a ``str`` (to scan its UTF-8) and of a
+   ``memoryview`` that is not a whole ``bytes`` or ``bytearray``; msgspec still parses the
+   caller's object.
+6. Its errors are ``DecodeError`` with the JSON path of the fault (``$.session.tools[0]...``)
+   in ``path`` and ``loc``; messages carry the path, never the frame.
+
+Numbers: a number rt_fast reads (a typed field, a free-form value) must fit a float or
+msgspec rejects it; one inside an ignored field is checked for syntax only. Proving that no
+ignored number overflows would need a tokenizer pass over every frame: IDs and base64
+payloads hold digit-``e``-digit runs, so no cheap necessary condition exists.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Union
+
+import msgspec
+
+from ._errors import DecodeError
+
+__all__ = ["MAX_DEPTH", "MAX_FRAME_SIZE", "SMALL", "check", "check_size", "lines_fit"]
+
+MAX_DEPTH = 128
+"""The deepest nesting of arrays and objects a frame may have."""
+
+MAX_FRAME_SIZE = 16 * 1024 * 1024
+"""The default largest frame, in bytes (``Decoder(..., max_size=...)`` sets another)."""
+
+Buffer = Union[bytes, bytearray, memoryview, str]
+
+SMALL = 2 * MAX_DEPTH + 1
+"""No valid frame this short nests deeper than ``MAX_DEPTH``, nor can any crash msgspec: an
+ASCII ``bytes``, ``bytearray`` or ``str`` frame this short (and within ``max_size``) passes
+``check`` untouched, so a caller may skip the call (the codec does, saving a Python frame)."""
+_SHORT = SMALL
+
+# A JSON string (closed or running to the end), or a bracket: the structure of a frame.
+_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"?'
+_BRACKETS = re.compile(_STRING + rb"|([\[{])|([\]}])", re.DOTALL)
+_TOKENS = re.compile(rb"(" + _STRING + rb")|([\[{])|([\]}])|(:)|(,)", re.DOTALL)
+
+
+def check(data: Buffer, max_size: int = MAX_FRAME_SIZE) -> None:
+    """Raise ``DecodeError`` unless ``data`` keeps the rules above."""
+    cls = data.__class__
+    if cls is bytes or cls is str:  # the usual frames first, in as few C calls as can be
+        n = len(data)
+        plain = data.isascii()  # type: ignore[union-attr]
+        if n <= max_size and plain and (n <= _SHORT or _openers(data) <= MAX_DEPTH):  # type: ignore[arg-type]
+            return
+    buf, utf8 = _buffer(data)
+    n = len(buf)
+    if n > max_size or not utf8 or (n > _SHORT and _openers(buf) > MAX_DEPTH):
+        _inspect(buf, max_size, utf8)
+
+
+def check_size(size: int, max_size: int = MAX_FRAME_SIZE) -> None:
+    """Raise ``DecodeError`` if a frame of ``size`` bytes is over ``max_size``."""
+    if size > max_size:
+        raise DecodeError(f"frame of {size} bytes is over the limit of {max_size} (max_size)")
+
+
+def lines_fit(data: Buffer, max_size: int = MAX_FRAME_SIZE) -> bool:
+    """Whether every line of newline-delimited ``data`` keeps the rules (``max_size`` per line).
+
+    False means: check and decode line by line, to find the faulty one.
+    """
+    try:
+        buf, utf8 = _buffer(data)
+        if not utf8:
+            buf.decode()  # type: ignore[union-attr]
+    except (DecodeError, UnicodeDecodeError):
+        return False
+    n = len(buf)
+    if n <= max_size and (n <= _SHORT or _openers(buf) <= MAX_DEPTH):
+        return True
+    raw = buf.encode() if isinstance(buf, str) else buf
+    start = 0
+    while start < n:
+        end = raw.find(b"\n", start)
+        end = n if end < 0 else end
+        if end - start > max_size:
+            return False
+        if end - start > _SHORT and (
+            raw.find(b"[", start, end) >= 0 or raw.find(b"{", start + 1, end) >= 0
+        ):
+            line = raw[start:end]
+            if _openers(line) > MAX_DEPTH and _too_deep(line) is not None:
+                return False
+        start = end + 1
+    return True
+
+
+def _buffer(data: Buffer) -> tuple[bytes | bytearray | str, bool]:
+    """What to scan for ``data`` (an ASCII ``str`` as it is), and whether it is ASCII."""
+    if isinstance(data, (bytes, bytearray)):
+        return data, data.isascii()
+    if isinstance(data, str):
+        if data.isascii():
+            return data, True
+        try:
+            return data.encode(), True  # UTF-8 by construction, once encodable
+        except UnicodeEncodeError as exc:
+            raise _surrogate(data, exc.start) from None
+    if isinstance(data, memoryview):
+        try:
+            contiguous, obj = data.c_contiguous, data.obj
+        except ValueError as exc:  # released
+            raise DecodeError(f"cannot read the memoryview: {exc}") from None
+        if not contiguous:
+            raise DecodeError("a memoryview to decode must be C-contiguous")
+        whole = isinstance(obj, (bytes, bytearray)) and len(obj) == data.nbytes
+        buf: bytes | bytearray = obj if whole else data.tobytes()  # type: ignore[assignment]
+        return buf, buf.isascii()
+    raise TypeError(f"expected bytes, bytearray, memoryview or str, got {type(data).__name__}")
+
+
+def _openers(buf: bytes | bytearray | str) -> int:
+    """An upper bound of the ``[`` and ``{`` in ASCII ``buf``, at memchr speed."""
+    if isinstance(buf, str):  # find is memchr, but str.replace counts a byte at a time
+        if buf.find("[") < 0 and buf.find("{", 1) < 0:
+            return 1
+        buf = buf.encode()
+    elif len(buf) > 4096 and buf.find(b"[") < 0 and buf.find(b"{", 1) < 0:
+        return 1  # a large flat object (an audio frame): no copy
+    return 2 * len(buf) - len(buf.replace(b"[", b"")) - len(buf.replace(b"{", b""))
+
+
+def _inspect(buf: bytes | bytearray | str, max_size: int, utf8: bool) -> None:
+    """The exact checks, for a frame that failed a cheap one: raise for a real fault."""
+    check_size(len(buf), max_size)
+    raw = buf.encode() if isinstance(buf, str) else buf
+    if not utf8:
+        try:
+            raw.decode()
+        except UnicodeDecodeError as exc:
+            bad = bytes(raw[exc.start : min(exc.end, exc.start + 4)])
+            message = f"invalid UTF-8 at byte {exc.start} ({exc.reason}: {bad!r})"
+            raise _error(message, raw, exc.start) from None
+    if len(raw) > _SHORT and _openers(raw) > MAX_DEPTH:
+        deep = _too_deep(raw)
+        if deep is not None:
+            raise _error(f"JSON nests deeper than {MAX_DEPTH} levels", raw, deep)
+
+
+def _too_deep(buf: bytes | bytearray) -> int | None:
+    """The offset of the first bracket nested deeper than ``MAX_DEPTH``, else None.
+
+    Exact up to the first syntax error, where msgspec stops parsing anyway.
+    """
+    depth = 0
+    for match in _BRACKETS.finditer(buf):
+        if match.lastindex == 1:
+            depth += 1
+            if depth > MAX_DEPTH:
+                return match.start()
+        elif match.lastindex == 2:
+            depth -= 1
+            if depth < 0:
+                return None
+    return None
+
+
+def _surrogate(text: str, index: int) -> DecodeError:
+    raw = text.encode("utf-8", "surrogatepass")
+    offset = len(text[:index].encode("utf-8", "surrogatepass"))
+    message = f"str holds a lone surrogate U+{ord(text[index]):04X} (index {index})"
+    return _error(message, raw, offset)
+
+
+def _error(message: str, buf: bytes | bytearray, offset: int) -> DecodeError:
+    """A ``DecodeError`` for a fault at byte ``offset``, with the JSON path of its value."""
+    loc = _loc_at(buf, offset)
+    steps = [f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc]
+    path = "$" + "".join(steps)
+    shown = path if len(steps) <= 12 else "$" + "".join([*steps[:6], "...", *steps[-5:]])
+    return DecodeError(f"{message} - at `{shown}`", path=path, loc=loc)
+
+
+def _loc_at(buf: bytes | bytearray, offset: int) -> tuple[str | int, ...]:
+    """The keys and indices of the value holding byte ``offset`` (slow; for errors only)."""
+    stack: list[list[str | int | None]] = []  # [kind, key or index] per open container
+    for match in _TOKENS.finditer(buf):
+        if match.start() >= offset or (match.end() > offset and match.lastindex == 1):
+            break
+        kind, top = match.lastindex, stack[-1] if stack else None
+        if kind == 1 and top is not None and top[0] == "{" and top[1] is None:
+            top[1] = _key(match.group())
+        elif kind == 2:
+            stack.append([match.group().decode(), 0 if match.group() == b"[" else None])
+        elif kind == 3 and stack:
+            stack.pop()
+        elif kind == 5 and top is not None:
+            top[1] = top[1] + 1 if isinstance(top[1], int) else None
+    return tuple(k for _, k in stack if k is not None)
+
+
+def _key(token: bytes) -> str:
+    try:
+        return msgspec.json.decode(token, type=str)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return token[1:-1].decode("utf-8", "replace")
