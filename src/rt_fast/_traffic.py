@@ -2,11 +2,22 @@
 
 Frames are compact JSON with ``type`` first, keys in the order the API sends them, ids in
 the API's formats, and audio as base64 of 24 kHz mono PCM16. A session is: ``session.created``,
-the client's ``session.update`` and its ``session.updated``; then turns, each with the
-client's microphone appends (20-100 ms each), VAD events, the user item and its
-transcription, and an assistant answer of ~25 transcript deltas and ~40 audio deltas
-(2.4-24 KB of PCM each) closed by ``response.done`` with full usage and ``rate_limits.updated``;
-every third turn is a function-call turn. The same seed gives the same bytes.
+the client's ``session.update`` with a full configuration (instructions, tools, audio formats,
+transcription, noise reduction, turn detection, voice) and its ``session.updated``; then turns,
+each answered by the assistant with ~25 transcript deltas and ~40 audio deltas (2.4-24 KB of PCM
+each) closed by ``response.done`` with full usage and ``rate_limits.updated``. Turns cycle
+through four kinds, as users behave:
+
+0. spoken, ended by server VAD: microphone appends (20-100 ms each), ``speech_started``,
+   ``speech_stopped``, ``committed``, the user item and its transcription deltas;
+1. spoken, sent with a tap: the same appends, then the client's ``input_audio_buffer.commit``
+   and, after the server's ``committed`` and the item, its ``response.create``;
+2. spoken, then a function call: the model calls a tool, the client sends
+   ``conversation.item.create`` with the output and ``response.create``, and the model answers;
+3. typed: the client's ``conversation.item.create`` of an ``input_text`` message and its
+   ``response.create``.
+
+The same seed gives the same bytes.
 """
 
 from __future__ import annotations
@@ -59,6 +70,34 @@ _TOOLS = [
     },
 ]
 _PCM = {"type": "audio/pcm", "rate": 24000}
+_DEFAULT_INSTRUCTIONS = (
+    "Your knowledge cutoff is 2023-10. You are a helpful, witty, and friendly AI. Act like a human,"
+    " but remember that you aren't a human and that you can't do human things in the real world."
+)
+_DEFAULT_AUDIO = {
+    "input": {
+        "format": _PCM,
+        "transcription": None,
+        "noise_reduction": None,
+        "turn_detection": {
+            "type": "server_vad",
+            "threshold": 0.5,
+            "prefix_padding_ms": 300,
+            "silence_duration_ms": 200,
+            "idle_timeout_ms": None,
+            "create_response": True,
+            "interrupt_response": True,
+        },
+    },
+    "output": {"format": _PCM, "voice": "alloy", "speed": 1.0},
+}
+_CONFIGURED = ("type", "model", "output_modalities", "instructions", "tools", "tool_choice",
+               "max_output_tokens", "truncation", "audio")  # fmt: skip
+_TYPED = (
+    "What is the status of my last order?",
+    "Can you change the delivery address to my office?",
+    "Please repeat the tracking number slowly.",
+)
 _BYTES_PER_MS = 48  # 24 kHz, 16-bit mono
 
 
@@ -127,18 +166,14 @@ class _Session:
 def _setup(s: _Session) -> Iterator[Frame]:
     session_id, expires_at = s.id("sess_"), 1_760_000_000 + s.rng.randrange(10**6)
     session = s.session(session_id, expires_at)
-    yield s.event("session.created", session=session)
-    update = {
-        "type": "realtime",
-        "instructions": _INSTRUCTIONS,
-        "tools": _TOOLS,
-        "audio": {"output": {"voice": "marin"}},
-    }
+    yield s.event("session.created", session={**session, "instructions": _DEFAULT_INSTRUCTIONS,
+                                              "tools": [], "audio": _DEFAULT_AUDIO})  # fmt: skip
+    update = {key: session[key] for key in _CONFIGURED}
     yield "client", _dump({"type": "session.update", "session": update})
     yield s.event("session.updated", session=session)
 
 
-def _user_turn(s: _Session) -> Iterator[Frame]:
+def _user_turn(s: _Session, tapped: bool = False) -> Iterator[Frame]:
     speech_ms = s.rng.randrange(1200, 4000)
     item_id = s.id("item_")
     sent = 0
@@ -149,7 +184,11 @@ def _user_turn(s: _Session) -> Iterator[Frame]:
     start = s.audio_ms + s.rng.randrange(50, 300)
     s.audio_ms = start + sent
     yield s.event("input_audio_buffer.speech_started", audio_start_ms=start, item_id=item_id)
-    yield s.event("input_audio_buffer.speech_stopped", audio_end_ms=s.audio_ms, item_id=item_id)
+    if tapped:
+        yield "client", _dump({"type": "input_audio_buffer.commit"})
+    else:
+        yield s.event("input_audio_buffer.speech_stopped", audio_end_ms=s.audio_ms,
+                      item_id=item_id)  # fmt: skip
     yield s.event("input_audio_buffer.committed", previous_item_id=s.previous_item, item_id=item_id)
     content = [{"type": "input_audio", "transcript": None}]
     item = {"id": item_id, "type": "message", "status": "completed", "role": "user"}
@@ -169,6 +208,22 @@ def _user_turn(s: _Session) -> Iterator[Frame]:
     yield s.event("conversation.item.done", previous_item_id=s.previous_item,
                   item={**item, "content": content})  # fmt: skip
     s.previous_item = item_id
+    if tapped:
+        yield "client", _dump({"type": "response.create"})
+
+
+def _typed_turn(s: _Session) -> Iterator[Frame]:
+    content = [{"type": "input_text", "text": s.rng.choice(_TYPED)}]
+    message = {"type": "message", "role": "user", "content": content}
+    yield "client", _dump({"type": "conversation.item.create", "item": message})
+    item_id = s.id("item_")
+    item = {"id": item_id, "type": "message", "status": "completed", "role": "user",
+            "content": content}  # fmt: skip
+    yield s.event("conversation.item.added", previous_item_id=s.previous_item, item=item)
+    yield s.event("conversation.item.done", previous_item_id=s.previous_item, item=item)
+    s.previous_item = item_id
+    response = {"output_modalities": ["audio"]}
+    yield "client", _dump({"type": "response.create", "response": response})
 
 
 def _response(s: _Session, status: str, output: list[Any], usage: Any) -> dict[str, Any]:
@@ -268,8 +323,9 @@ def _function_call(s: _Session) -> Iterator[Frame]:
 
 
 def _turn(s: _Session, number: int) -> Iterator[Frame]:
-    yield from _user_turn(s)
-    calls_tool = number % 3 == 2
+    kind = number % 4
+    yield from _typed_turn(s) if kind == 3 else _user_turn(s, tapped=kind == 1)
+    calls_tool = kind == 2
     for step in (_function_call, _answer) if calls_tool else (_answer,):
         s.current_response = s.id("resp_")
         yield s.event("response.created", response=_response(s, "in_progress", [], None))
