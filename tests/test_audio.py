@@ -108,6 +108,9 @@ def _check_all(protocol: str, direction: str, data: Any) -> None:
     expected = _outcome(_generic, protocol, direction, data)
     assert _outcome(decode, data, protocol) == expected
     assert _outcome(decoder.decode, data) == expected
+    union = (_codec._SERVER if direction == "server" else _codec._CLIENT)["snake"][protocol]
+    fast = _audio.decode_audio_event(data, union._audio)  # whatever the frame's size
+    assert fast is None or _outcome(lambda: fast) == expected
     assert _outcome(rt_fast.audio_payload, data) == _outcome(_payload_generic, data)
     pcm = _outcome(rt_fast.decode_pcm, data)
     generic_pcm = _outcome(_pcm_generic, data)
@@ -206,13 +209,18 @@ def test_truncation_at_every_offset() -> None:
 
 
 def test_fast_path_is_taken_and_zero_copy() -> None:
-    """A compact frame's payload is a view of the input buffer, not a copy."""
+    """A compact frame's payload is a view of the input buffer, and the typed fast path runs."""
     frame = _dump(
         _frame(ga.ResponseOutputAudioDeltaEvent, "delta", base64.b64encode(bytes(3000)).decode())
     )
     view = rt_fast.audio_payload(frame)
     assert view.obj is frame and bytes(view) == base64.b64encode(bytes(3000))
     assert _audio.decode_audio_event(frame, _codec._SERVER["snake"]["ga"]._audio) is not None
+    large = _dump(
+        _frame(ga.ResponseOutputAudioDeltaEvent, "delta", base64.b64encode(bytes(24_000)).decode())
+    )
+    assert len(large) >= _codec._AUDIO_MIN
+    _check_all("ga", "server", large)
 
 
 def test_view_lifetime_rules() -> None:

@@ -8,8 +8,8 @@ Rules of the fast paths here:
    over valid, escaped, reordered, spaced, truncated and garbage frames.
 2. The fast path runs only where its preconditions hold, and otherwise falls back silently:
    the frame is ``bytes``, ``bytearray`` or ``str``; it opens ``{"type":"<audio tag>",`` (compact,
-   ``type`` first, as the API sends it); the payload member appears at the top level after a
-   header with no nested object or array; the payload is plain base64. The payload is found
+   ``type`` first, as the API sends it); the payload's key appears once in the frame; the
+   payload is plain base64. The payload is found
    by memchr scans; its content is checked by pybase64's SIMD base64 validation (alphabet
    characters only, so it is a JSON string exactly as the generic decoder reads it: no escape,
    no control character, nothing beyond ASCII); the header (the frame with the payload cut
@@ -36,7 +36,7 @@ import msgspec
 
 from . import beta, ga, translation
 from ._errors import DecodeError
-from ._guard import MAX_FRAME_SIZE, check
+from ._guard import MAX_FRAME_SIZE, SMALL, check
 
 __all__ = [
     "AUDIO_EVENTS",
@@ -168,49 +168,55 @@ def peek_type(data: Buffer) -> str:
         raise DecodeError.from_exception(exc) from None
 
 
-def _fast_route(data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> _Route | None:
-    """The route of a compact frame whose audio type leads, from its opening bytes."""
-    if isinstance(data, memoryview) or len(data) > max_size:
-        return None  # a view may be released or strided, an oversized frame is an error
-    if isinstance(data, str):
-        end = data.find('"', 9, _PEEK) if data.startswith('{"type":"') else -1
-        route = routes.get(data[9:end]) if end > 0 else None
-        return route if route is not None and data.startswith(route.prefix_str) else None
-    if isinstance(data, (bytes, bytearray)) and data.startswith(b'{"type":"'):
-        end = data.find(b'"', 9, _PEEK)
-        route = routes.get(bytes(data[9:end])) if end > 0 else None
-        return route if route is not None and data.startswith(route.prefix) else None
-    return None
-
-
-def _locate(data: Any, route: _Route) -> tuple[int, int, Any] | None:
-    """(start, end, header event) of the payload where the preconditions hold, else None.
+def _find(data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> _Found | None:
+    """The route, payload span and checked header of a frame the fast path can take, or None.
 
     The payload's content is the caller's to check (``_plain_base64``, or a validating decode).
     """
-    text = isinstance(data, str)
-    key, quote = (route.key_str, '"') if text else (route.key, b'"')
-    start = data.find(key, len(route.prefix))
-    if start < 0:
+    text = data.__class__ is str
+    if not (text or data.__class__ is bytes or data.__class__ is bytearray) or len(data) > max_size:
+        return None  # a view may be released or strided; an oversized frame is an error
+    quote = '"' if text else b'"'
+    if not data.startswith('{"type":"' if text else b'{"type":"'):
+        return None
+    end = data.find(quote, 9, _PEEK)
+    if end < 0:
+        return None
+    route = routes.get(bytes(data[9:end]) if data.__class__ is bytearray else data[9:end])
+    if route is None:
+        return None
+    prefix, key = (route.prefix_str, route.key_str) if text else (route.prefix, route.key)
+    start = data.find(key, len(prefix) - 1)  # the key may share the prefix's comma
+    if start < 0 or not data.startswith(prefix):
         return None
     begin = start + len(key)
     end = data.find(quote, begin)
     if end < 0:
         return None
-    opening, closing = ("{", "[") if text else (b"{", b"[")
-    if data.find(opening, 1, start) >= 0 or data.find(closing, 0, start) >= 0:
-        return None  # a nested value in the header: the key found may not be the top one
-    cut = data[:begin] + data[end:]
+    cut = data[:begin] + data[end:]  # the frame without its payload: ~200 bytes
+    if cut.find(key, start + 1) >= 0:
+        return None  # the key twice (nested, or repeated): the first may not be the member
     try:
-        check(cut)  # the payload is checked by its caller; the rest of the frame is here
+        if len(cut) > SMALL or not cut.isascii():
+            check(cut)
         header = route.decode(cut)
     except (DecodeError, *_INPUT_ERRORS):
         return None
-    return (begin, end, header) if getattr(header, route.field) == "" else None
+    return _Found(route, begin, end, header) if getattr(header, route.field) == "" else None
 
 
-def _slice(data: Any, begin: int, end: int) -> Any:
-    return data[begin:end] if isinstance(data, str) else memoryview(data)[begin:end]
+class _Found(NamedTuple):
+    route: _Route
+    begin: int
+    end: int
+    header: Any
+
+
+def _slice(data: Any, found: _Found) -> Any:
+    """The payload: a str slice of a str, else a view of the input."""
+    if isinstance(data, str):
+        return data[found.begin : found.end]
+    return memoryview(data)[found.begin : found.end]
 
 
 def _plain_base64(payload: Any) -> bool:
@@ -224,16 +230,14 @@ def _plain_base64(payload: Any) -> bool:
 
 def decode_audio_event(data: Buffer, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> Any:
     """The typed event of an audio frame of ``routes``, by the fast path; None where it fails."""
-    route = _fast_route(data, routes, max_size) if SIMD else None
-    located = None if route is None else _locate(data, route)
-    if route is None or located is None:
+    found = _find(data, routes, max_size) if SIMD else None
+    if found is None:
         return None
-    begin, end, header = located
-    payload = _slice(data, begin, end)
+    payload = _slice(data, found)
     if not _plain_base64(payload):
         return None
     text = payload if isinstance(payload, str) else str(payload, "ascii")
-    return msgspec.structs.replace(header, **{route.field: text})
+    return msgspec.structs.replace(found.header, **{found.route.field: text})
 
 
 def _generic(data: Buffer) -> tuple[Any, str]:
@@ -250,30 +254,22 @@ def _generic(data: Buffer) -> tuple[Any, str]:
     return getattr(event, route.field), route.field
 
 
-def _fast_payload(data: Buffer) -> tuple[Any, str] | None:
-    """(unchecked payload, field) by the fast path, or None."""
-    route = _fast_route(data, _ALL)
-    located = None if route is None else _locate(data, route)
-    if route is None or located is None:
-        return None
-    return _slice(data, located[0], located[1]), route.field
-
-
 def audio_payload(data: Buffer) -> memoryview:
     """The base64 audio of an audio frame, as a view of ``data`` where it can be (no copy)."""
-    fast = _fast_payload(data) if SIMD else None
-    if fast is not None and _plain_base64(fast[0]):
-        payload = fast[0]
-        return memoryview(payload.encode()) if isinstance(payload, str) else payload
+    found = _find(data, _ALL) if SIMD else None
+    if found is not None:
+        payload = _slice(data, found)
+        if _plain_base64(payload):
+            return memoryview(payload.encode()) if isinstance(payload, str) else payload
     return memoryview(_generic(data)[0].encode())
 
 
 def decode_pcm(data: Buffer) -> bytes:
     """The decoded audio (PCM16 or G.711 bytes, as the session's format says) of an audio frame."""
-    fast = _fast_payload(data)
-    if fast is not None:
+    found = _find(data, _ALL)
+    if found is not None:
         try:
-            return _b64decode(fast[0])  # validating: plain base64, or take the generic path
+            return _b64decode(_slice(data, found))  # validating: plain base64, else generic
         except (binascii.Error, ValueError):
             pass
     payload, field = _generic(data)
