@@ -37,6 +37,7 @@ import msgspec
 from . import beta, ga, translation
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE, SMALL, check
+from ._variants import variant
 
 __all__ = [
     "AUDIO_EVENTS",
@@ -66,7 +67,11 @@ else:  # pragma: no cover - Python 3.10
 
 def _stdlib_b64decode(payload: Any) -> bytes:
     """Strict base64 as pybase64 reads it: whole quanta, padding only in the last one."""
-    if len(payload) % 4 or bytes(payload[-3:]) == b"===":
+    tail = payload[-3:]
+    if len(payload) % 4 or (tail.tobytes() if isinstance(tail, memoryview) else tail) in (
+        b"===",
+        "===",
+    ):
         raise binascii.Error("base64 must be whole 4-character quanta with at most 2 '='")
     return _stdlib_decode(payload)
 
@@ -92,7 +97,8 @@ class _Route(NamedTuple):
     key: bytes  # ,"<field>":"
     prefix_str: str
     key_str: str
-    decode: Callable[[Any], Any]  # msgspec decoder of the event class
+    decode: Callable[[Any], Any]  # msgspec decoder of the (strict) event class
+    decode_lenient: Callable[[Any], Any]  # ... of its lenient variant, for the generic path
 
 
 AUDIO_EVENTS: dict[type[Any], str] = {
@@ -110,7 +116,8 @@ def _route(cls: type[Any], field: str) -> _Route:
     tag = cls.__struct_config__.tag
     prefix, key = f'{{"type":"{tag}",', f',"{field}":"'
     decode = msgspec.json.Decoder(cls).decode
-    return _Route(cls, field, prefix.encode(), key.encode(), prefix, key, decode)
+    lenient = msgspec.json.Decoder(variant(cls, forbid_unknown_fields=False)).decode
+    return _Route(cls, field, prefix.encode(), key.encode(), prefix, key, decode, lenient)
 
 
 Routes = dict[Union[str, bytes], _Route]
@@ -248,7 +255,7 @@ def _generic(data: Buffer) -> tuple[Any, str]:
     if route is None:
         raise DecodeError(f"not an audio frame: type {tag!r}", path="$.type")
     try:
-        event = route.decode(data)
+        event = route.decode_lenient(data)
     except _INPUT_ERRORS as exc:
         raise DecodeError.from_exception(exc) from None
     return getattr(event, route.field), route.field

@@ -28,7 +28,6 @@ from typing import (
     Any,
     Generic,
     Literal,
-    NoReturn,
     TypeVar,
     Union,
     get_args,
@@ -40,7 +39,13 @@ import msgspec
 from . import beta, ga, translation
 from ._audio import decode_audio_event, routes_for
 from ._errors import DecodeError
-from ._guard import MAX_FRAME_SIZE, SMALL, check, lines_fit
+from ._guard import (
+    MAX_FRAME_SIZE,
+    SMALL,
+    check,
+    free_form_markers,
+    lines_fit,
+)
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
 from ._variants import NAMINGS, naming_of, recast, variant
 
@@ -109,6 +114,10 @@ class Decoder(Generic[T]):
     any model; ``naming="camel"`` reads camelCase keys. Decoders of an event union return
     ``UnknownEvent`` for a well-formed frame of an unknown ``type``. A frame (a line, for
     ``decode_lines``) over ``max_size`` bytes raises ``DecodeError`` before it is parsed.
+
+    A frame is first decoded by the strict models (unknown members forbidden), unguarded where
+    that cannot go wrong (``_unguarded``); a frame they reject is guarded (``_guard.check``)
+    and decoded by lenient subclasses generated from them, which ignore unknown members.
     """
 
     __slots__ = (
@@ -116,7 +125,9 @@ class Decoder(Generic[T]):
         "_decode",
         "_decode_lines",
         "_events",
+        "_lenient",
         "_max_size",
+        "_patterns",
         "_small",
         "naming",
         "type",
@@ -134,27 +145,84 @@ class Decoder(Generic[T]):
         self.type = type
         self.naming = naming
         self._max_size = max_size
-        self._small = min(SMALL, max_size)  # frames this short and ASCII need no check
-        actual = variant(type, **_check_naming(naming))
-        decoder = msgspec.json.Decoder(actual)
+        self._small = min(SMALL, max_size)  # no frame this short can nest too deep
+        options = _check_naming(naming)
+        strict = variant(type, **options)
+        decoder = msgspec.json.Decoder(strict)
         self._decode: Callable[[Buffer], Any] = decoder.decode
         self._decode_lines: Callable[[Buffer], list[Any]] = decoder.decode_lines
-        self._events: Mapping[str, Any] | None = _event_table(actual)
-        self._audio = routes_for(get_args(actual))
+        lenient = variant(type, **options, forbid_unknown_fields=False)
+        self._lenient: Callable[[Buffer], Any] = msgspec.json.Decoder(lenient).decode
+        self._events: Mapping[str, Any] | None = _event_table(strict)
+        self._patterns = _patterns_of(strict, self._events)
+        self._audio = routes_for(get_args(strict))
 
     def __repr__(self) -> str:
         return f"rt_fast.Decoder({self.type!r}, naming={self.naming!r})"
 
     def decode(self, data: Buffer) -> T:
         """Decode one frame."""
-        if data.__class__ is not memoryview and len(data) >= _AUDIO_MIN and self._audio:
-            event = decode_audio_event(data, self._audio, self._max_size)
-            if event is not None:
-                return event  # type: ignore[no-any-return]
-        if data.__class__ is memoryview or len(data) > self._small or not data.isascii():  # type: ignore[union-attr]
-            check(data, self._max_size)
+        if data.__class__ is bytes:  # the usual case, inlined: see _unguarded
+            size = len(data)
+            if size <= self._small:
+                plain = True
+            elif size >= _AUDIO_MIN or size > self._max_size or not data.startswith(b'{"type":"'):
+                plain = False
+            else:
+                patterns = self._patterns.get(data[9 : data.find(b'"', 9, 128)])
+                plain = patterns is not None
+                for pattern in patterns or ():
+                    if pattern in data:
+                        plain = False
+                        break
+            if plain:
+                try:
+                    return self._decode(data)  # type: ignore[no-any-return]
+                except _INPUT_ERRORS:
+                    return self._guarded(data, strict_tried=True)
+        if data.__class__ is not memoryview:
+            if len(data) >= _AUDIO_MIN and self._audio:
+                event = decode_audio_event(data, self._audio, self._max_size)
+                if event is not None:
+                    return event  # type: ignore[no-any-return]
+            if self._unguarded(data):
+                try:
+                    return self._decode(data)  # type: ignore[no-any-return]
+                except _INPUT_ERRORS:
+                    return self._guarded(data, strict_tried=True)
+        return self._guarded(data)
+
+    def _unguarded(self, data: Any) -> bool:
+        """Whether the strict models alone check ``data``: it is short (no deep nesting fits),
+        or it is within size and cannot hold a free-form value, by its leading type."""
+        size = len(data)
+        if size > self._max_size or (data.__class__ is str and not data.isascii()):
+            return False  # over the limit, or a str whose UTF-8 size the guard must count
+        if size <= SMALL:
+            return True
+        text = data.__class__ is str
+        if self._events is None:
+            patterns = self._patterns.get(None)
+        elif data.startswith('{"type":"' if text else b'{"type":"'):
+            tag = data[9 : data.find('"' if text else b'"', 9, 128)]
+            patterns = self._patterns.get(tag if text else bytes(tag))
+        else:
+            return False
+        if patterns is None:
+            return False  # an unknown type, or one whose frames the guard must always see
+        return not any((p.decode() if text else p) in data for p in patterns)
+
+    def _guarded(self, data: Buffer, *, strict_tried: bool = False) -> T:
+        """The guard, then the strict models, then the lenient ones; unknown types become
+        ``UnknownEvent``. Frames without unknown members always get the strict classes."""
+        check(data, self._max_size)
+        if not strict_tried:
+            try:
+                return self._decode(data)  # type: ignore[no-any-return]
+            except _INPUT_ERRORS:
+                pass
         try:
-            return self._decode(data)  # type: ignore[no-any-return]
+            return self._lenient(data)  # type: ignore[no-any-return]
         except _INPUT_ERRORS as exc:
             return self._recover(data, exc)
 
@@ -192,6 +260,42 @@ class Decoder(Generic[T]):
         raise DecodeError.from_exception(exc) from None
 
 
+Patterns = dict[Any, tuple[bytes, ...]]
+"""Tag -> byte strings that, present in a frame, mean it may hold a free-form value."""
+
+
+def _patterns_of(union: Any, events: Mapping[str, Any] | None) -> Patterns:
+    """Tag (str and bytes; None for a type that is not an event union) -> the byte strings
+    whose presence in a frame of that type means it may hold a free-form value; a tag whose
+    frames may always hold one is absent (see ``_guard.free_form_markers``)."""
+    tags = {None: union} if events is None else {tag: cls for tag, cls in events.items()}
+    table: Patterns = {}
+    for tag, cls in tags.items():
+        markers = free_form_markers(cls)
+        if markers is not None:
+            patterns = (b"\\u", *markers) if markers else ()
+            table[tag] = patterns
+            if tag is not None:
+                table[tag.encode()] = patterns
+    return table
+
+
+def _merge(tables: list[tuple[Patterns, Mapping[str, Any]]]) -> Patterns:
+    """The patterns of a tag in several tables; absent if any table lacks a tag it knows."""
+    merged: Patterns = {}
+    always: set[Any] = set()
+    for table, events in tables:
+        for tag in events:
+            for key in (tag, tag.encode()):
+                if key not in table:
+                    always.add(key)
+                elif key not in always:
+                    merged[key] = tuple(dict.fromkeys((*merged.get(key, ()), *table[key])))
+    for key in always:
+        merged.pop(key, None)
+    return merged
+
+
 class _AutoDecoder(Decoder[Any]):
     """Decodes a frame of any generation, by the rule in this module's docstring."""
 
@@ -200,25 +304,33 @@ class _AutoDecoder(Decoder[Any]):
     def __init__(self, direction: str, *, naming: str = "snake") -> None:
         unions = [getattr(module, direction) for module in GENERATIONS.values()]
         lenient = [Decoder(union, naming=naming) for union in unions]
-        strict_options = {**_check_naming(naming), "forbid_unknown_fields": True}
-        strict = [msgspec.json.Decoder(variant(union, **strict_options)) for union in unions]
         super().__init__(unions[0], naming=naming)
         self.type = f"auto {direction}"
-        self._strict = [decoder.decode for decoder in strict]
-        self._decode = self._auto
-        self._decode_lines = strict[0].decode_lines
+        self._strict = [decoder._decode for decoder in lenient]  # their strict decoders
+        self._decode = self._first_strict
+        self._lenient = self._by_type
         self._by_tag: dict[str, list[Decoder[Any]]] = {}
         for decoder in lenient:
             for tag in decoder._events or ():
                 self._by_tag.setdefault(tag, []).append(decoder)
         self._events = self._by_tag
+        self._patterns = _merge([(d._patterns, d._events or {}) for d in lenient])
 
-    def _auto(self, data: Buffer) -> Any:
-        for strict in self._strict:
+    def _first_strict(self, data: Buffer) -> Any:
+        """The first generation whose strict models take the frame whole."""
+        for strict in self._strict[:-1]:
             try:
                 return strict(data)
             except _INPUT_ERRORS:
                 pass
+        return self._strict[-1](data)
+
+    def _by_type(self, data: Buffer) -> Any:
+        """Guarded: the first generation taking the frame whole, else the first with its type."""
+        try:
+            return self._first_strict(data)
+        except _INPUT_ERRORS:
+            pass
         try:
             head = _head_decoder.decode(data)
         except _INPUT_ERRORS as exc:
@@ -229,39 +341,40 @@ class _AutoDecoder(Decoder[Any]):
         errors = []
         for decoder in decoders:
             try:
-                return decoder.decode(data)
+                return decoder._guarded(data)
             except DecodeError as exc:
                 errors.append(exc)
         raise errors[0]  # the first generation that has the tag says what is wrong
 
 
-def _decoders(direction: str) -> dict[str, dict[str, Decoder[Any]]]:
-    """naming -> protocol -> decoder of that direction's events."""
-    return {
-        naming: {
-            **{p: Decoder(getattr(m, direction), naming=naming) for p, m in GENERATIONS.items()},
-            "auto": _AutoDecoder(direction, naming=naming),
-        }
-        for naming in NAMINGS
-    }
-
-
-_SERVER = _decoders("ServerEvent")
-_CLIENT = _decoders("ClientEvent")
-_BY_TYPE: dict[tuple[Any, str], Decoder[Any]] = {
-    (decoder.type, naming): decoder
-    for table in (_SERVER, _CLIENT)
-    for naming, by_protocol in table.items()
-    for protocol, decoder in by_protocol.items()
-    if protocol != "auto"
-}
-_encoder = msgspec.json.Encoder()
-
-
-def _bad_options(protocol: str, naming: str) -> NoReturn:
+def _decoder(table: dict[str, dict[str, Decoder[Any]]], protocol: str, naming: str) -> Decoder[Any]:
+    """The decoder of ``table``'s direction for a protocol and naming, made on first use."""
+    made = table.get(naming, {}).get(protocol)
+    if made is not None:
+        return made
     _check_naming(naming)
-    known = ", ".join(map(repr, _SERVER["snake"]))
-    raise ValueError(f"unknown protocol {protocol!r}; expected one of {known}")
+    direction = "ServerEvent" if table is _SERVER else "ClientEvent"
+    if protocol == "auto":
+        decoder: Decoder[Any] = _AutoDecoder(direction, naming=naming)
+    elif protocol in GENERATIONS:
+        union = getattr(GENERATIONS[protocol], direction)
+        decoder = _BY_TYPE.get((union, naming)) or Decoder(union, naming=naming)
+        _BY_TYPE[union, naming] = decoder
+    else:
+        known = ", ".join(map(repr, [*GENERATIONS, "auto"]))
+        raise ValueError(f"unknown protocol {protocol!r}; expected one of {known}")
+    table.setdefault(naming, {})[protocol] = decoder
+    return decoder
+
+
+# naming -> protocol -> decoder; made on first use (GA's at import), since each one generates
+# the strict and lenient classes it needs.
+_SERVER: dict[str, dict[str, Decoder[Any]]] = {}
+_CLIENT: dict[str, dict[str, Decoder[Any]]] = {}
+_BY_TYPE: dict[tuple[Any, str], Decoder[Any]] = {}
+_decoder(_SERVER, "ga", "snake")
+_decoder(_CLIENT, "ga", "snake")
+_encoder = msgspec.json.Encoder()
 
 
 if TYPE_CHECKING:
@@ -297,17 +410,8 @@ def decode_server_event(data: Buffer, protocol: str = "ga", *, naming: str = "sn
     try:
         decoder = _SERVER[naming][protocol]
     except KeyError:
-        _bad_options(protocol, naming)
-    if data.__class__ is not memoryview and len(data) >= _AUDIO_MIN and decoder._audio:
-        event = decode_audio_event(data, decoder._audio)
-        if event is not None:
-            return event
-    if data.__class__ is memoryview or len(data) > SMALL or not data.isascii():  # type: ignore[union-attr]
-        check(data)
-    try:
-        return decoder._decode(data)
-    except _INPUT_ERRORS as exc:
-        return decoder._recover(data, exc)
+        decoder = _decoder(_SERVER, protocol, naming)
+    return decoder.decode(data)
 
 
 @overload
@@ -329,17 +433,8 @@ def decode_client_event(data: Buffer, protocol: str = "ga", *, naming: str = "sn
     try:
         decoder = _CLIENT[naming][protocol]
     except KeyError:
-        _bad_options(protocol, naming)
-    if data.__class__ is not memoryview and len(data) >= _AUDIO_MIN and decoder._audio:
-        event = decode_audio_event(data, decoder._audio)
-        if event is not None:
-            return event
-    if data.__class__ is memoryview or len(data) > SMALL or not data.isascii():  # type: ignore[union-attr]
-        check(data)
-    try:
-        return decoder._decode(data)
-    except _INPUT_ERRORS as exc:
-        return decoder._recover(data, exc)
+        decoder = _decoder(_CLIENT, protocol, naming)
+    return decoder.decode(data)
 
 
 @overload

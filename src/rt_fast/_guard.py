@@ -10,18 +10,25 @@ Rules of the guard:
 
 1. A frame is at most ``max_size`` bytes (``MAX_FRAME_SIZE``, 16 MiB, unless a ``Decoder``
    says otherwise; the API's own limit is 15 MiB). A ``str`` counts its UTF-8 bytes.
-2. A frame nests at most ``MAX_DEPTH`` (128) arrays and objects deep. Real frames nest 9 at
-   most; 128 levels of free-form objects take about 50 KiB of msgspec's C stack.
+2. A frame nests at most ``MAX_DEPTH`` (256) arrays and objects deep. Real frames nest 9 at
+   most; 256 levels of free-form objects take about 100 KiB of msgspec's C stack, well within
+   a 256 KiB thread (which overflows at about 640).
 3. Every byte is UTF-8, skipped fields included; a ``str`` holds no lone surrogate.
-4. Cheap first: the exact scans run only where a necessary condition holds. A valid frame of
-   ``2 * MAX_DEPTH + 1`` bytes cannot nest deeper than ``MAX_DEPTH``; a frame cannot nest
-   deeper than its count of ``[`` and ``{`` (counted by memchr, through ``bytes.replace``);
-   ASCII is UTF-8 (``bytes.isascii`` scans 8 bytes a step). A frame that passes these costs a
-   few C calls; one that does not gets the exact scan, which raises only for a real fault.
-5. It only reads. The only copies are of a ``str`` (to scan its UTF-8) and of a
+4. Where it runs. A frame the strict models take whole (unknown members forbidden) had nothing
+   skipped: msgspec validated every string and number in it, and it nests as deep as the models
+   do (9 levels), except in free-form values. So the decoders try the strict models first,
+   unguarded, where no free-form value can nest too deep: the frame is at most ``SMALL``
+   (``2 * MAX_DEPTH + 1``) bytes, or it is within size, its type leads, and no tagged object
+   that can hold a free-form value is in it (``free_form_markers``, from the models). Every
+   other frame (a free-form value possible, the type not leading, a ``memoryview``, a frame
+   the strict models reject for unknown members or any other fault) is checked here first.
+5. Cheap first: the exact scans run only where a necessary condition holds. A frame cannot
+   nest deeper than its count of ``[`` and ``{`` (counted by memchr, through
+   ``bytes.replace``); ASCII is UTF-8 (``bytes.isascii`` scans 8 bytes a step).
+6. It only reads. The only copies are of a ``str`` (to scan its UTF-8) and of a
    ``memoryview`` that is not a whole ``bytes`` or ``bytearray``; msgspec still parses the
    caller's object.
-6. Its errors are ``DecodeError`` with the JSON path of the fault (``$.session.tools[0]...``)
+7. Its errors are ``DecodeError`` with the JSON path of the fault (``$.session.tools[0]...``)
    in ``path`` and ``loc``; messages carry the path, never the frame.
 
 Numbers: a number rt_fast reads (a typed field, a free-form value) must fit a float or
@@ -33,15 +40,26 @@ payloads hold digit-``e``-digit runs, so no cheap necessary condition exists.
 from __future__ import annotations
 
 import re
-from typing import Union
+import types
+from typing import Any, Union, get_args, get_origin
 
 import msgspec
 
 from ._errors import DecodeError
 
-__all__ = ["MAX_DEPTH", "MAX_FRAME_SIZE", "SMALL", "check", "check_size", "lines_fit"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FRAME_SIZE",
+    "SMALL",
+    "Markers",
+    "check",
+    "check_size",
+    "free_form_markers",
+    "lines_fit",
+    "may_hold_free_form",
+]
 
-MAX_DEPTH = 128
+MAX_DEPTH = 256
 """The deepest nesting of arrays and objects a frame may have."""
 
 MAX_FRAME_SIZE = 16 * 1024 * 1024
@@ -221,3 +239,62 @@ def _key(token: bytes) -> str:
         return msgspec.json.decode(token, type=str)
     except (msgspec.DecodeError, UnicodeDecodeError):
         return token[1:-1].decode("utf-8", "replace")
+
+
+# -- where free-form values can be ---------------------------------------------------------
+#
+# A frame that decodes with the strict models (unknown members forbidden) had nothing skipped:
+# msgspec validated every string it holds, and its nesting is bounded by the models, except
+# in free-form (``Any``) values. So a strict decode needs no guard where a frame cannot hold a
+# free-form value: ``free_form_markers`` says, from the models, where that is.
+
+Markers = Union[tuple[bytes, ...], None]
+"""``()``: the type holds no free-form value; ``None``: it may hold one anywhere; else the
+tags (as JSON strings, e.g. ``b'"mcp_list_tools"'``) of the objects that can hold one: a frame
+without any of them, and without a ``\\u`` escape (the only way to spell a tag's letters
+otherwise), holds none. Such tags are letters, digits, ``_`` and ``.``."""
+
+
+def free_form_markers(tp: Any) -> Markers:
+    """Where a frame of ``tp`` (a model, a union, a container) can hold free-form values."""
+    members = get_args(tp) if get_origin(tp) in (Union, types.UnionType) else (tp,)
+    found: set[str | None] = set()
+    for member in members:
+        if isinstance(member, type) and issubclass(member, msgspec.Struct):
+            for info in msgspec.structs.fields(member):  # the member's own tag is always there
+                found |= _holders(info.type)
+        else:
+            found |= _holders(member)
+    if None in found:
+        return None
+    return tuple(sorted(f'"{tag}"'.encode() for tag in found if tag is not None))
+
+
+def _holders(tp: Any) -> set[str | None]:
+    """The tags of the innermost tagged objects holding free-form values in ``tp``.
+
+    None stands for a free-form value with no tagged object around it (below ``tp``).
+    """
+    if tp is Any:
+        return {None}
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        below: set[str | None] = set()
+        for info in msgspec.structs.fields(tp):
+            below |= _holders(info.type)
+        tag = tp.__struct_config__.tag
+        return {tag if held is None and isinstance(tag, str) else held for held in below}
+    found: set[str | None] = set()
+    for arg in get_args(tp):
+        found |= _holders(arg)
+    return found
+
+
+def may_hold_free_form(data: bytes | bytearray | str, markers: Markers) -> bool:
+    """Whether a frame with these markers may hold a free-form value (then guard it)."""
+    if markers is None:
+        return True
+    if not markers:
+        return False
+    if isinstance(data, str):  # only a \\u escape spells a letter of a tag
+        return "\\u" in data or any(m.decode() in data for m in markers)
+    return b"\\u" in data or any(m in data for m in markers)

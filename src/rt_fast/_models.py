@@ -61,8 +61,20 @@ class _ModelMeta(msgspec.StructMeta):
 
 
 @dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(msgspec.field,))
-class Model(msgspec.Struct, metaclass=_ModelMeta, frozen=True, omit_defaults=True, gc=False):
-    """Base of every rt_fast model: immutable, keyword-only, untracked by the GC."""
+class Model(
+    msgspec.Struct,
+    metaclass=_ModelMeta,
+    frozen=True,
+    omit_defaults=True,
+    gc=False,
+    forbid_unknown_fields=True,
+):
+    """Base of every rt_fast model: immutable, keyword-only, untracked by the GC.
+
+    Models are strict (unknown members forbidden): a frame they take was checked whole. The
+    decoders fall back to lenient subclasses generated from them (``rt_fast._variants``), which
+    ignore unknown members, as the API's forward compatibility needs.
+    """
 
 
 class Tagged(Model, tag_field="type"):
