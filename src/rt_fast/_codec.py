@@ -162,24 +162,11 @@ class Decoder(Generic[T]):
 
     def decode(self, data: Buffer) -> T:
         """Decode one frame."""
-        if data.__class__ is bytes:  # the usual case, inlined: see _unguarded
-            size = len(data)
-            if size <= self._small:
-                plain = True
-            elif size >= _AUDIO_MIN or size > self._max_size or not data.startswith(b'{"type":"'):
-                plain = False
-            else:
-                patterns = self._patterns.get(data[9 : data.find(b'"', 9, 128)])
-                plain = patterns is not None
-                for pattern in patterns or ():
-                    if pattern in data:
-                        plain = False
-                        break
-            if plain:
-                try:
-                    return self._decode(data)  # type: ignore[no-any-return]
-                except _INPUT_ERRORS:
-                    return self._guarded(data, strict_tried=True)
+        if data.__class__ is bytes and len(data) <= self._small:  # the usual frame, inlined
+            try:
+                return self._decode(data)  # type: ignore[no-any-return]
+            except _INPUT_ERRORS:
+                return self._guarded(data, strict_tried=True)
         if data.__class__ is not memoryview:
             if len(data) >= _AUDIO_MIN and self._audio:
                 event = decode_audio_event(data, self._audio, self._max_size)
@@ -196,21 +183,24 @@ class Decoder(Generic[T]):
         """Whether the strict models alone check ``data``: it is short (no deep nesting fits),
         or it is within size and cannot hold a free-form value, by its leading type."""
         size = len(data)
-        if size > self._max_size or (data.__class__ is str and not data.isascii()):
+        text = data.__class__ is str
+        if size > self._max_size or (text and not data.isascii()):
             return False  # over the limit, or a str whose UTF-8 size the guard must count
         if size <= SMALL:
             return True
-        text = data.__class__ is str
         if self._events is None:
-            patterns = self._patterns.get(None)
+            patterns = self._patterns.get(str if text else bytes)
         elif data.startswith('{"type":"' if text else b'{"type":"'):
             tag = data[9 : data.find('"' if text else b'"', 9, 128)]
-            patterns = self._patterns.get(tag if text else bytes(tag))
+            patterns = self._patterns.get(tag if data.__class__ is not bytearray else bytes(tag))
         else:
             return False
         if patterns is None:
             return False  # an unknown type, or one whose frames the guard must always see
-        return not any((p.decode() if text else p) in data for p in patterns)
+        for pattern in patterns:  # noqa: SIM110 - a loop costs less than all() and a generator
+            if pattern in data:
+                return False
+        return True
 
     def _guarded(self, data: Buffer, *, strict_tried: bool = False) -> T:
         """The guard, then the strict models, then the lenient ones; unknown types become
@@ -260,23 +250,22 @@ class Decoder(Generic[T]):
         raise DecodeError.from_exception(exc) from None
 
 
-Patterns = dict[Any, tuple[bytes, ...]]
-"""Tag -> byte strings that, present in a frame, mean it may hold a free-form value."""
+Patterns = dict[Any, tuple[Any, ...]]
+"""Tag (str, and bytes) -> strings of the same type whose presence in a frame of that type means
+it may hold a free-form value; ``str``/``bytes`` stand for a type that is not an event union.
+A tag whose frames may always hold one is absent (see ``_guard.free_form_markers``)."""
 
 
 def _patterns_of(union: Any, events: Mapping[str, Any] | None) -> Patterns:
-    """Tag (str and bytes; None for a type that is not an event union) -> the byte strings
-    whose presence in a frame of that type means it may hold a free-form value; a tag whose
-    frames may always hold one is absent (see ``_guard.free_form_markers``)."""
-    tags = {None: union} if events is None else {tag: cls for tag, cls in events.items()}
+    """The free-form patterns of ``union``'s tags (or of ``union`` itself)."""
+    tags: dict[Any, Any] = {str: union} if events is None else dict(events)
     table: Patterns = {}
     for tag, cls in tags.items():
         markers = free_form_markers(cls)
         if markers is not None:
             patterns = (b"\\u", *markers) if markers else ()
-            table[tag] = patterns
-            if tag is not None:
-                table[tag.encode()] = patterns
+            table[tag] = tuple(p.decode() for p in patterns)
+            table[bytes if tag is str else tag.encode()] = patterns
     return table
 
 
