@@ -317,7 +317,10 @@ def test_size_limit_of_lines_is_per_line() -> None:
 @pytest.mark.parametrize(
     ("bad", "message"),
     [
-        (CLEARED + b',"x":' + b"[" * (MAX_DEPTH + 9) + b"]" * (MAX_DEPTH + 9) + b"}", "nests deeper"),
+        (
+            CLEARED + b',"x":' + b"[" * (MAX_DEPTH + 9) + b"]" * (MAX_DEPTH + 9) + b"}",
+            "nests deeper",
+        ),
         (CLEARED + b',"x":"\xff"}', "invalid UTF-8"),
     ],
 )

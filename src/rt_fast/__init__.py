@@ -11,6 +11,8 @@ from . import beta, ga, translation
 from ._audio import audio_payload, decode_pcm, peek_type
 from ._codec import Decoder, decode, decode_client_event, decode_server_event, encode
 from ._errors import DecodeError
+from ._guard import MAX_DEPTH, MAX_FRAME_SIZE
+from ._jsonl import LogBatch, LogReader, Rejected, map_log, read_log
 from ._models import UnknownEvent
 
 __version__ = "0.1.0"
@@ -18,6 +20,11 @@ __version__ = "0.1.0"
 __all__ = [
     "DecodeError",
     "Decoder",
+    "LogBatch",
+    "LogReader",
+    "MAX_DEPTH",
+    "MAX_FRAME_SIZE",
+    "Rejected",
     "UNSET",
     "UnknownEvent",
     "UnsetType",
@@ -30,6 +37,8 @@ __all__ = [
     "decode_server_event",
     "encode",
     "ga",
+    "map_log",
     "peek_type",
+    "read_log",
     "translation",
 ]

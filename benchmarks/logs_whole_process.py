@@ -1,0 +1,141 @@
+"""Whole processes on a big log: ``rt-fast stats --jobs 1`` and ``--jobs 2`` against a plain loop.
+
+Generates a session log of hundreds of MB in the temporary folder (``rt_fast._traffic``: GA
+sessions, both directions, mostly audio), then runs, in one go and interleaved over rounds:
+
+* ``rt-fast stats --jobs 1 LOG`` and ``rt-fast stats --jobs 2 LOG``;
+* a plain Python loop of ``orjson.loads`` per line over the same file (``for line in file``);
+* optionally (``--json-loop``) the same loop with ``json.loads``.
+
+For each it reports the wall time (the best and median of the rounds), MB/s of log, and peak
+resident memory: of the largest single process (``wait4``), and of the whole process tree
+(worker processes included), sampled every 10 ms from ``/proc``. Every command must succeed
+and the stats must count every line, or there is no number.
+
+    python benchmarks/logs_whole_process.py --size-mb 500 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from rt_fast._traffic import session_frames
+
+LOOP = """
+import sys, {module}
+lines = 0
+with open(sys.argv[1], "rb") as file:
+    for line in file:
+        {module}.loads(line)
+        lines += 1
+print(lines)
+"""
+
+
+def generate(path: Path, size: int) -> int:
+    """Write sessions to ``path`` until it holds ``size`` bytes; returns the line count."""
+    lines = written = seed = 0
+    with path.open("wb") as file:
+        while written < size:
+            for _, frame in session_frames(seed=seed, turns=8):
+                file.write(frame + b"\n")
+                written, lines = written + len(frame) + 1, lines + 1
+            seed += 1
+    return lines
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of a process and its descendants, from /proc."""
+    total, children = 0, {pid}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                rss = int(Path(f"/proc/{entry}/statm").read_text().split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if int(entry) in children or parent in children:
+                children.add(int(entry))
+                total += rss * os.sysconf("SC_PAGE_SIZE")
+    return total
+
+
+def run(command: list[str]) -> tuple[float, int, int, str]:
+    """(wall seconds, peak RSS of one process, peak RSS of the tree, stdout) of a command."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak, done = [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.01):
+            peak[0] = max(peak[0], _tree_rss(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out = process.stdout.read() if process.stdout else b""
+    err = process.stderr.read() if process.stderr else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {err.decode()[-2000:]}")
+    return seconds, usage.ru_maxrss * 1024, peak[0], out.decode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-mb", type=int, default=500, help="log size (default: 500)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each (default: 3)")
+    parser.add_argument("--json-loop", action="store_true", help="also time a json.loads loop")
+    parser.add_argument("--keep", action="store_true", help="keep the generated log")
+    args = parser.parse_args()
+    path = Path(tempfile.gettempdir()) / f"rt_fast_bench_{args.size_mb}mb.jsonl"
+    if not path.exists() or path.stat().st_size < args.size_mb * 1e6:
+        print(f"generating {path} ...", file=sys.stderr)
+        generate(path, int(args.size_mb * 1e6))
+    size = path.stat().st_size
+    python = sys.executable
+    rt_fast = [python, "-m", "rt_fast", "stats", "--json"]
+    commands = {
+        "rt-fast stats --jobs 1": [*rt_fast, "--jobs", "1", str(path)],
+        "rt-fast stats --jobs 2": [*rt_fast, "--jobs", "2", str(path)],
+        "orjson.loads loop": [python, "-c", LOOP.format(module="orjson"), str(path)],
+    }
+    if args.json_loop:
+        commands["json.loads loop"] = [python, "-c", LOOP.format(module="json"), str(path)]
+    results: dict[str, list[tuple[float, int, int]]] = {name: [] for name in commands}
+    lines = set()
+    for _ in range(args.rounds):
+        for name, command in commands.items():
+            seconds, rss, tree, out = run(command)
+            results[name].append((seconds, rss, tree))
+            lines.add(json.loads(out)["lines"] if name.startswith("rt-fast") else int(out))
+    if len(lines) != 1:
+        raise SystemExit(f"the commands disagree on the number of lines: {sorted(lines)}")
+    print(f"log: {path}, {size / 1e6:.0f} MB, {lines.pop()} lines; {args.rounds} rounds; "
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")  # fmt: skip
+    print("| command | best s | median s | MB/s (best) | peak RSS, one process | peak RSS, tree |")
+    print("|---|---|---|---|---|---|")
+    for name, runs in results.items():
+        best, median = min(r[0] for r in runs), statistics.median(r[0] for r in runs)
+        rss, tree = max(r[1] for r in runs), max(r[2] for r in runs)
+        print(f"| {name} | {best:.2f} | {median:.2f} | {size / 1e6 / best:.0f} | "
+              f"{rss / 1e6:.0f} MB | {tree / 1e6:.0f} MB |")  # fmt: skip
+    if not args.keep:
+        path.unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,785 @@
+"""JSONL logs of Realtime sessions: streaming, exact, on every core.
+
+A log holds one frame a line, both directions mixed, plain, gzip or zstd (told by content).
+This module sits around the codec, which does no I/O. The rules:
+
+* **Bounded memory.** A log is read in chunks of ``_CHUNK`` bytes cut at newlines, into one
+  reused buffer (a longer line grows it). Nothing holds a whole log.
+* **Exact lines.** A line ends at ``\\n`` (a ``\\r`` before it is not part of the frame); a line
+  of JSON whitespace is blank, skipped and not counted. Every other line is decoded on its
+  own, so ``decoded + rejected == lines`` always, and line numbers are the file's. A frame of
+  an unknown type is an ``UnknownEvent``, not a rejection. (msgspec's ``decode_lines`` would
+  take two frames on one line, or one over two lines; proving it did not costs more than it
+  saves: see ``benchmarks/bench_logs.py``.)
+* **Errors.** ``errors="raise"`` raises ``DecodeError`` (with ``.line``) at the first bad line;
+  ``errors="report"`` reports each as a ``Rejected`` (line, error, excerpt) and goes on.
+* **Every core.** ``jobs > 1`` decodes in worker processes, each reading its own range of a
+  plain file (cut at newlines, ``_SPLIT`` bytes) and numbering lines from the range's start;
+  the parent, taking results in order, makes the numbers global (it counts lines before
+  cutting only for unordered results, or functions that need global numbers in the workers).
+  The parent decompresses compressed logs and ships chunks (or, for small results, workers
+  decompress whole logs). Functions run in workers must be importable.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import functools
+import gzip
+import importlib
+import io
+import multiprocessing
+import os
+import sys
+import threading
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from itertools import islice, repeat
+from operator import add, sub
+from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
+
+import msgspec
+
+from . import _variants
+from ._codec import GENERATIONS, Decoder, _AutoDecoder
+from ._errors import DecodeError
+from ._guard import SMALL
+from ._variants import NAMINGS, origin, variant
+
+__all__ = [
+    "LogBatch",
+    "LogReader",
+    "Rejected",
+    "Source",
+    "map_log",
+    "read_log",
+]
+
+T = TypeVar("T")
+Source = Union[str, "os.PathLike[str]", IO[bytes]]
+"""A log: a path, or a binary file object."""
+Errors = Literal["raise", "report"]
+
+_CHUNK = 256 * 1024  # decoded at a time: fits the L2 cache, and amortizes the Python around it
+_SPLIT = 8 * 1024 * 1024  # bytes of log a worker decodes per task
+_SPLIT_FRAMES = 2 * 1024 * 1024  # the same when the frames themselves travel back
+_SCAN = 64 * 1024  # the parent's reads when it cuts a file into ranges
+_EXCERPT = 80
+_BLANK = b" \t\r"
+
+
+class Rejected(msgspec.Struct, frozen=True):
+    """A line that did not decode: its log, 1-based line number, the error, and an excerpt."""
+
+    log: str
+    line: int
+    error: str
+    excerpt: str
+
+
+# -- opening logs -----------------------------------------------------------------------------
+
+
+class _Log(NamedTuple):
+    name: str
+    path: str | None  # a file on disk, which workers can open themselves
+    file: IO[bytes] | None  # a file object the caller gave
+    source: int  # its position among the logs read
+
+
+def _logs(source: Source | Sequence[Source]) -> list[_Log]:
+    """The logs of a source or a sequence of sources."""
+    if isinstance(source, (str, os.PathLike)) or hasattr(source, "read"):
+        return [_log(source, 0)]  # type: ignore[arg-type]
+    return [_log(s, i) for i, s in enumerate(source)]
+
+
+def _log(source: Source, position: int) -> _Log:
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        return _Log(path, path, None, position)
+    return _Log(str(getattr(source, "name", "<stream>")), None, source, position)
+
+
+def _gzip(raw: IO[bytes]) -> tuple[Any, tuple[type[Exception], ...]]:
+    return gzip.GzipFile(fileobj=raw, mode="rb"), (EOFError, zlib.error)
+
+
+def _zstd(raw: IO[bytes]) -> tuple[Any, tuple[type[Exception], ...]]:
+    if sys.version_info >= (3, 14):
+        zstd = importlib.import_module("compression.zstd")
+        return zstd.ZstdFile(raw), (EOFError, zstd.ZstdError)
+    try:
+        zstandard = importlib.import_module("zstandard")
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            "reading zstd-compressed logs needs zstandard: pip install 'rt-fast[zstd]'"
+        ) from None
+    return zstandard.ZstdDecompressor().stream_reader(raw), (zstandard.ZstdError,)
+
+
+_Decompressor = Callable[[IO[bytes]], tuple[Any, tuple[type[Exception], ...]]]
+# Magic bytes (gzip: with its only method, deflate), which no JSON text starts with.
+_MAGIC: dict[bytes, _Decompressor] = {b"\x1f\x8b\x08": _gzip, b"\x28\xb5\x2f\xfd": _zstd}
+
+
+def _head(raw: IO[bytes]) -> bytes:
+    """The first bytes of a stream, left unread (an unseekable stream without peek: none)."""
+    if hasattr(raw, "peek"):
+        return raw.peek(4)[:4]  # type: ignore[no-any-return]
+    if not raw.seekable():
+        return b""
+    head = raw.read(4)
+    raw.seek(-len(head), os.SEEK_CUR)
+    return head
+
+
+def _decompressor(raw: IO[bytes]) -> _Decompressor | None:
+    head = _head(raw)
+    return _MAGIC.get(head[:3]) or _MAGIC.get(head)
+
+
+class _Guarded:
+    """A decompressing stream whose corrupt or truncated data raises ``OSError``."""
+
+    def __init__(self, stream: Any, errors: tuple[type[Exception], ...], name: str) -> None:
+        self.stream, self.errors, self.name = stream, errors, name
+
+    def readinto(self, buffer: memoryview) -> int:
+        try:
+            return self.stream.readinto(buffer)  # type: ignore[no-any-return]
+        except self.errors as exc:
+            raise OSError(f"{self.name}: corrupt or truncated compressed data ({exc})") from exc
+
+
+class _Opened(NamedTuple):
+    stream: Any  # has readinto
+    raw: IO[bytes]  # the file itself, whose position is the progress
+
+
+def _open(log: _Log) -> _Opened:
+    raw = open(log.path, "rb") if log.path else log.file  # noqa: SIM115 - closed by _close
+    assert raw is not None
+    try:
+        wrap = _decompressor(raw)
+        return _Opened(raw if wrap is None else _Guarded(*wrap(raw), log.name), raw)
+    except BaseException:
+        if log.path:
+            raw.close()
+        raise
+
+
+def _close(log: _Log, opened: _Opened) -> None:
+    if log.path:
+        opened.raw.close()
+
+
+def _position(raw: IO[bytes]) -> int:
+    try:
+        return raw.tell()
+    except (OSError, ValueError):
+        return 0
+
+
+# -- chunks and batches -----------------------------------------------------------------------
+
+
+def _chunks(stream: Any, size: int) -> Iterator[tuple[bytearray, int]]:
+    """``(buffer, end)``: ``buffer[:end]`` holds whole lines (at EOF, maybe one without ``\\n``).
+
+    The buffer is reused: a chunk is valid until the next one is asked for.
+    """
+    buffer, start = bytearray(size), 0
+    while True:
+        got = stream.readinto(memoryview(buffer)[start:])
+        if not got:
+            if start:
+                yield buffer, start
+            return
+        end = start + got
+        cut = buffer.rfind(b"\n", start, end) + 1
+        if cut:
+            yield buffer, cut
+            buffer[: end - cut] = buffer[cut:end]
+            start = end - cut
+        else:  # no newline yet: a line longer than the buffer grows it
+            buffer = buffer + bytes(len(buffer)) if end == len(buffer) else buffer
+            start = end
+
+
+class LogBatch:
+    """A chunk of a log, decoded: what the function given to ``map_log`` receives.
+
+    ``frames`` are the decoded frames in order, ``rejected`` the lines that did not decode;
+    ``first_line`` is the number of the chunk's first line and ``offset`` where it starts in the
+    log (in bytes of JSONL, decompressed).
+    ``numbers()``, ``sizes()`` and ``raw_lines()`` give each frame's line number, length in bytes
+    and bytes as logged. The bytes are the reader's reused buffer: they are valid only during
+    the call, so keep what ``raw_lines`` returns, never the batch.
+    """
+
+    __slots__ = ("_buffer", "_ends", "_skipped", "error", "first_line", "frames", "log", "offset",
+                 "rejected")  # fmt: skip
+
+    def __init__(self, log: str, first_line: int, buffer: bytes | bytearray) -> None:
+        self.log, self.first_line, self.offset = log, first_line, 0
+        self.frames: list[Any] = []
+        self.rejected: list[Rejected] = []
+        self.error: DecodeError | None = None
+        self._buffer = buffer  # the chunk starts at 0
+        self._ends: list[int] = []  # where each physical line ends (its newline)
+        self._skipped: list[int] = []  # physical lines that are not frames: blank or rejected
+
+    @property
+    def physical(self) -> int:
+        """The number of lines the chunk spans, blank lines included."""
+        return len(self._ends)
+
+    def _rows(self) -> Sequence[int]:
+        """The physical line of each frame."""
+        if not self._skipped:
+            return range(len(self.frames))
+        skipped = set(self._skipped)
+        return [i for i in range(len(self._ends)) if i not in skipped]
+
+    def numbers(self) -> list[int]:
+        """The 1-based line number of each frame."""
+        first = self.first_line
+        return [first + row for row in self._rows()]
+
+    def sizes(self) -> list[int]:
+        """The length of each frame's line in bytes, without its newline."""
+        ends = self._ends
+        starts = map(add, [-1, *ends[:-1]], repeat(1))
+        sizes = list(map(sub, ends, starts))
+        return sizes if not self._skipped else [sizes[row] for row in self._rows()]
+
+    def raw_lines(self, indices: Iterable[int] | None = None) -> list[bytes]:
+        """The lines of the frames at ``indices`` (all by default), exactly as logged."""
+        rows, ends, view = self._rows(), self._ends, memoryview(self._buffer)
+        picked = rows if indices is None else [rows[i] for i in indices]
+        starts = [ends[row - 1] + 1 if row else 0 for row in picked]
+        return [bytes(view[start : ends[row]]) for start, row in zip(starts, picked, strict=True)]
+
+
+@functools.cache
+def _decoder(protocol: str, naming: str) -> Decoder[Any]:
+    """The decoder of both directions of a protocol, made once per process."""
+    if protocol == "auto":
+        return _AutoDecoder("Event", naming=naming)
+    return Decoder(GENERATIONS[protocol].Event, naming=naming)
+
+
+def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
+    """Decode lines from ``pos`` by the fast path; returns where it stopped (a declined line).
+
+    Rules: a line goes to the decoder's strict models directly only where ``Decoder.decode``
+    would send it there unguarded (``Decoder._unguarded``: short, or within size, its type
+    leading, and no tagged object that can hold a free-form value in it), so the fast path
+    returns only what the full decoder returns and never parses a frame the guard must see
+    first. It raises, and so declines, for anything else, and never makes an ``UnknownEvent``
+    (whose ``raw`` would alias the reused buffer): the full decoder takes declined lines, from
+    a copy. tests/test_jsonl.py shows both paths agree.
+    """
+    buffer, frames, ends = batch._buffer, batch.frames, batch._ends
+    find, view, decode, patterns = (
+        buffer.find,
+        memoryview(buffer),
+        decoder._decode,
+        decoder._patterns,
+    )
+    small, limit, lead = min(SMALL, decoder._max_size), decoder._max_size, b'{"type":"'
+    while pos < end:
+        newline = find(b"\n", pos, end)
+        newline = end if newline < 0 else newline
+        if newline - pos > small:  # as Decoder._unguarded, on the line in place
+            if newline - pos > limit or not buffer.startswith(lead, pos):
+                return pos
+            close = find(b'"', pos + 9, pos + 128)
+            markers = patterns.get(bytes(buffer[pos + 9 : close])) if close > 0 else None
+            if markers is None or any(find(m, pos, newline) >= 0 for m in markers):
+                return pos
+        try:
+            frame = decode(view[pos:newline])
+        except Exception:  # anything the fast path declines is for the full decoder to judge
+            return pos
+        frames.append(frame)
+        ends.append(newline)
+        pos = newline + 1
+    return pos
+
+
+def _slow(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int, strict: bool) -> int:
+    """Decode the line at ``pos`` with the full decoder, from a copy; returns the next line."""
+    buffer = batch._buffer
+    newline = buffer.find(b"\n", pos, end)
+    newline = end if newline < 0 else newline
+    stop = newline - 1 if newline > pos and buffer[newline - 1] == 13 else newline  # CRLF
+    line = bytes(memoryview(buffer)[pos:stop])
+    row = len(batch._ends)
+    batch._ends.append(newline)
+    if not line.strip(_BLANK):
+        batch._skipped.append(row)
+        return newline + 1
+    try:
+        batch.frames.append(decoder.decode(line))
+    except DecodeError as exc:
+        batch._skipped.append(row)
+        _reject(batch, batch.first_line + row, exc, line, strict)
+    return newline + 1
+
+
+def _reject(batch: LogBatch, number: int, exc: DecodeError, line: bytes, strict: bool) -> None:
+    excerpt = line[:_EXCERPT].decode("utf-8", "backslashreplace")
+    excerpt += "..." if len(line) > _EXCERPT else ""
+    batch.rejected.append(Rejected(batch.log, number, str(exc), excerpt))
+    if strict:
+        message = f"{batch.log}, line {number}: {exc}"
+        batch.error = DecodeError(message, path=exc.path, line=number)
+
+
+def _decode_batch(job: _Job, log: str, first_line: int, buffer: bytearray, end: int) -> LogBatch:
+    decoder = _decoder(job.protocol, job.naming)
+    strict = job.errors == "raise"
+    batch, pos = LogBatch(log, first_line, buffer), 0
+    while pos < end and batch.error is None:
+        pos = _run(decoder, batch, pos, end)
+        if pos < end:
+            pos = _slow(decoder, batch, pos, end, strict)
+    return batch
+
+
+# -- parts: what decoding a chunk gives back, wherever it ran ----------------------------------
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What to do with each chunk: decode it so, and apply ``fold`` to the batch."""
+
+    fold: Callable[[LogBatch], Any]
+    protocol: str
+    naming: str
+    errors: str
+    chunk: int
+    split: int
+    whole: bool  # compressed logs may be decoded whole by one worker
+    numbered: bool  # fold needs global line numbers in the workers: count before cutting
+    combine: Callable[[list[Any]], Any] | None = None  # folds a task's values into one
+
+
+class _Part(NamedTuple):
+    source: int  # which log, by position
+    first_line: int
+    physical: int
+    decoded: int
+    nbytes: int
+    advance: int  # bytes of the log file read (compressed bytes for a compressed log)
+    rejected: list[Rejected]
+    error: DecodeError | None
+    value: Any
+
+
+def _parts_of(job: _Job, log: _Log, stream: Any, first_line: int, offset: int) -> Iterator[_Part]:
+    """Decode a stream chunk by chunk (``offset``: its place in the log); ``advance`` is 0."""
+    for buffer, end in _chunks(stream, job.chunk):
+        batch = _decode_batch(job, log.name, first_line, buffer, end)
+        batch.offset = offset
+        value = job.fold(batch)
+        yield _Part(log.source, first_line, batch.physical, len(batch.frames), end, 0,
+                    batch.rejected, batch.error, value)  # fmt: skip
+        if batch.error is not None:
+            return
+        first_line, offset = first_line + batch.physical, offset + end
+
+
+def _local(job: _Job, log: _Log) -> Iterator[_Part]:
+    """The parts of a log decoded in this process."""
+    opened = _open(log)
+    try:
+        last = _position(opened.raw)
+        for part in _parts_of(job, log, opened.stream, 1, 0):
+            now = _position(opened.raw)
+            yield part._replace(advance=now - last)
+            last = now
+    finally:
+        _close(log, opened)
+
+
+# -- work for other processes -----------------------------------------------------------------
+
+
+class _Range(NamedTuple):
+    """Bytes ``start:end`` of a plain file; ``first_line`` 0: not counted (renumbered later)."""
+
+    log: _Log
+    start: int
+    end: int
+    first_line: int
+
+
+class _Shipped(NamedTuple):
+    """Lines the parent read (and decompressed) from ``offset``, with the log bytes they cost."""
+
+    log: _Log
+    data: bytes
+    first_line: int
+    offset: int
+    advance: int
+
+
+_Task = Union[_Range, _Shipped, _Log]
+
+
+class _Window:
+    """Bytes ``start:end`` of a file, as a stream."""
+
+    def __init__(self, file: io.RawIOBase, size: int) -> None:
+        self.file, self.left = file, size
+
+    def readinto(self, buffer: memoryview) -> int:
+        got = self.file.readinto(buffer[: self.left]) or 0 if self.left > 0 else 0
+        self.left -= got
+        return got
+
+
+def _work(job: _Job, task: _Task) -> list[_Part]:
+    """A worker's task: decode a range of a file, shipped lines, or a whole log."""
+    _let_variants_travel()
+    parts = _task_parts(job, task)
+    return _combined(parts, job.combine) if job.combine else parts
+
+
+def _task_parts(job: _Job, task: _Task) -> list[_Part]:
+    if isinstance(task, _Log):
+        return list(_local(job, task))
+    if isinstance(task, _Shipped):
+        stream = io.BytesIO(task.data)
+        parts = list(_parts_of(job, task.log, stream, task.first_line, task.offset))
+        parts[-1] = parts[-1]._replace(advance=task.advance)
+        return parts
+    assert task.log.path is not None
+    with open(task.log.path, "rb", buffering=0) as file:
+        file.seek(task.start)
+        window = _Window(file, task.end - task.start)
+        parts = list(_parts_of(job, task.log, window, task.first_line or 1, task.start))
+    return [part._replace(advance=part.nbytes) for part in parts]
+
+
+def _combined(parts: list[_Part], combine: Callable[[list[Any]], Any]) -> list[_Part]:
+    """A task's parts (consecutive lines of one log) as one, their values combined."""
+    return [parts[0]._replace(
+        physical=sum(p.physical for p in parts), decoded=sum(p.decoded for p in parts),
+        nbytes=sum(p.nbytes for p in parts), advance=sum(p.advance for p in parts),
+        rejected=[r for p in parts for r in p.rejected], error=parts[-1].error,
+        value=combine([p.value for p in parts]))]  # fmt: skip
+
+
+def _newlines(data: bytes) -> int:
+    """How many ``\\n`` are in ``data`` (``replace`` finds them by memchr: faster than count)."""
+    return len(data) - len(data.replace(b"\n", b""))
+
+
+def _ranges(log: _Log, split: int, count: bool) -> Iterator[_Range]:
+    """Cut a plain file into ranges of about ``split`` bytes at newlines, reading only there
+    (and, to ``count`` each range's first line, the lines before)."""
+    assert log.path is not None
+    with open(log.path, "rb") as file:
+        size, start, first = os.fstat(file.fileno()).st_size, 0, 1
+        while start < size:
+            end = _next_line(file, start + split, size) if start + split < size else size
+            yield _Range(log, start, end, first if count else 0)
+            first += _lines_in(file, start, end) if count else 0
+            start = end
+
+
+def _lines_in(file: IO[bytes], start: int, end: int) -> int:
+    file.seek(start)
+    return sum(_newlines(file.read(min(_SCAN, end - at))) for at in range(start, end, _SCAN))
+
+
+def _next_line(file: IO[bytes], offset: int, size: int) -> int:
+    """Where the first line starting at or after ``offset`` starts (``size`` if none does)."""
+    file.seek(offset - 1)
+    while block := file.read(_SCAN):
+        newline = block.find(b"\n")
+        if newline >= 0:
+            return file.tell() - len(block) + newline + 1
+    return size
+
+
+def _shipments(log: _Log, split: int) -> Iterator[_Shipped]:
+    """Read (and decompress) a log in the parent, in chunks of about ``split`` bytes."""
+    opened = _open(log)
+    try:
+        first, offset, last = 1, 0, _position(opened.raw)
+        for buffer, end in _chunks(opened.stream, split):
+            data = bytes(memoryview(buffer)[:end])
+            now = _position(opened.raw)
+            yield _Shipped(log, data, first, offset, now - last)
+            first, offset, last = first + _newlines(data), offset + end, now
+    finally:
+        _close(log, opened)
+
+
+def _tasks(log: _Log, job: _Job, logs: int, count: bool) -> Iterator[_Task]:
+    """Ranges of a plain file; a compressed file whole, when there are several logs and
+    results are small (``job.whole``), as decompressing is then the work to spread; else the
+    parent decompresses and ships chunks."""
+    if log.path is not None:
+        with open(log.path, "rb") as file:
+            plain = _decompressor(file) is None
+        if plain:
+            return _ranges(log, job.split, count)
+        if job.whole and logs > 1:
+            return iter((log,))
+    return _shipments(log, job.split)
+
+
+def _context() -> Any:
+    """fork where it is safe and cheap (Linux, one thread: the workers inherit the codec),
+    else spawn."""
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _in_order(futures: Iterator[Future[list[_Part]]], ahead: int) -> Iterator[_Part]:
+    pending = deque(islice(futures, ahead))
+    while pending:
+        yield from pending.popleft().result()
+        pending.extend(islice(futures, 1))
+
+
+def _as_ready(futures: Iterator[Future[list[_Part]]], ahead: int) -> Iterator[_Part]:
+    pending: set[Future[list[_Part]]] = set()
+    while pending := pending | set(islice(futures, ahead - len(pending))):
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        for ready in done:
+            yield from ready.result()
+
+
+def _renumbered(parts: Iterator[_Part]) -> Iterator[_Part]:
+    """Parts in order, their line numbers made global: a part's first line is one past the
+    lines of the parts of its log before it."""
+    source, lines = -1, 0
+    for part in parts:
+        if part.source != source:
+            source, lines = part.source, 0
+        shift = lines + 1 - part.first_line
+        lines += part.physical
+        yield part if not shift else _shifted(part, shift)
+
+
+def _shifted(part: _Part, shift: int) -> _Part:
+    rejected = [msgspec.structs.replace(r, line=r.line + shift) for r in part.rejected]
+    error = part.error
+    if error is not None and error.line is not None:
+        bad = rejected[-1]
+        error = DecodeError(f"{bad.log}, line {bad.line}: {bad.error}", path=error.path,
+                            line=bad.line)  # fmt: skip
+    return part._replace(first_line=part.first_line + shift, rejected=rejected, error=error)
+
+
+def _pooled(job: _Job, logs: list[_Log], jobs: int, ordered: bool) -> Iterator[_Part]:
+    """The parts of the logs decoded by ``jobs`` worker processes."""
+    _decoder(job.protocol, job.naming)  # made once here, forked workers inherit it
+    pool = ProcessPoolExecutor(jobs, mp_context=_context())
+    count = job.numbered or not ordered  # renumbering needs the parts in order
+    try:
+        tasks = (task for log in logs for task in _tasks(log, job, len(logs), count))
+        futures = (pool.submit(_work, job, task) for task in tasks)
+        if ordered:
+            yield from _renumbered(_in_order(futures, 2 * jobs))
+        else:
+            yield from _as_ready(futures, 2 * jobs)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _parts(job: _Job, logs: list[_Log], jobs: int, ordered: bool) -> Iterator[_Part]:
+    if jobs > 1:
+        yield from _pooled(job, logs, jobs, ordered)
+    else:
+        for log in logs:
+            yield from _local(job, log)
+
+
+# Frames of generated variant classes (camelCase, strict or lenient shapes) cannot be pickled by
+# reference: a variant has its model's name. Workers send them as their model and options, and
+# the parent rebuilds the same variant.
+
+
+def _rebuild(model: type, options: tuple[tuple[str, Any], ...], fields: dict[str, Any]) -> Any:
+    return variant(model, **dict(options))(**fields)
+
+
+def _reduce_variant(obj: Any) -> tuple[Any, ...]:
+    cls = type(obj)
+    options = tuple(sorted(_variants._options[cls].items()))
+    fields = {name: getattr(obj, name) for name in cls.__struct_fields__}
+    return _rebuild, (origin(cls), options, fields)
+
+
+def _let_variants_travel() -> None:
+    for cls in list(_variants._origin):
+        if cls not in copyreg.dispatch_table:
+            copyreg.pickle(cls, _reduce_variant)
+
+
+# -- the public face --------------------------------------------------------------------------
+
+
+class LogReader(Generic[T]):
+    """An iterator over what a log gives (frames, or results of a function), with its counts.
+
+    The counts fill in as iteration goes and are final when it ends: ``lines`` (non-blank
+    lines), ``decoded``, ``rejected`` (each bad line, unless ``on_reject`` took them),
+    ``rejected_count``, ``blank``, ``bytes`` (of JSONL, decompressed), and ``position`` out of
+    ``size`` (bytes of the log files read, for progress; ``size`` is None when unknown).
+    ``decoded + rejected_count == lines`` always. ``close()`` (or leaving a ``with`` block)
+    stops early and ends the worker processes.
+    """
+
+    def __init__(self, parts: Iterator[_Part], values: Callable[[_Part], Iterable[T]],
+                 on_reject: Callable[[Rejected], object] | None,
+                 size: int | None) -> None:  # fmt: skip
+        self.lines = self.decoded = self.rejected_count = self.blank = self.bytes = 0
+        self.position, self.size = 0, size
+        self.rejected: list[Rejected] = []
+        self._on_reject = on_reject or self.rejected.append
+        self._iterator = self._run(parts, values)
+
+    def __iter__(self) -> LogReader[T]:
+        return self
+
+    def __next__(self) -> T:
+        return next(self._iterator)
+
+    def __enter__(self) -> LogReader[T]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop reading: close the logs and end the worker processes."""
+        self._iterator.close()  # type: ignore[attr-defined]
+
+    def _run(self, parts: Iterator[_Part], values: Callable[[_Part], Iterable[T]]) -> Iterator[T]:
+        try:
+            for part in parts:
+                self._count(part)
+                yield from values(part)
+                if part.error is not None:
+                    raise part.error
+        finally:
+            parts.close()  # type: ignore[attr-defined]
+
+    def _count(self, part: _Part) -> None:
+        rejected = len(part.rejected)
+        self.decoded += part.decoded
+        self.rejected_count += rejected
+        self.lines += part.decoded + rejected
+        self.blank += part.physical - part.decoded - rejected
+        self.bytes += part.nbytes
+        self.position += part.advance
+        for reject in part.rejected:
+            self._on_reject(reject)
+
+
+def _job(fold: Callable[[LogBatch], Any], protocol: str, naming: str, errors: str,
+         whole: bool, numbered: bool, combine: Any = None) -> _Job:  # fmt: skip
+    if protocol != "auto" and protocol not in GENERATIONS:
+        known = ", ".join(map(repr, [*GENERATIONS, "auto"]))
+        raise ValueError(f"unknown protocol {protocol!r}; expected one of {known}")
+    if naming not in NAMINGS:
+        raise ValueError(f"unknown naming {naming!r}; expected 'snake' or 'camel'")
+    if errors not in ("raise", "report"):
+        raise ValueError(f"errors must be 'raise' or 'report', not {errors!r}")
+    split = _SPLIT if fold is not _frames else _SPLIT_FRAMES
+    return _Job(fold, protocol, naming, errors, _CHUNK, split, whole, numbered, combine)
+
+
+def _jobs(jobs: int | None) -> int:
+    if jobs is None or jobs == 0:
+        return os.cpu_count() or 1
+    if jobs < 0:
+        raise ValueError(f"jobs must be positive (or 0 for every core), not {jobs}")
+    return jobs
+
+
+def _reader(source: Source | Sequence[Source], job: _Job, values: Callable[[_Part], Any],
+            jobs: int | None, ordered: bool, on_reject: Any) -> LogReader[Any]:  # fmt: skip
+    logs = _logs(source)
+    sizes = [os.path.getsize(log.path) if log.path else None for log in logs]
+    size = None if None in sizes else sum(s for s in sizes if s is not None)
+    return LogReader(_parts(job, logs, _jobs(jobs), ordered), values, on_reject, size)
+
+
+def _frames(batch: LogBatch) -> list[Any]:
+    return batch.frames
+
+
+def _value(part: _Part) -> tuple[Any]:
+    return (part.value,)
+
+
+def _part_frames(part: _Part) -> list[Any]:
+    return part.value  # type: ignore[no-any-return]
+
+
+def read_log(
+    source: Source | Sequence[Source],
+    *,
+    protocol: str = "auto",
+    errors: Errors = "raise",
+    jobs: int | None = 1,
+    ordered: bool = True,
+    naming: str = "snake",
+    on_reject: Callable[[Rejected], object] | None = None,
+) -> LogReader[Any]:
+    """Iterate over the decoded frames of a log (or of several, one after another).
+
+    ``source`` is a path or a binary file object (plain, gzip or zstd), or a sequence of them.
+    ``protocol`` is a generation or ``"auto"`` (both directions either way); ``errors`` is
+    ``"raise"`` or ``"report"`` (see ``Rejected``); ``jobs`` worker processes decode (1: this
+    process; 0 or None: one per core), in order unless ``ordered=False``.
+    """
+    job = _job(_frames, protocol, naming, errors, whole=False, numbered=False)
+    return _reader(source, job, _part_frames, jobs, ordered, on_reject)
+
+
+def map_log(
+    source: Source | Sequence[Source],
+    function: Callable[[LogBatch], T],
+    *,
+    protocol: str = "auto",
+    errors: Errors = "raise",
+    jobs: int | None = 1,
+    ordered: bool = True,
+    naming: str = "snake",
+    on_reject: Callable[[Rejected], object] | None = None,
+) -> LogReader[T]:
+    """Iterate over ``function(batch)`` for each decoded chunk (``LogBatch``) of a log.
+
+    With ``jobs > 1`` the function runs in the worker processes, so only its results travel:
+    the way to count, check or sum gigabytes on every core. It must be picklable (a top-level
+    function, or a ``functools.partial`` of one). Options are ``read_log``'s.
+    """
+    job = _job(function, protocol, naming, errors, whole=False, numbered=True)
+    return _reader(source, job, _value, jobs, ordered, on_reject)
+
+
+def _map_log(source: Source | Sequence[Source], function: Callable[[LogBatch], T], *,
+             protocol: str, jobs: int | None, on_reject: Callable[[Rejected], object] | None,
+             numbered: bool, whole: bool,
+             combine: Callable[[list[T]], T] | None = None) -> LogReader[T]:  # fmt: skip
+    """``map_log`` reporting bad lines, in order, for functions that do not use line numbers
+    (``numbered=False``: workers number from their range's start) or whose results are small
+    (``whole=True``: a worker may decode a whole compressed log and send all its results);
+    ``combine`` folds the results of a worker's task into one, in order, before they travel."""
+    job = _job(function, protocol, "snake", "report", whole, numbered, combine)
+    return _reader(source, job, _value, jobs, True, on_reject)
