@@ -300,7 +300,7 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
                 return pos
             close = find(b'"', pos + 9, pos + 128)
             markers = patterns.get(bytes(buffer[pos + 9 : close])) if close > 0 else None
-            if markers is None or any(find(m, pos, newline) >= 0 for m in markers):
+            if markers is None or (markers and _line_holds_any(buffer, pos, newline, markers)):
                 return pos
         try:
             frame = decode(view[pos:newline])
@@ -310,6 +310,16 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
         ends.append(newline)
         pos = newline + 1
     return pos
+
+
+def _line_holds_any(
+    buffer: bytes | bytearray, pos: int, end: int, patterns: tuple[bytes, ...]
+) -> bool:
+    """``_codec._holds_any`` on the line ``buffer[pos:end]``, in place."""
+    find = buffer.find
+    if find(patterns[0], pos, end) >= 0 and find(patterns[1], pos, end) >= 0:
+        return True
+    return any(find(marker, pos, end) >= 0 for marker in patterns[2:])
 
 
 def _slow(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int, strict: bool) -> int:
