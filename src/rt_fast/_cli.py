@@ -55,7 +55,7 @@ def _sources(names: Sequence[str]) -> Iterator[list[Source]]:
     if names:
         yield [sys.stdin.buffer if name == "-" else name for name in names]
         return
-    with resources.files("rt_fast").joinpath("data", SAMPLE).open("rb") as sample:
+    with resources.files("rt_fast").joinpath("data").joinpath(SAMPLE).open("rb") as sample:
         yield [sample]
 
 
