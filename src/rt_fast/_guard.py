@@ -55,8 +55,8 @@ __all__ = [
     "check",
     "check_size",
     "free_form_markers",
+    "check_view",
     "lines_fit",
-    "may_hold_free_form",
 ]
 
 MAX_DEPTH = 256
@@ -142,16 +142,22 @@ def _buffer(data: Buffer) -> tuple[bytes | bytearray | str, bool]:
         except UnicodeEncodeError as exc:
             raise _surrogate(data, exc.start) from None
     if isinstance(data, memoryview):
-        try:
-            contiguous, obj = data.c_contiguous, data.obj
-        except ValueError as exc:  # released
-            raise DecodeError(f"cannot read the memoryview: {exc}") from None
-        if not contiguous:
-            raise DecodeError("a memoryview to decode must be C-contiguous")
+        check_view(data)
+        obj = data.obj
         whole = isinstance(obj, (bytes, bytearray)) and len(obj) == data.nbytes
         buf: bytes | bytearray = obj if whole else data.tobytes()  # type: ignore[assignment]
         return buf, buf.isascii()
     raise TypeError(f"expected bytes, bytearray, memoryview or str, got {type(data).__name__}")
+
+
+def check_view(view: memoryview) -> None:
+    """A released or strided view is a ``DecodeError``, not a crash or a ``BufferError``."""
+    try:
+        contiguous = view.c_contiguous
+    except ValueError as exc:  # released
+        raise DecodeError(f"cannot read the memoryview: {exc}") from None
+    if not contiguous:
+        raise DecodeError("a memoryview to decode must be C-contiguous")
 
 
 def _openers(buf: bytes | bytearray | str) -> int:
@@ -287,14 +293,3 @@ def _holders(tp: Any) -> set[str | None]:
     for arg in get_args(tp):
         found |= _holders(arg)
     return found
-
-
-def may_hold_free_form(data: bytes | bytearray | str, markers: Markers) -> bool:
-    """Whether a frame with these markers may hold a free-form value (then guard it)."""
-    if markers is None:
-        return True
-    if not markers:
-        return False
-    if isinstance(data, str):  # only a \\u escape spells a letter of a tag
-        return "\\u" in data or any(m.decode() in data for m in markers)
-    return b"\\u" in data or any(m in data for m in markers)
