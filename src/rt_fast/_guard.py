@@ -39,6 +39,7 @@ payloads hold digit-``e``-digit runs, so no cheap necessary condition exists.
 
 from __future__ import annotations
 
+import functools
 import re
 import types
 from typing import Any, Union, get_args, get_origin
@@ -267,8 +268,7 @@ def free_form_markers(tp: Any) -> Markers:
     found: set[str | None] = set()
     for member in members:
         if isinstance(member, type) and issubclass(member, msgspec.Struct):
-            for info in msgspec.structs.fields(member):  # the member's own tag is always there
-                found |= _holders(info.type)
+            found |= _below(member)  # the member's own tag is always there
         else:
             found |= _holders(member)
     if None in found:
@@ -284,12 +284,19 @@ def _holders(tp: Any) -> set[str | None]:
     if tp is Any:
         return {None}
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
-        below: set[str | None] = set()
-        for info in msgspec.structs.fields(tp):
-            below |= _holders(info.type)
         tag = tp.__struct_config__.tag
-        return {tag if held is None and isinstance(tag, str) else held for held in below}
+        return {tag if held is None and isinstance(tag, str) else held for held in _below(tp)}
     found: set[str | None] = set()
     for arg in get_args(tp):
         found |= _holders(arg)
     return found
+
+
+@functools.cache
+def _below(cls: type[msgspec.Struct]) -> frozenset[str | None]:
+    """``_holders`` of a model's fields, once per class: resolving its annotations is the
+    costly part, and the same models sit inside many events."""
+    below: set[str | None] = set()
+    for info in msgspec.structs.fields(cls):
+        below |= _holders(info.type)
+    return frozenset(below)

@@ -12,8 +12,6 @@ Rules the models follow, in every generation:
   dispatched by msgspec's tagged unions.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -55,7 +53,7 @@ class _ModelMeta(msgspec.StructMeta):
 
     def __new__(
         mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **config: Any
-    ) -> _ModelMeta:
+    ) -> "_ModelMeta":
         config.setdefault("kw_only", True)
         return super().__new__(mcls, name, bases, namespace, **config)
 

@@ -6,8 +6,6 @@ CamelCase plus ``Event``; where the SDK's name differs, the docstring gives it.
 ``CLIENT_EVENTS`` is derived from the ``ClientEvent`` union.
 """
 
-from __future__ import annotations
-
 from typing import Union
 
 from .._models import UNSET, ClientEventBase, Opt

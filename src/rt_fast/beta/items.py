@@ -8,8 +8,6 @@ parts whose ``type`` may be absent; so items and parts here are untagged, every 
 optional, and ``type`` is a plain string. Beta items carry ``object: "realtime.item"``.
 """
 
-from __future__ import annotations
-
 from .._models import UNSET, Model, Opt
 
 __all__ = [

@@ -7,8 +7,6 @@ object, as in GA (where it has been seen on the wire as a plain string). Beta us
 carry ``cached_tokens_details``, absent from the SDK but sent by the API.
 """
 
-from __future__ import annotations
-
 from typing import Literal, Union
 
 from .._models import UNSET, Model, Opt, Tagged

@@ -7,8 +7,6 @@ API; ``conversation.item.input_audio_transcription.completed`` is sent without `
 although the SDK requires it. ``SERVER_EVENTS`` is derived from the ``ServerEvent`` union.
 """
 
-from __future__ import annotations
-
 from typing import Union
 
 from .._models import UNSET, Opt, ServerEventBase

@@ -11,8 +11,6 @@ Sessions echoed by the server carry ``object``, ``id``, ``expires_at``, ``client
 detection carries ``idle_timeout_ms`` (``null``).
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from .._models import UNSET, Model, Opt, Tagged

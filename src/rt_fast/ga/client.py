@@ -5,8 +5,6 @@ may give one, and the server echoes it in errors. ``CLIENT_EVENTS`` is derived f
 ``ClientEvent`` union.
 """
 
-from __future__ import annotations
-
 from typing import Union
 
 from .._models import UNSET, ClientEventBase, Opt

@@ -7,8 +7,6 @@ the tag ``message``, so here they are one class, :class:`RealtimeConversationIte
 ``role`` tells them apart. GA items carry no ``object`` (beta items do): it stays ``UNSET``.
 """
 
-from __future__ import annotations
-
 from typing import Any, Union
 
 from .._models import UNSET, Model, Opt, Tagged

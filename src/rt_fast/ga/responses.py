@@ -6,8 +6,6 @@ Reference: ``openai.types.realtime`` (``realtime_response*.py``, ``realtime_erro
 so it is a string or an object.
 """
 
-from __future__ import annotations
-
 from typing import Literal, Union
 
 from .._models import UNSET, Model, Opt, Tagged

@@ -6,8 +6,6 @@ carry ``obfuscation`` (padding against length side channels), absent from the SD
 the API. ``SERVER_EVENTS`` is derived from the ``ServerEvent`` union.
 """
 
-from __future__ import annotations
-
 from typing import Union
 
 from .._models import UNSET, Opt, ServerEventBase

@@ -8,8 +8,6 @@ any of them has. Sessions echoed by the server (``session.created``) carry ``obj
 and ``expires_at`` beyond the request schema; the REST objects require ``id`` and ``object``.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal, Union
 
 from .._models import UNSET, Model, Opt, Tagged

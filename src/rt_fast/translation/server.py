@@ -5,8 +5,6 @@ tag in CamelCase plus ``Event``; where the SDK's name differs, the docstring giv
 ``SERVER_EVENTS`` is derived from the ``ServerEvent`` union.
 """
 
-from __future__ import annotations
-
 from typing import Union
 
 from .._models import UNSET, Model, Opt, ServerEventBase

@@ -8,8 +8,6 @@ once, with every field any of them has. Sessions are tagged ``type: "translation
 session an update sends carries no ``type`` and only the fields it changes.
 """
 
-from __future__ import annotations
-
 from .._models import UNSET, Model, Opt, Tagged
 
 __all__ = [
