@@ -8,16 +8,14 @@ from typing import Any
 
 import pytest
 
-from rt_fast import _bench
+from rt_fast import _bench, _cli
 
 SETS = ["small frames", "audio frames", "session/response objects", "whole stream",
         "JSONL log (bulk)"]  # fmt: skip
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="rt-fast")
-    _bench.add_parser(parser.add_subparsers(dest="command", required=True))
-    return parser.parse_args(argv)
+    return _cli._parser().parse_args(argv)
 
 
 @pytest.fixture(scope="module")

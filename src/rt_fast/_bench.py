@@ -32,7 +32,7 @@ from . import ga
 from ._codec import Decoder
 from ._traffic import session_frames
 
-__all__ = ["add_parser", "run"]
+__all__ = ["command", "run"]
 
 SEED, TURNS = 2026, 4
 AUDIO = ("response.output_audio.delta", "input_audio_buffer.append")
@@ -281,7 +281,8 @@ def _print(report: dict[str, Any]) -> None:
           "faster). Shared machines are noisy: compare ratios, and rerun.")  # fmt: skip
 
 
-def _cmd_bench(args: argparse.Namespace) -> int:
+def command(args: argparse.Namespace) -> int:
+    """``rt-fast bench`` (its options are defined in ``_cli``)."""
     report = run(budget=5.0 if args.quick else args.budget)
     if args.json:
         json.dump(report, sys.stdout, indent=2)
@@ -289,15 +290,3 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     else:
         _print(report)
     return 0
-
-
-def add_parser(subparsers: Any) -> None:
-    """Register the ``bench`` subcommand on the ``rt-fast`` parser's subparsers."""
-    bench = subparsers.add_parser(
-        "bench", help="time rt_fast against json.loads and installed peers on generated traffic"
-    )
-    bench.add_argument("--json", action="store_true", help="print JSON for machines")
-    bench.add_argument("--quick", action="store_true", help="a 5 s timing budget (--budget 5)")
-    bench.add_argument("--budget", type=float, default=30.0, metavar="SECONDS",
-                       help="seconds of timing, after the checks (default: 30)")  # fmt: skip
-    bench.set_defaults(run=_cmd_bench)

@@ -29,12 +29,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import IO, Any
 
 import msgspec
 
-from . import _bench
 from ._jsonl import LogBatch, LogReader, Rejected, Source, _close, _logs, _map_log, _open, map_log
 from ._models import UnknownEvent
 
@@ -55,6 +53,8 @@ def _sources(names: Sequence[str]) -> Iterator[list[Source]]:
     if names:
         yield [sys.stdin.buffer if name == "-" else name for name in names]
         return
+    from importlib import resources  # only for the sample
+
     with resources.files("rt_fast").joinpath("data").joinpath(SAMPLE).open("rb") as sample:
         yield [sample]
 
@@ -670,12 +670,29 @@ def _add_export(commands: Any) -> None:
     export.set_defaults(run=_cmd_export)
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from . import _bench  # the other commands do without its imports
+
+    return _bench.command(args)
+
+
+def _add_bench(commands: Any) -> None:
+    bench = commands.add_parser(
+        "bench", help="time rt_fast against json.loads and installed peers on generated traffic"
+    )
+    bench.add_argument("--json", action="store_true", help="print JSON for machines")
+    bench.add_argument("--quick", action="store_true", help="a 5 s timing budget (--budget 5)")
+    bench.add_argument("--budget", type=float, default=30.0, metavar="SECONDS",
+                       help="seconds of timing, after the checks (default: 30)")  # fmt: skip
+    bench.set_defaults(run=_cmd_bench)
+
+
 _COMMANDS: tuple[Callable[[Any], None], ...] = (
     _add_stats,
     _add_validate,
     _add_filter,
     _add_export,
-    _bench.add_parser,
+    _add_bench,
 )
 
 

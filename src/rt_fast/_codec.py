@@ -151,8 +151,7 @@ class Decoder(Generic[T]):
         decoder = msgspec.json.Decoder(strict)
         self._decode: Callable[[Buffer], Any] = decoder.decode
         self._decode_lines: Callable[[Buffer], list[Any]] = decoder.decode_lines
-        lenient = variant(type, **options, forbid_unknown_fields=False)
-        self._lenient: Callable[[Buffer], Any] = msgspec.json.Decoder(lenient).decode
+        self._lenient: Callable[[Buffer], Any] = self._first_lenient
         self._events: Mapping[str, Any] | None = _event_table(strict)
         self._patterns = _patterns_of(strict, self._events)
         self._audio = routes_for(get_args(strict))
@@ -212,6 +211,12 @@ class Decoder(Generic[T]):
             return self._lenient(data)  # type: ignore[no-any-return]
         except _INPUT_ERRORS as exc:
             return self._recover(data, exc)
+
+    def _first_lenient(self, data: Buffer) -> Any:
+        """Make the lenient decoder on first need (its classes are generated), then use it."""
+        lenient = variant(self.type, **_check_naming(self.naming), forbid_unknown_fields=False)
+        self._lenient = msgspec.json.Decoder(lenient).decode
+        return self._lenient(data)
 
     def decode_lines(self, data: Buffer) -> list[T]:
         """Decode newline-delimited frames; blank lines are skipped.
@@ -365,13 +370,11 @@ def _decoder(table: dict[str, dict[str, Decoder[Any]]], protocol: str, naming: s
     return decoder
 
 
-# naming -> protocol -> decoder; made on first use (GA's at import), since each one generates
-# the strict and lenient classes it needs.
+# naming -> protocol -> decoder, each made on first use: a process pays only for the ones it
+# decodes with (tens of milliseconds each, mostly resolving the models' annotations).
 _SERVER: dict[str, dict[str, Decoder[Any]]] = {}
 _CLIENT: dict[str, dict[str, Decoder[Any]]] = {}
 _BY_TYPE: dict[tuple[Any, str], Decoder[Any]] = {}
-_decoder(_SERVER, "ga", "snake")
-_decoder(_CLIENT, "ga", "snake")
 _encoder = msgspec.json.Encoder()
 
 
