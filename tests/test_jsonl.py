@@ -34,6 +34,7 @@ UNKNOWN = b'{"type":"brand.new.event","event_id":"evt_1","x":[1,2]}'
 DEEP = FRAMES[1].replace(
     b'"parameters":{', b'"parameters":{"deep":' + b"[" * 300 + b"]" * 300 + b",", 1
 )
+AUDIO = [frame for frame in FRAMES if len(frame) >= 16_000][:3]  # the reader's audio fast path
 BAD = [b"{not json", b'{"type":"response.done","event_id":"e"}', b"\xff\xfe{}", b"[1,2]", b"{}{}"]
 
 
@@ -123,6 +124,10 @@ LINES = st.one_of(
     st.sampled_from(FRAMES[:30]).map(
         lambda f: f[:-1] + b',"deep":' + b"[" * 200 + b"]" * 200 + b"}"
     ),
+    st.sampled_from(AUDIO),
+    st.tuples(
+        st.sampled_from(AUDIO), st.floats(0, 1), st.sampled_from([b"\\", b'"', b"\xff", b"=", b" "])
+    ).map(lambda t: t[0][: int(t[1] * len(t[0]))] + t[2] + t[0][int(t[1] * len(t[0])) + 1 :]),
 )
 
 

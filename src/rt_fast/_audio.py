@@ -165,33 +165,41 @@ def peek_type(data: Buffer) -> str:
         raise DecodeError.from_exception(exc) from None
 
 
-def _find(data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> _Found | None:
+def _find(
+    data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE, start: int = 0, stop: int = -1
+) -> _Found | None:
     """The route, payload span and checked header of a frame the fast path can take, or None.
 
-    The payload's content is the caller's to check (``_plain_base64``, or a validating decode).
+    The frame is ``data[start:stop]`` (``stop`` -1: to the end), so a log reader can pass its
+    buffer; the span is in ``data``'s offsets. The payload's content is the caller's to check
+    (``_plain_base64``, or a validating decode).
     """
     text = data.__class__ is str
-    if not (text or data.__class__ is bytes or data.__class__ is bytearray) or len(data) > max_size:
-        return None  # a view may be released or strided; an oversized frame is an error
+    if not (text or data.__class__ is bytes or data.__class__ is bytearray):
+        return None  # a view may be released or strided
+    stop = len(data) if stop < 0 else stop
+    if stop - start > max_size:
+        return None  # an oversized frame is an error
     quote = '"' if text else b'"'
-    if not data.startswith('{"type":"' if text else b'{"type":"'):
+    if not data.startswith('{"type":"' if text else b'{"type":"', start):
         return None
-    end = data.find(quote, 9, _PEEK)
+    end = data.find(quote, start + 9, start + _PEEK)
     if end < 0:
         return None
-    route = routes.get(bytes(data[9:end]) if data.__class__ is bytearray else data[9:end])
+    tag = data[start + 9 : end]
+    route = routes.get(bytes(tag) if data.__class__ is bytearray else tag)
     if route is None:
         return None
     prefix, key = (route.prefix_str, route.key_str) if text else (route.prefix, route.key)
-    start = data.find(key, len(prefix) - 1)  # the key may share the prefix's comma
-    if start < 0 or not data.startswith(prefix):
+    at = data.find(key, start + len(prefix) - 1, stop)  # the key may share the prefix's comma
+    if at < 0 or not data.startswith(prefix, start):
         return None
-    begin = start + len(key)
-    end = data.find(quote, begin)
+    begin = at + len(key)
+    end = data.find(quote, begin, stop)
     if end < 0:
         return None
-    cut = data[:begin] + data[end:]  # the frame without its payload: ~200 bytes
-    if cut.find(key, start + 1) >= 0:
+    cut = data[start:begin] + data[end:stop]  # the frame without its payload: ~200 bytes
+    if cut.find(key, at - start + 1) >= 0:
         return None  # the key twice (nested, or repeated): the first may not be the member
     try:  # strict, and audio events hold no free-form value: this checks every byte of it
         header = route.decode(cut)
@@ -223,9 +231,12 @@ def _plain_base64(payload: Any) -> bool:
     return True
 
 
-def decode_audio_event(data: Buffer, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> Any:
-    """The typed event of an audio frame of ``routes``, by the fast path; None where it fails."""
-    found = _find(data, routes, max_size) if SIMD else None
+def decode_audio_event(
+    data: Buffer, routes: Routes, max_size: int = MAX_FRAME_SIZE, start: int = 0, stop: int = -1
+) -> Any:
+    """The typed event of the audio frame ``data[start:stop]`` of ``routes``, by the fast path;
+    None where it fails."""
+    found = _find(data, routes, max_size, start, stop) if SIMD else None
     if found is None:
         return None
     payload = _slice(data, found)

@@ -25,29 +25,29 @@ from __future__ import annotations
 
 import copyreg
 import functools
-import gzip
 import importlib
 import io
-import multiprocessing
 import os
 import sys
 import threading
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import islice, repeat
 from operator import add, sub
-from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
+from typing import IO, TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar, Union
 
 import msgspec
 
 from . import _variants
-from ._codec import GENERATIONS, Decoder, _AutoDecoder
+from ._audio import decode_audio_event
+from ._codec import _AUDIO_MIN, GENERATIONS, Decoder, _AutoDecoder
 from ._errors import DecodeError
 from ._guard import SMALL
 from ._variants import NAMINGS, origin, variant
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 __all__ = [
     "LogBatch",
@@ -105,6 +105,9 @@ def _log(source: Source, position: int) -> _Log:
 
 
 def _gzip(raw: IO[bytes]) -> tuple[Any, tuple[type[Exception], ...]]:
+    import gzip  # imports made on first need keep the command's start short
+    import zlib
+
     return gzip.GzipFile(fileobj=raw, mode="rb"), (EOFError, zlib.error)
 
 
@@ -292,9 +295,17 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
         decoder._patterns,
     )
     small, limit, lead = min(SMALL, decoder._max_size), decoder._max_size, b'{"type":"'
+    routes, audio = decoder._audio, _AUDIO_MIN if decoder._audio else limit + 1
     while pos < end:
         newline = find(b"\n", pos, end)
         newline = end if newline < 0 else newline
+        if newline - pos >= audio:  # as Decoder.decode: the audio fast path, in place
+            frame = decode_audio_event(buffer, routes, limit, pos, newline)
+            if frame is not None:
+                frames.append(frame)
+                ends.append(newline)
+                pos = newline + 1
+                continue
         if newline - pos > small:  # as Decoder._unguarded, on the line in place
             if newline - pos > limit or not buffer.startswith(lead, pos):
                 return pos
@@ -551,6 +562,8 @@ def _tasks(log: _Log, job: _Job, logs: int, count: bool) -> Iterator[_Task]:
 def _context() -> Any:
     """fork where it is safe and cheap (Linux, one thread: the workers inherit the codec),
     else spawn."""
+    import multiprocessing  # only with workers
+
     if sys.platform == "linux" and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
@@ -564,6 +577,8 @@ def _in_order(futures: Iterator[Future[list[_Part]]], ahead: int) -> Iterator[_P
 
 
 def _as_ready(futures: Iterator[Future[list[_Part]]], ahead: int) -> Iterator[_Part]:
+    from concurrent.futures import FIRST_COMPLETED, wait  # only with workers
+
     pending: set[Future[list[_Part]]] = set()
     while pending := pending | set(islice(futures, ahead - len(pending))):
         done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -596,6 +611,8 @@ def _shifted(part: _Part, shift: int) -> _Part:
 def _pooled(job: _Job, logs: list[_Log], jobs: int, ordered: bool) -> Iterator[_Part]:
     """The parts of the logs decoded by ``jobs`` worker processes."""
     _decoder(job.protocol, job.naming)  # made once here, forked workers inherit it
+    from concurrent.futures import ProcessPoolExecutor  # only with workers
+
     pool = ProcessPoolExecutor(jobs, mp_context=_context())
     count = job.numbered or not ordered  # renumbering needs the parts in order
     try:
