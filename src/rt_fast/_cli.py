@@ -199,9 +199,9 @@ def _on_session(tally: _Tally, frame: Any, tag: str) -> None:
 
 def _on_done(tally: _Tally, frame: Any, tag: str) -> None:
     tally.responses += 1
-    response = msgspec.to_builtins(frame.response)
-    if isinstance(response, dict):
-        _flat("", response.get("usage"), tally.usage)
+    usage = frame.response.usage  # a model in every generation (the output is not converted)
+    if isinstance(usage, msgspec.Struct):
+        _flat("", msgspec.to_builtins(usage), tally.usage)
 
 
 _HANDLERS: dict[str, Callable[[_Tally, Any, str], None]] = {
