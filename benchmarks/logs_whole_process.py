@@ -7,7 +7,8 @@ sessions, both directions, mostly audio), then runs, in one go and interleaved o
 * a plain Python loop of ``orjson.loads`` per line over the same file (``for line in file``);
 * optionally (``--json-loop``) the same loop with ``json.loads``.
 
-For each it reports the wall time (the best and median of the rounds), MB/s of log, and peak
+For each it reports the wall time (the best and median of the rounds), MB/s of log, CPU time
+(user + system, workers included; steadier than wall time on a shared machine), and peak
 resident memory: of the largest single process (``wait4``), and of the whole process tree
 (worker processes included), sampled every 10 ms from ``/proc``. Every command must succeed
 and the stats must count every line, or there is no number.
@@ -72,8 +73,9 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def run(command: list[str]) -> tuple[float, int, int, str]:
-    """(wall seconds, peak RSS of one process, peak RSS of the tree, stdout) of a command."""
+def run(command: list[str]) -> tuple[float, float, int, int, str]:
+    """(wall seconds, CPU seconds, peak RSS of one process, peak RSS of the tree, stdout) of a
+    command; CPU is user + system time of the process and the workers it waited for."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak, done = [0], threading.Event()
@@ -93,7 +95,8 @@ def run(command: list[str]) -> tuple[float, int, int, str]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed: {err.decode()[-2000:]}")
-    return seconds, usage.ru_maxrss * 1024, peak[0], out.decode()
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, usage.ru_maxrss * 1024, peak[0], out.decode()
 
 
 def main() -> None:
@@ -120,23 +123,24 @@ def main() -> None:
     }
     if args.json_loop:
         commands["json.loads loop"] = [python, "-c", LOOP.format(module="json"), str(path)]
-    results: dict[str, list[tuple[float, int, int]]] = {name: [] for name in commands}
+    results: dict[str, list[tuple[float, float, int, int]]] = {name: [] for name in commands}
     lines = set()
     for _ in range(args.rounds):
         for name, command in commands.items():
-            seconds, rss, tree, out = run(command)
-            results[name].append((seconds, rss, tree))
+            seconds, cpu, rss, tree, out = run(command)
+            results[name].append((seconds, cpu, rss, tree))
             lines.add(json.loads(out)["lines"] if name.startswith("rt-fast") else int(out))
     if len(lines) != 1:
         raise SystemExit(f"the commands disagree on the number of lines: {sorted(lines)}")
     print(f"log: {path}, {size / 1e6:.0f} MB, {lines.pop()} lines; {args.rounds} rounds; "
           f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")  # fmt: skip
-    print("| command | best s | median s | MB/s (best) | peak RSS, one process | peak RSS, tree |")
-    print("|---|---|---|---|---|---|")
+    print("| command | wall s, best | wall s, median | MB/s (best) | CPU s, best | "
+          "peak RSS, one process | peak RSS, tree |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
     for name, runs in results.items():
         best, median = min(r[0] for r in runs), statistics.median(r[0] for r in runs)
-        rss, tree = max(r[1] for r in runs), max(r[2] for r in runs)
-        print(f"| {name} | {best:.2f} | {median:.2f} | {size / 1e6 / best:.0f} | "
+        cpu, rss, tree = min(r[1] for r in runs), max(r[2] for r in runs), max(r[3] for r in runs)
+        print(f"| {name} | {best:.2f} | {median:.2f} | {size / 1e6 / best:.0f} | {cpu:.2f} | "
               f"{rss / 1e6:.0f} MB | {tree / 1e6:.0f} MB |")  # fmt: skip
     if not args.keep:
         path.unlink()
