@@ -161,11 +161,21 @@ class Decoder(Generic[T]):
 
     def decode(self, data: Buffer) -> T:
         """Decode one frame."""
-        if data.__class__ is bytes and len(data) <= self._small:  # the usual frame, inlined
-            try:
-                return self._decode(data)  # type: ignore[no-any-return]
-            except _INPUT_ERRORS:
-                return self._guarded(data, strict_tried=True)
+        if data.__class__ is bytes:  # the usual frames, ``_unguarded`` inlined
+            size = len(data)
+            if size <= self._small or (
+                size < _AUDIO_MIN
+                and size <= self._max_size
+                and data.startswith(b'{"type":"')
+                and (patterns := self._patterns.get(data[9 : data.find(b'"', 9, 128)])) is not None
+                and (not patterns or not _holds_any(data, patterns))
+            ):
+                try:
+                    return self._decode(data)  # type: ignore[no-any-return]
+                except _INPUT_ERRORS:
+                    return self._guarded(data, strict_tried=True)
+            if size < _AUDIO_MIN and self._events is not None:
+                return self._guarded(data)  # _unguarded said no, above
         if data.__class__ is not memoryview:
             if len(data) >= _AUDIO_MIN and self._audio:
                 event = decode_audio_event(data, self._audio, self._max_size)
