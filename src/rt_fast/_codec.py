@@ -1,7 +1,8 @@
 """The codec: every msgspec ``Decoder`` and ``Encoder`` rt_fast uses, built once.
 
-The public functions are thin wrappers over ``Decoder`` objects made at import, one per
-(naming, generation, direction). Decoding goes straight from the caller's buffer (``bytes``,
+The public functions are thin wrappers over ``Decoder`` objects made on first use, one per
+(naming, generation, direction): building one takes ~25 ms, and a process pays only for the
+decoders it uses. Decoding goes straight from the caller's buffer (``bytes``,
 ``bytearray``, ``memoryview`` or ``str``) through msgspec; nothing is copied first. Before
 msgspec parses anything, ``_guard.check`` holds the frame to rt_fast's limits (size, nesting,
 UTF-8): a few C calls for a frame within them. Only when msgspec rejects a frame does more
