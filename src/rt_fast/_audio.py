@@ -166,18 +166,22 @@ def peek_type(data: Buffer) -> str:
 
 
 def _find(
-    data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE, start: int = 0, stop: int = -1
+    data: Any,
+    routes: Routes,
+    max_size: int = MAX_FRAME_SIZE,
+    start: int = 0,
+    stop: int | None = None,
 ) -> _Found | None:
     """The route, payload span and checked header of a frame the fast path can take, or None.
 
-    The frame is ``data[start:stop]`` (``stop`` -1: to the end), so a log reader can pass its
+    The frame is ``data[start:stop]`` (``stop`` None: to the end), so a log reader can pass its
     buffer; the span is in ``data``'s offsets. The payload's content is the caller's to check
     (``_plain_base64``, or a validating decode).
     """
     text = data.__class__ is str
     if not (text or data.__class__ is bytes or data.__class__ is bytearray):
         return None  # a view may be released or strided
-    stop = len(data) if stop < 0 else stop
+    stop = len(data) if stop is None else stop
     if stop - start > max_size:
         return None  # an oversized frame is an error
     quote = '"' if text else b'"'
@@ -232,7 +236,11 @@ def _plain_base64(payload: Any) -> bool:
 
 
 def decode_audio_event(
-    data: Buffer, routes: Routes, max_size: int = MAX_FRAME_SIZE, start: int = 0, stop: int = -1
+    data: Buffer,
+    routes: Routes,
+    max_size: int = MAX_FRAME_SIZE,
+    start: int = 0,
+    stop: int | None = None,
 ) -> Any:
     """The typed event of the audio frame ``data[start:stop]`` of ``routes``, by the fast path;
     None where it fails."""
