@@ -12,7 +12,6 @@ import gzip
 import io
 import itertools
 import json
-import multiprocessing
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +24,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _jsonl, beta, ga, translation
+from rt_fast import _jsonl, _pool, beta, ga, translation
 from rt_fast._jsonl import LogBatch, Rejected, map_log, read_log
 from rt_fast._traffic import session_frames
 
@@ -412,7 +411,7 @@ def test_spawned_workers_give_the_same_frames(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Workers started by spawn (where fork is unsafe or missing) import what they need."""
-    monkeypatch.setattr(_jsonl, "_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(_pool, "_fork_safe", lambda: False)
     path, lines = _big(tmp_path)
     reader = read_log(path, jobs=2, errors="report")
     assert _same(list(reader), _reference(lines)[0])

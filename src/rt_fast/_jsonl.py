@@ -18,7 +18,8 @@ This module sits around the codec, which does no I/O. The rules:
   the parent, taking results in order, makes the numbers global (it counts lines before
   cutting only for unordered results, or functions that need global numbers in the workers).
   The parent decompresses compressed logs and ships chunks (or, for small results, workers
-  decompress whole logs). Functions run in workers must be importable.
+  decompress whole logs). ``_pool`` runs the workers; functions run there must be
+  importable where workers are spawned rather than forked.
 """
 
 from __future__ import annotations
@@ -29,25 +30,20 @@ import importlib
 import io
 import os
 import sys
-import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice, repeat
+from itertools import repeat
 from operator import add, sub
-from typing import IO, TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar, Union
+from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
 
 import msgspec
 
-from . import _variants
+from . import _pool, _variants
 from ._audio import decode_audio_event
 from ._codec import _AUDIO_MIN, GENERATIONS, Decoder, _AutoDecoder
 from ._errors import DecodeError
 from ._guard import SMALL
 from ._variants import NAMINGS, origin, variant
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 __all__ = [
     "LogBatch",
@@ -559,33 +555,6 @@ def _tasks(log: _Log, job: _Job, logs: int, count: bool) -> Iterator[_Task]:
     return _shipments(log, job.split)
 
 
-def _context() -> Any:
-    """fork where it is safe and cheap (Linux, one thread: the workers inherit the codec),
-    else spawn."""
-    import multiprocessing  # only with workers
-
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-def _in_order(futures: Iterator[Future[list[_Part]]], ahead: int) -> Iterator[_Part]:
-    pending = deque(islice(futures, ahead))
-    while pending:
-        yield from pending.popleft().result()
-        pending.extend(islice(futures, 1))
-
-
-def _as_ready(futures: Iterator[Future[list[_Part]]], ahead: int) -> Iterator[_Part]:
-    from concurrent.futures import FIRST_COMPLETED, wait  # only with workers
-
-    pending: set[Future[list[_Part]]] = set()
-    while pending := pending | set(islice(futures, ahead - len(pending))):
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for ready in done:
-            yield from ready.result()
-
-
 def _renumbered(parts: Iterator[_Part]) -> Iterator[_Part]:
     """Parts in order, their line numbers made global: a part's first line is one past the
     lines of the parts of its log before it."""
@@ -611,19 +580,14 @@ def _shifted(part: _Part, shift: int) -> _Part:
 def _pooled(job: _Job, logs: list[_Log], jobs: int, ordered: bool) -> Iterator[_Part]:
     """The parts of the logs decoded by ``jobs`` worker processes."""
     _decoder(job.protocol, job.naming)  # made once here, forked workers inherit it
-    from concurrent.futures import ProcessPoolExecutor  # only with workers
-
-    pool = ProcessPoolExecutor(jobs, mp_context=_context())
     count = job.numbered or not ordered  # renumbering needs the parts in order
+    tasks = (task for log in logs for task in _tasks(log, job, len(logs), count))
+    results = _pool.results(functools.partial(_work, job), tasks, jobs, ordered)
     try:
-        tasks = (task for log in logs for task in _tasks(log, job, len(logs), count))
-        futures = (pool.submit(_work, job, task) for task in tasks)
-        if ordered:
-            yield from _renumbered(_in_order(futures, 2 * jobs))
-        else:
-            yield from _as_ready(futures, 2 * jobs)
+        parts = (part for parts in results for part in parts)
+        yield from _renumbered(parts) if ordered else parts
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        results.close()  # type: ignore[attr-defined]
 
 
 def _parts(job: _Job, logs: list[_Log], jobs: int, ordered: bool) -> Iterator[_Part]:
