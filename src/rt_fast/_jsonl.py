@@ -189,14 +189,18 @@ def _position(raw: IO[bytes]) -> int:
 def _chunks(stream: Any, size: int) -> Iterator[tuple[bytearray, int]]:
     """``(buffer, end)``: ``buffer[:end]`` holds whole lines (at EOF, maybe one without ``\\n``).
 
-    The buffer is reused: a chunk is valid until the next one is asked for.
+    The buffer is reused: a chunk is valid until the next one is asked for. A read that ends
+    leaves its buffer to the next (a worker reads many ranges: fresh memory costs page faults).
     """
-    buffer, start = bytearray(size), 0
+    buffer = _spare.pop() if _spare and len(_spare[-1]) == size else bytearray(size)
+    start = 0
     while True:
         got = stream.readinto(memoryview(buffer)[start:])
         if not got:
             if start:
                 yield buffer, start
+            if len(buffer) == size <= _CHUNK:
+                _spare[:] = [buffer]
             return
         end = start + got
         cut = buffer.rfind(b"\n", start, end) + 1
@@ -207,6 +211,9 @@ def _chunks(stream: Any, size: int) -> Iterator[tuple[bytearray, int]]:
         else:  # no newline yet: a line longer than the buffer grows it
             buffer = buffer + bytes(len(buffer)) if end == len(buffer) else buffer
             start = end
+
+
+_spare: list[bytearray] = []  # the buffer of the last read that ended, for the next
 
 
 class LogBatch:
