@@ -38,7 +38,7 @@ from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
 
 import msgspec
 
-from . import _pool, _variants
+from . import _variants
 from ._audio import decode_audio_event
 from ._codec import _AUDIO_MIN, GENERATIONS, Decoder, _AutoDecoder
 from ._errors import DecodeError
@@ -586,6 +586,8 @@ def _shifted(part: _Part, shift: int) -> _Part:
 
 def _pooled(job: _Job, logs: list[_Log], jobs: int, ordered: bool) -> Iterator[_Part]:
     """The parts of the logs decoded by ``jobs`` worker processes."""
+    from . import _pool  # only with workers: keeps the start of a command short
+
     _decoder(job.protocol, job.naming)  # made once here, forked workers inherit it
     count = job.numbered or not ordered  # renumbering needs the parts in order
     tasks = (task for log in logs for task in _tasks(log, job, len(logs), count))

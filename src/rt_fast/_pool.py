@@ -25,7 +25,6 @@ import select
 import signal
 import sys
 import threading
-import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import count, islice
@@ -77,6 +76,8 @@ def _serve(function: Callable[[Any], Any], tasks: int, replies: int) -> None:
 
 
 def _failure(exc: Exception) -> bytes:
+    import traceback  # only on failure
+
     text = "".join(traceback.format_exception(exc))
     try:
         return _message((False, exc, text))
