@@ -6,6 +6,7 @@ import base64
 import gzip
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,15 @@ def test_validate_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixt
     assert [(r["line"], bool(r["error"])) for r in report["rejected"]] == [(5, True), (6, True)]
     assert main(["validate", str(tmp_path / "missing.jsonl")]) == 2
     assert "missing.jsonl" in capsys.readouterr().err
+
+
+def test_the_command_exits_with_mains_status(tmp_path: Path) -> None:
+    """``python -m rt_fast`` (as the ``rt-fast`` script) exits with main's status, output whole."""
+    bad = _write(tmp_path / "bad.jsonl", [*FRAMES[:3], b"{"])
+    command = [sys.executable, "-m", "rt_fast", "validate", "--json", str(bad)]
+    done = subprocess.run(command, capture_output=True, check=False)
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["decoded"] == 3
 
 
 def test_filter_writes_the_logged_bytes(

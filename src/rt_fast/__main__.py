@@ -1,7 +1,5 @@
 """``python -m rt_fast``: the ``rt-fast`` command line."""
 
-import sys
+from ._cli import run
 
-from ._cli import main
-
-sys.exit(main())
+run()
