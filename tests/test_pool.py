@@ -69,6 +69,22 @@ def test_tasks_are_taken_a_few_at_a_time(start: str) -> None:
     results.close()  # type: ignore[attr-defined]
 
 
+def _stuck_first(task: int) -> float:
+    """The first task takes as long as many others; each says when it ended."""
+    time.sleep(0.3 if task == 0 else 0.001)
+    return time.monotonic()
+
+
+@pytest.mark.parametrize(("ahead", "within"), [(0, range(4)), (40, range(36, 41))])
+def test_a_slow_task_holds_the_others_back_only_as_far_as_ahead(
+    start: str, ahead: int, within: range
+) -> None:
+    """In order, the other workers go past a slow task only until ``ahead`` tasks are out
+    (by default two a worker: the slow task and three more)."""
+    ends = list(_pool.results(_stuck_first, range(41), 2, ordered=True, ahead=ahead))
+    assert sum(end < ends[0] for end in ends[1:]) in within
+
+
 def test_big_tasks_and_results_cross_whole(start: str) -> None:
     """Messages far larger than a pipe's buffer go both ways intact."""
     tasks = [os.urandom(3_000_000 + i) for i in range(4)]

@@ -62,6 +62,7 @@ Errors = Literal["raise", "report"]
 _CHUNK = 256 * 1024  # decoded at a time: fits the L2 cache, and amortizes the Python around it
 _SPLIT = 8 * 1024 * 1024  # bytes of log a worker decodes per task
 _SPLIT_FRAMES = 2 * 1024 * 1024  # the same when the frames themselves travel back
+_AHEAD = 16  # tasks out a worker when each gives one small result (else two)
 _SCAN = 64 * 1024  # the parent's reads when it cuts a file into ranges
 _EXCERPT = 80
 _BLANK = b" \t\r"
@@ -591,7 +592,8 @@ def _pooled(job: _Job, logs: list[_Log], jobs: int, ordered: bool) -> Iterator[_
     _decoder(job.protocol, job.naming)  # made once here, forked workers inherit it
     count = job.numbered or not ordered  # renumbering needs the parts in order
     tasks = (task for log in logs for task in _tasks(log, job, len(logs), count))
-    results = _pool.results(functools.partial(_work, job), tasks, jobs, ordered)
+    ahead = _AHEAD * jobs if job.combine else 0  # one small result a task: past slow tasks
+    results = _pool.results(functools.partial(_work, job), tasks, jobs, ordered, ahead)
     try:
         parts = (part for parts in results for part in parts)
         yield from _renumbered(parts) if ordered else parts

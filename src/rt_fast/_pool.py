@@ -6,8 +6,9 @@ Rules:
   built (the codec above all) and are fed over pipes by a loop in the parent, with no thread,
   no queue and nothing to import, so a worker starts decoding about as soon as it exists.
   Elsewhere ``concurrent.futures`` spawns them, and they import what they need.
-* **Bounded:** at most ``2 * jobs`` tasks are out (sent, or done but not yet taken) at once.
-  Results come in task order when ``ordered``, else as they are ready.
+* **Bounded:** at most ``ahead`` tasks are out (sent, or done but not yet taken) at once, and
+  a worker holds two. Results come in task order when ``ordered``, else as they are ready; a
+  larger ``ahead`` (for small results) lets the other workers go on past a slow task.
 * **Failures surface:** an exception in a task is raised in the parent (the worker's traceback
   as its cause); a worker that dies raises ``RuntimeError``. Closing the iterator, or any
   error, ends every worker: none is left running or unreaped.
@@ -41,12 +42,14 @@ _READ = 1 << 20
 
 
 def results(
-    function: Callable[[T], R], tasks: Iterable[T], jobs: int, ordered: bool
+    function: Callable[[T], R], tasks: Iterable[T], jobs: int, ordered: bool, ahead: int = 0
 ) -> Iterator[R]:
-    """``function(task)`` for each task, computed by ``jobs`` worker processes."""
+    """``function(task)`` for each task, computed by ``jobs`` worker processes, with at most
+    ``ahead`` tasks out (default and least: two a worker)."""
+    ahead = max(ahead, 2 * jobs)
     if _fork_safe():
-        return _forked(function, iter(tasks), jobs, ordered)
-    return _spawned(function, iter(tasks), jobs, ordered)
+        return _forked(function, iter(tasks), jobs, ordered, ahead)
+    return _spawned(function, iter(tasks), jobs, ordered, ahead)
 
 
 def _fork_safe() -> bool:
@@ -153,7 +156,7 @@ class _Worker:
 
 
 def _forked(
-    function: Callable[[T], R], tasks: Iterator[T], jobs: int, ordered: bool
+    function: Callable[[T], R], tasks: Iterator[T], jobs: int, ordered: bool, ahead: int
 ) -> Iterator[R]:
     workers: list[_Worker] = []
     finished = False
@@ -164,7 +167,7 @@ def _forked(
                 workers.append(_Worker(function, workers))
         finally:
             gc.unfreeze()
-        yield from _feed(workers, tasks, 2 * jobs, ordered)
+        yield from _feed(workers, tasks, ahead, ordered)
         finished = True
     finally:
         for worker in workers:
@@ -223,7 +226,7 @@ def _unwrap(reply: tuple[Any, ...]) -> Any:
 
 
 def _spawned(
-    function: Callable[[T], R], tasks: Iterator[T], jobs: int, ordered: bool
+    function: Callable[[T], R], tasks: Iterator[T], jobs: int, ordered: bool, ahead: int
 ) -> Iterator[R]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -231,7 +234,7 @@ def _spawned(
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
     try:
         futures = (pool.submit(function, task) for task in tasks)
-        yield from (_in_order if ordered else _as_ready)(futures, 2 * jobs)
+        yield from (_in_order if ordered else _as_ready)(futures, ahead)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
