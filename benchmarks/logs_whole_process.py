@@ -7,11 +7,13 @@ sessions, both directions, mostly audio), then runs, in one go and interleaved o
 * a plain Python loop of ``orjson.loads`` per line over the same file (``for line in file``);
 * optionally (``--json-loop``) the same loop with ``json.loads``.
 
-For each it reports the wall time (the best and median of the rounds), MB/s of log, CPU time
-(user + system, workers included; steadier than wall time on a shared machine), and peak
-resident memory: of the largest single process (``wait4``), and of the whole process tree
-(worker processes included), sampled every 10 ms from ``/proc``. Every command must succeed
-and the stats must count every line, or there is no number.
+The order of the commands reverses every other round. For each it reports the wall time (the
+best and median of the rounds), MB/s of log, CPU time (user + system, workers included;
+steadier than wall time on a shared machine), and peak resident memory: of the largest single
+process (``wait4``), and of the whole process tree (worker processes included), sampled every
+10 ms from ``/proc``. Then the speed-ups (orjson loop over ``--jobs 1``, ``--jobs 1`` over
+``--jobs 2``) as the median of each round's ratio, and as the ratio of the best times. Every
+command must succeed and the stats must count every line, or there is no number.
 
     python benchmarks/logs_whole_process.py --size-mb 500 --rounds 3
 """
@@ -125,8 +127,9 @@ def main() -> None:
         commands["json.loads loop"] = [python, "-c", LOOP.format(module="json"), str(path)]
     results: dict[str, list[tuple[float, float, int, int]]] = {name: [] for name in commands}
     lines = set()
-    for _ in range(args.rounds):
-        for name, command in commands.items():
+    for round_ in range(args.rounds):  # every other round in reverse: neither order is favoured
+        order = list(commands.items())
+        for name, command in order if round_ % 2 == 0 else order[::-1]:
             seconds, cpu, rss, tree, out = run(command)
             results[name].append((seconds, cpu, rss, tree))
             lines.add(json.loads(out)["lines"] if name.startswith("rt-fast") else int(out))
@@ -142,6 +145,12 @@ def main() -> None:
         cpu, rss, tree = min(r[1] for r in runs), max(r[2] for r in runs), max(r[3] for r in runs)
         print(f"| {name} | {best:.2f} | {median:.2f} | {size / 1e6 / best:.0f} | {cpu:.2f} | "
               f"{rss / 1e6:.0f} MB | {tree / 1e6:.0f} MB |")  # fmt: skip
+    # Runs next to each other in time share the machine's mood: their ratio is steadier.
+    for a, b in (("orjson.loads loop", "rt-fast stats --jobs 1"),
+                 ("rt-fast stats --jobs 1", "rt-fast stats --jobs 2")):  # fmt: skip
+        ratios = [x[0] / y[0] for x, y in zip(results[a], results[b], strict=True)]
+        print(f"{a} / {b}: median of the rounds' ratios {statistics.median(ratios):.2f}x, "
+              f"of the best times {min(r[0] for r in results[a]) / min(r[0] for r in results[b]):.2f}x")  # fmt: skip
     if not args.keep:
         path.unlink()
 
