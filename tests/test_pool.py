@@ -3,6 +3,7 @@ every worker ended, whether forked or spawned."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -115,6 +116,21 @@ def _gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
+
+
+def test_objects_the_caller_froze_stay_frozen() -> None:
+    """Forking freezes the heap for the workers' sake, but never thaws what the caller froze."""
+    if not _pool._fork_safe():
+        pytest.skip("fork is used only on Linux, with one thread")
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert list(_pool.results(abs, [-1, -2], 2, ordered=True)) == [1, 2]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    assert list(_pool.results(abs, [-3], 2, ordered=True)) == [3]
+    assert gc.get_freeze_count() == 0
 
 
 def test_closing_early_ends_every_worker() -> None:

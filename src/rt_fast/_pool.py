@@ -7,7 +7,7 @@ Rules:
   no queue and nothing to import, so a worker starts decoding about as soon as it exists.
   Elsewhere ``concurrent.futures`` spawns them, and they import what they need.
 * **Bounded:** at most ``ahead`` tasks are out (sent, or done but not yet taken) at once, and
-  a worker holds two. Results come in task order when ``ordered``, else as they are ready; a
+  a worker holds at most two. Results come in task order when ``ordered``, else as they are ready; a
   larger ``ahead`` (for small results) lets the other workers go on past a slow task.
 * **Failures surface:** an exception in a task is raised in the parent (the worker's traceback
   as its cause); a worker that dies raises ``RuntimeError``. Closing the iterator, or any
@@ -161,12 +161,15 @@ def _forked(
     workers: list[_Worker] = []
     finished = False
     try:
-        gc.freeze()  # the workers' collections skip what they inherit: fewer pages copied
+        freeze = gc.get_freeze_count() == 0  # (objects the caller froze stay frozen)
+        if freeze:  # the workers' collections skip what they inherit: fewer pages copied
+            gc.freeze()
         try:
             for _ in range(jobs):
                 workers.append(_Worker(function, workers))
         finally:
-            gc.unfreeze()
+            if freeze:
+                gc.unfreeze()
         yield from _feed(workers, tasks, ahead, ordered)
         finished = True
     finally:
