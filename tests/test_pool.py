@@ -124,9 +124,8 @@ def test_objects_the_caller_froze_stay_frozen() -> None:
         pytest.skip("fork is used only on Linux, with one thread")
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
         assert list(_pool.results(abs, [-1, -2], 2, ordered=True)) == [1, 2]
-        assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() > 0  # not thawed (frozen objects may still be freed)
     finally:
         gc.unfreeze()
     assert list(_pool.results(abs, [-3], 2, ordered=True)) == [3]
