@@ -14,12 +14,15 @@ import pytest
 
 from rt_fast import _pool
 
+FORK_ONLY = "fork is used only on Linux, with one thread"
+forked_only = pytest.mark.skipif(not _pool._fork_safe(), reason=FORK_ONLY)
+
 
 @pytest.fixture(params=["forked", "spawned"])
 def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both ways of starting workers (forked only where that is safe)."""
     if request.param == "forked" and not _pool._fork_safe():
-        pytest.skip("fork is used only on Linux, with one thread")
+        pytest.skip(FORK_ONLY)
     monkeypatch.setattr(_pool, "_fork_safe", lambda: request.param == "forked")
     return str(request.param)
 
@@ -102,10 +105,9 @@ def test_an_error_in_a_task_is_raised_with_the_workers_traceback(start: str) -> 
     assert cause is not None and "Traceback" in str(cause)
 
 
+@forked_only
 def test_a_worker_that_dies_is_an_error() -> None:
     """A worker process that ends mid-task raises RuntimeError instead of hanging."""
-    if not _pool._fork_safe():
-        pytest.skip("fork is used only on Linux, with one thread")
     with pytest.raises(RuntimeError, match="ended unexpectedly"):
         list(_pool.results(_exit, range(8), 2, ordered=True))
 
@@ -118,10 +120,9 @@ def _gone(pid: int) -> bool:
     return False
 
 
+@forked_only
 def test_objects_the_caller_froze_stay_frozen() -> None:
     """Forking freezes the heap for the workers' sake, but never thaws what the caller froze."""
-    if not _pool._fork_safe():
-        pytest.skip("fork is used only on Linux, with one thread")
     gc.freeze()
     try:
         assert list(_pool.results(abs, [-1, -2], 2, ordered=True)) == [1, 2]
@@ -132,10 +133,9 @@ def test_objects_the_caller_froze_stay_frozen() -> None:
     assert gc.get_freeze_count() == 0
 
 
+@forked_only
 def test_closing_early_ends_every_worker() -> None:
     """Closing the results before the end kills and reaps the workers."""
-    if not _pool._fork_safe():
-        pytest.skip("fork is used only on Linux, with one thread")
     results = _pool.results(_slow_first, range(1000), 2, ordered=True)
     pids = {next(results)[1] for _ in range(4)}
     results.close()  # type: ignore[attr-defined]

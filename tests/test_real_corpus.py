@@ -17,7 +17,7 @@ import pytest
 import rt_fast
 from rt_fast import beta, ga
 
-from .conftest import recorded
+from .conftest import REAL, recorded, require
 
 GENERATIONS = {"ga": ga, "beta": beta}
 REST = {
@@ -48,8 +48,7 @@ def _cases(partial: bool) -> list[Any]:
 
 def test_corpus_is_present() -> None:
     """The recorded corpus is beside the checkout, with complete frames of every generation."""
-    if not FRAMES:
-        pytest.skip("shared/corpus/real is not beside this checkout (set RT_FAST_SHARED)")
+    require(REAL)
     assert {p["protocol"] for _, p in FRAMES} >= set(GENERATIONS)
     assert len(_cases(partial=False)) > 2600
 
@@ -86,9 +85,9 @@ def test_partial_frame_decodes_or_raises_decode_error(
 
 def test_frame_of_unknown_generation_decodes_in_both() -> None:
     """The error frame whose generation nobody recorded decodes as GA and as beta."""
+    require(REAL)
     unknown = [f for f, p in FRAMES if p["protocol"] == "unknown"]
-    if not unknown:
-        pytest.skip("shared/corpus/real is not beside this checkout (set RT_FAST_SHARED)")
+    assert unknown
     for frame in unknown:
         for protocol in GENERATIONS:
             event = rt_fast.decode_server_event(frame, protocol=protocol)
@@ -97,9 +96,8 @@ def test_frame_of_unknown_generation_decodes_in_both() -> None:
 
 def test_deliberately_invalid_frames() -> None:
     """The prober's unknown type is an UnknownEvent; its unknown session field is ignored."""
+    require(REAL)
     invalid = [(f, p) for f, p in FRAMES if p.get("deliberately_invalid")]
-    if not invalid:
-        pytest.skip("shared/corpus/real is not beside this checkout (set RT_FAST_SHARED)")
     outcomes = {json.loads(f)["type"]: _decode(f, p) for f, p in invalid}
     assert isinstance(outcomes["nope"], rt_fast.UnknownEvent)
     update = outcomes["session.update"]
