@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _audio, _codec, _guard, beta, ga, translation
+from rt_fast import _audio, _codec, _guard, _variants, beta, ga, translation
 
 AUDIO = [
     ("ga", "server", ga.ResponseOutputAudioDeltaEvent, "delta"),
@@ -115,10 +115,27 @@ def _check_all(protocol: str, direction: str, data: Any) -> None:
         buffer = bytearray(b'{"type":"x"}\n' + data + b"\n{}")
         at = _audio.decode_audio_event(buffer, union._audio, start=13, stop=13 + len(data))
         assert at == fast
+        _check_measured(buffer, union._audio, 13, 13 + len(data), at)
     assert _outcome(rt_fast.audio_payload, data) == _outcome(_payload_generic, data)
     pcm = _outcome(rt_fast.decode_pcm, data)
     generic_pcm = _outcome(_pcm_generic, data)
     assert pcm == generic_pcm
+
+
+def _check_measured(buffer: bytearray, routes: Any, start: int, stop: int, event: Any) -> None:
+    """``measured`` (the log reader's stats path) takes the frames ``event`` takes, giving the
+    event with an empty payload and the size of the payload decoded. (Without pybase64 the
+    reader takes no audio fast path.)"""
+    if not _audio.SIMD:
+        return
+    found = _audio._find(buffer, routes, start=start, stop=stop)
+    got = None if found is None else _audio.measured(buffer, found)
+    assert (got is None) == (event is None)
+    if got is not None:
+        field = _audio.AUDIO_EVENTS[_variants.origin(type(event))]
+        header, size = got
+        assert header == msgspec.structs.replace(event, **{field: ""})
+        assert size == len(base64.b64decode(getattr(event, field), validate=True))
 
 
 payloads = st.binary(max_size=4000).map(lambda b: base64.b64encode(b).decode())

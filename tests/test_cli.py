@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from rt_fast import _cli
+from rt_fast import _cli, _jsonl
 from rt_fast._cli import main
 from rt_fast._traffic import session_frames
 
@@ -114,6 +114,22 @@ def test_stats_audio_tokens_and_sessions(
     assert report["usage"]["total_tokens"] == 20 and report["responses"] == 2
     assert report["usage"]["output_token_details.audio_tokens"] == 10
     assert (report["sessions"], report["session_ids"]) == (2, ["sess_A", "sess_B"])
+
+
+@pytest.mark.parametrize("measure", [True, False])
+def test_audio_bytes_exact_on_both_paths(tmp_path: Path, measure: bool) -> None:
+    """Audio bytes are exact (padding included) whether stats measures payloads in place (long
+    frames, as the command does) or reads them from decoded frames (short ones, or not)."""
+    sizes = [24000, 24001, 24002, 3, 4, 5, 0]  # PCM bytes: padding "", "==", "="; short frames
+    assert len(_audio(24000)) > _jsonl._MEASURE_MIN > len(_audio(5))
+    appends = [_frame("input_audio_buffer.append", audio=_audio(n)) for n in sizes]
+    deltas = [_frame("response.output_audio.delta", event_id="e", **DELTA, delta=_audio(2 * n))
+              for n in sizes]  # fmt: skip
+    log = _write(tmp_path / "log.jsonl", appends + deltas)
+    tallies = _jsonl._map_log(str(log), _cli._tally, protocol="auto", jobs=1, on_reject=None,
+                              numbered=False, whole=False, measure=measure)  # fmt: skip
+    audio = _cli._combine(list(tallies)).audio
+    assert audio == {("client", None): sum(sizes), ("server", None): 2 * sum(sizes)}
 
 
 def test_beta_audio_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

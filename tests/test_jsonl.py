@@ -7,6 +7,7 @@ path must give exactly its answers, and ``decoded + rejected == lines`` whatever
 
 from __future__ import annotations
 
+import base64
 import functools
 import gzip
 import io
@@ -24,7 +25,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _jsonl, _pool, beta, ga, translation
+from rt_fast import _audio, _jsonl, _pool, _variants, beta, ga, translation
 from rt_fast._jsonl import LogBatch, Rejected, map_log, read_log
 from rt_fast._traffic import session_frames
 
@@ -34,6 +35,10 @@ DEEP = FRAMES[1].replace(
     b'"parameters":{', b'"parameters":{"deep":' + b"[" * 300 + b"]" * 300 + b",", 1
 )
 AUDIO = [frame for frame in FRAMES if len(frame) >= 16_000][:3]  # the reader's audio fast path
+MEASURED = [  # audio frames whose payload stats only measures (_Job.measure), both directions
+    *[f for f in FRAMES if _jsonl._MEASURE_MIN <= len(f) < 16_000 and b'"audio":"' in f][:2],
+    *[f for f in FRAMES if _jsonl._MEASURE_MIN <= len(f) < 16_000 and b'"delta":"' in f][:2],
+]
 BAD = [b"{not json", b'{"type":"response.done","event_id":"e"}', b"\xff\xfe{}", b"[1,2]", b"{}{}"]
 
 
@@ -123,11 +128,32 @@ LINES = st.one_of(
     st.sampled_from(FRAMES[:30]).map(
         lambda f: f[:-1] + b',"deep":' + b"[" * 200 + b"]" * 200 + b"}"
     ),
-    st.sampled_from(AUDIO),
+    st.sampled_from(AUDIO + MEASURED),
     st.tuples(
-        st.sampled_from(AUDIO), st.floats(0, 1), st.sampled_from([b"\\", b'"', b"\xff", b"=", b" "])
+        st.sampled_from(AUDIO + MEASURED),
+        st.floats(0, 1),
+        st.sampled_from([b"\\", b'"', b"\xff", b"=", b" "]),
     ).map(lambda t: t[0][: int(t[1] * len(t[0]))] + t[2] + t[0][int(t[1] * len(t[0])) + 1 :]),
 )
+
+
+def _with_pcm(batch: LogBatch) -> list[tuple[Any, int | None]]:
+    return [(frame, (batch._pcm or {}).get(i)) for i, frame in enumerate(batch.frames)]
+
+
+def _measured_as(frames: list[Any], measured: list[tuple[Any, int | None]]) -> bool:
+    """Whether frames read with ``_Job.measure`` are ``frames``, but for audio payloads left
+    empty, each with the size of the payload decoded."""
+    if len(frames) != len(measured):
+        return False
+    for frame, (ours, size) in zip(frames, measured, strict=True):
+        if size is not None:
+            field = _audio.AUDIO_EVENTS[_variants.origin(type(frame))]
+            payload = base64.b64decode(getattr(frame, field), validate=True)
+            frame = msgspec.structs.replace(frame, **{field: ""}) if len(payload) == size else None
+        if frame is None or _plain(frame) != _plain(ours):
+            return False
+    return True
 
 
 @settings(max_examples=150, deadline=None)
@@ -136,19 +162,27 @@ LINES = st.one_of(
     chunk=st.integers(8, 3000),
     crlf=st.booleans(),
     protocol=st.sampled_from(["auto", "ga"]),
+    measure=st.booleans(),
 )
 def test_fast_path_equals_the_full_decoder_line_by_line(
-    lines: list[bytes], chunk: int, crlf: bool, protocol: str
+    lines: list[bytes], chunk: int, crlf: bool, protocol: str, measure: bool
 ) -> None:
-    """On any bytes, the reader's answers are the full decoder's on each line alone."""
+    """On any bytes, the reader's answers are the full decoder's on each line alone (with
+    ``measure``, as stats reads logs: the same, with audio payloads measured, not kept)."""
     data = _log(lines, b"\r\n" if crlf else b"\n")
     assume(not data.startswith((b"\x1f\x8b\x08", b"\x28\xb5\x2f\xfd")))  # gzip, zstd magic
     physical = data.split(b"\n")[:-1]
     frames, rejected, blank = _reference(physical, protocol)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_jsonl, "_CHUNK", chunk)
-        reader = read_log(io.BytesIO(data), protocol=protocol, errors="report")
-        assert _same(list(reader), frames)
+        if measure:
+            reader: Any = _jsonl._map_log(io.BytesIO(data), _with_pcm, protocol=protocol, jobs=1,
+                                          on_reject=None, numbered=False, whole=False,
+                                          measure=True)  # fmt: skip
+            assert _measured_as(frames, [pair for pairs in reader for pair in pairs])
+        else:
+            reader = read_log(io.BytesIO(data), protocol=protocol, errors="report")
+            assert _same(list(reader), frames)
     assert [r.line for r in reader.rejected] == rejected
     assert reader.decoded + reader.rejected_count == reader.lines == len(physical) - blank
     assert reader.blank == blank

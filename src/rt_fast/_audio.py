@@ -184,22 +184,26 @@ def _find(
     stop = len(data) if stop is None else stop
     if stop - start > max_size:
         return None  # an oversized frame is an error
-    quote = '"' if text else b'"'
     if not data.startswith('{"type":"' if text else b'{"type":"', start):
         return None
-    end = data.find(quote, start + 9, start + _PEEK)
+    end = data.find('"' if text else b'"', start + 9, start + _PEEK)
     if end < 0:
         return None
     tag = data[start + 9 : end]
     route = routes.get(bytes(tag) if data.__class__ is bytearray else tag)
-    if route is None:
-        return None
+    return None if route is None else locate(data, route, start, stop)
+
+
+def locate(data: Any, route: _Route, start: int, stop: int) -> _Found | None:
+    """``_find`` for a frame ``data[start:stop]`` (``str``, ``bytes`` or ``bytearray``, within
+    size) whose type, read where it leads, is ``route``'s."""
+    text = data.__class__ is str
     prefix, key = (route.prefix_str, route.key_str) if text else (route.prefix, route.key)
     at = data.find(key, start + len(prefix) - 1, stop)  # the key may share the prefix's comma
     if at < 0 or not data.startswith(prefix, start):
         return None
     begin = at + len(key)
-    end = data.find(quote, begin, stop)
+    end = data.find('"' if text else b'"', begin, stop)
     if end < 0:
         return None
     cut = data[start:begin] + data[end:stop]  # the frame without its payload: ~200 bytes
@@ -245,13 +249,25 @@ def decode_audio_event(
     """The typed event of the audio frame ``data[start:stop]`` of ``routes``, by the fast path;
     None where it fails."""
     found = _find(data, routes, max_size, start, stop) if SIMD else None
-    if found is None:
-        return None
+    return None if found is None else event(data, found)
+
+
+def event(data: Buffer, found: _Found) -> Any:
+    """The typed event of a frame ``locate`` found, if its payload is plain base64; else None."""
     payload = _slice(data, found)
     if not _plain_base64(payload):
         return None
     text = payload if isinstance(payload, str) else str(payload, "ascii")
     return msgspec.structs.replace(found.header, **{found.route.field: text})
+
+
+def measured(data: bytes | bytearray, found: _Found) -> tuple[Any, int] | None:
+    """``event`` without the payload: the event with an empty one, and how many bytes of audio
+    the payload decodes to (the same check, without copying the payload)."""
+    try:
+        return found.header, len(_b64decode(memoryview(data)[found.begin : found.end]))
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _generic(data: Buffer) -> tuple[Any, str]:

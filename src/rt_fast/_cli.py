@@ -182,15 +182,16 @@ def _flat(prefix: str, value: Any, into: Counter[str]) -> None:
         into[prefix[:-1]] += value
 
 
-def _on_audio(tally: _Tally, frame: Any, tag: str) -> None:
+def _on_audio(tally: _Tally, frame: Any, tag: str, size: int | None) -> None:
     direction, name = _AUDIO[tag]
-    payload = getattr(frame, name)  # base64: 3 bytes per 4 characters, less the padding
-    size = len(payload) * 3 // 4 - payload.endswith("==") - payload.endswith("=")
+    if size is None:  # not measured: base64 is 3 bytes per 4 characters, less the padding
+        payload = getattr(frame, name)
+        size = len(payload) * 3 // 4 - payload.endswith("==") - payload.endswith("=")
     key = (direction, tally.rate.get(direction))
     tally.audio[key] = tally.audio.get(key, 0) + size
 
 
-def _on_session(tally: _Tally, frame: Any, tag: str) -> None:
+def _on_session(tally: _Tally, frame: Any, tag: str, _: object) -> None:
     session = msgspec.to_builtins(frame.session)
     if isinstance(session, dict):
         tally.rate.update(_formats(session))
@@ -198,14 +199,14 @@ def _on_session(tally: _Tally, frame: Any, tag: str) -> None:
             tally.sessions.append(session["id"])
 
 
-def _on_done(tally: _Tally, frame: Any, tag: str) -> None:
+def _on_done(tally: _Tally, frame: Any, tag: str, _: object) -> None:
     tally.responses += 1
     usage = frame.response.usage  # a model in every generation (the output is not converted)
     if isinstance(usage, msgspec.Struct):
         _flat("", msgspec.to_builtins(usage), tally.usage)
 
 
-_HANDLERS: dict[str, Callable[[_Tally, Any, str], None]] = {
+_HANDLERS: dict[str, Callable[[_Tally, Any, str, Any], None]] = {
     **dict.fromkeys(_AUDIO, _on_audio),
     **dict.fromkeys(_SESSIONS, _on_session),
     "response.done": _on_done,
@@ -219,9 +220,10 @@ def _tally(batch: LogBatch) -> _Tally:
     sizes = tally.bytes_by_type
     for tag, size in zip(tags, batch.sizes(), strict=True):
         sizes[tag] = sizes.get(tag, 0) + size
-    for frame, tag in zip(batch.frames, tags, strict=True):
+    pcm = batch._pcm or {}
+    for index, (frame, tag) in enumerate(zip(batch.frames, tags, strict=True)):
         if tag in handlers:
-            handlers[tag](tally, frame, tag)
+            handlers[tag](tally, frame, tag, pcm.get(index))
     return tally
 
 
@@ -384,7 +386,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
     with _sources(args.log) as sources:
         start = time.perf_counter()
-        reader = _scan(args, sources, _tally, keep, small=True, combine=_combine)
+        reader = _scan(args, sources, _tally, keep, small=True, combine=_combine, measure=True)
         report = _stats(args, reader, shown, start)
     if args.compare or not args.log:
         with _sources(args.log) as sources:
@@ -402,11 +404,13 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 def _scan(args: argparse.Namespace, sources: list[Source], function: Callable[[LogBatch], Any],
           on_reject: Callable[[Rejected], object] | None = None, small: bool = False,
-          combine: Callable[[list[Any]], Any] | None = None) -> LogReader[Any]:  # fmt: skip
+          combine: Callable[[list[Any]], Any] | None = None,
+          measure: bool = False) -> LogReader[Any]:  # fmt: skip
     """A reader of ``function``'s results over the logs, by the command line's options; the
     function does not use line numbers, and ``small`` results may come a whole log at once."""
     return _map_log(sources, function, protocol=args.protocol, jobs=args.jobs,
-                    on_reject=on_reject, numbered=False, whole=small, combine=combine)  # fmt: skip
+                    on_reject=on_reject, numbered=False, whole=small, combine=combine,
+                    measure=measure)  # fmt: skip
 
 
 def _consume(reader: LogReader[Any], each: Callable[[Any], object] = lambda _: None) -> None:

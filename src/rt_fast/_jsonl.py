@@ -39,7 +39,7 @@ from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
 import msgspec
 
 from . import _variants
-from ._audio import decode_audio_event
+from ._audio import SIMD, _Route, event, locate, measured
 from ._codec import _AUDIO_MIN, GENERATIONS, Decoder, _AutoDecoder
 from ._errors import DecodeError
 from ._guard import SMALL
@@ -64,6 +64,8 @@ _SPLIT = 8 * 1024 * 1024  # bytes of log a worker decodes per task
 _SPLIT_FRAMES = 2 * 1024 * 1024  # the same when the frames themselves travel back
 _AHEAD = 16  # tasks out a worker when each gives one small result (else two)
 _SCAN = 64 * 1024  # the parent's reads when it cuts a file into ranges
+_MEASURE_MIN = 6 * 1024  # audio frames this long are measured, not copied (_Job.measure): below,
+# msgspec decoding the whole line costs less than finding and checking the payload
 _EXCERPT = 80
 _BLANK = b" \t\r"
 
@@ -228,8 +230,8 @@ class LogBatch:
     the call, so keep what ``raw_lines`` returns, never the batch.
     """
 
-    __slots__ = ("_buffer", "_ends", "_skipped", "error", "first_line", "frames", "log", "offset",
-                 "rejected")  # fmt: skip
+    __slots__ = ("_buffer", "_ends", "_pcm", "_skipped", "error", "first_line", "frames", "log",
+                 "offset", "rejected")  # fmt: skip
 
     def __init__(self, log: str, first_line: int, buffer: bytes | bytearray) -> None:
         self.log, self.first_line, self.offset = log, first_line, 0
@@ -239,6 +241,7 @@ class LogBatch:
         self._buffer = buffer  # the chunk starts at 0
         self._ends: list[int] = []  # where each physical line ends (its newline)
         self._skipped: list[int] = []  # physical lines that are not frames: blank or rejected
+        self._pcm: dict[int, int] | None = None  # see _Job.measure
 
     @property
     def physical(self) -> int:
@@ -291,7 +294,7 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
     (whose ``raw`` would alias the reused buffer): the full decoder takes declined lines, from
     a copy. tests/test_jsonl.py shows both paths agree.
     """
-    buffer, frames, ends = batch._buffer, batch.frames, batch._ends
+    buffer, frames, ends, pcm = batch._buffer, batch.frames, batch._ends, batch._pcm
     find, view, decode, patterns = (
         buffer.find,
         memoryview(buffer),
@@ -299,22 +302,26 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
         decoder._patterns,
     )
     small, limit, lead = min(SMALL, decoder._max_size), decoder._max_size, b'{"type":"'
-    routes, audio = decoder._audio, _AUDIO_MIN if decoder._audio else limit + 1
+    routes = decoder._audio if SIMD else {}
+    audio = _AUDIO_MIN if pcm is None else _MEASURE_MIN
     while pos < end:
         newline = find(b"\n", pos, end)
         newline = end if newline < 0 else newline
-        if newline - pos >= audio:  # as Decoder.decode: the audio fast path, in place
-            frame = decode_audio_event(buffer, routes, limit, pos, newline)
-            if frame is not None:
-                frames.append(frame)
-                ends.append(newline)
-                pos = newline + 1
-                continue
         if newline - pos > small:  # as Decoder._unguarded, on the line in place
             if newline - pos > limit or not buffer.startswith(lead, pos):
                 return pos
             close = find(b'"', pos + 9, pos + 128)
-            markers = patterns.get(bytes(buffer[pos + 9 : close])) if close > 0 else None
+            if close < 0:
+                return pos
+            tag = bytes(buffer[pos + 9 : close])
+            if newline - pos >= audio and tag in routes:  # as Decoder.decode: audio, in place
+                frame = _audio_event(buffer, routes[tag], pos, newline, pcm, len(frames))
+                if frame is not None:
+                    frames.append(frame)
+                    ends.append(newline)
+                    pos = newline + 1
+                    continue
+            markers = patterns.get(tag)
             if markers is None or (markers and _line_holds_any(buffer, pos, newline, markers)):
                 return pos
         try:
@@ -325,6 +332,28 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
         ends.append(newline)
         pos = newline + 1
     return pos
+
+
+def _audio_event(
+    buffer: bytes | bytearray,
+    route: _Route,
+    pos: int,
+    end: int,
+    pcm: dict[int, int] | None,
+    index: int,
+) -> Any:
+    """The audio frame ``buffer[pos:end]`` by the audio fast path, or None. With ``pcm``, its
+    payload is left empty and its decoded size put in ``pcm[index]`` (see ``_Job.measure``)."""
+    found = locate(buffer, route, pos, end)
+    if found is None:
+        return None
+    if pcm is None:
+        return event(buffer, found)
+    got = measured(buffer, found)
+    if got is None:
+        return None
+    pcm[index] = got[1]
+    return got[0]
 
 
 def _line_holds_any(
@@ -370,6 +399,8 @@ def _decode_batch(job: _Job, log: str, first_line: int, buffer: bytearray, end: 
     decoder = _decoder(job.protocol, job.naming)
     strict = job.errors == "raise"
     batch, pos = LogBatch(log, first_line, buffer), 0
+    if job.measure:
+        batch._pcm = {}
     while pos < end and batch.error is None:
         pos = _run(decoder, batch, pos, end)
         if pos < end:
@@ -393,6 +424,10 @@ class _Job:
     whole: bool  # compressed logs may be decoded whole by one worker
     numbered: bool  # fold needs global line numbers in the workers: count before cutting
     combine: Callable[[list[Any]], Any] | None = None  # folds a task's values into one
+    # fold reads audio payloads only for their size (stats): an audio frame the fast path takes
+    # (``_MEASURE_MIN`` bytes or more) has an empty payload, and ``batch._pcm`` maps its index in
+    # ``frames`` to the bytes of audio the payload decodes to, checked as strictly as ever
+    measure: bool = False
 
 
 class _Part(NamedTuple):
@@ -692,8 +727,8 @@ class LogReader(Generic[T]):
             self._on_reject(reject)
 
 
-def _job(fold: Callable[[LogBatch], Any], protocol: str, naming: str, errors: str,
-         whole: bool, numbered: bool, combine: Any = None) -> _Job:  # fmt: skip
+def _job(fold: Callable[[LogBatch], Any], protocol: str, naming: str, errors: str, whole: bool,
+         numbered: bool, combine: Any = None, measure: bool = False) -> _Job:  # fmt: skip
     if protocol != "auto" and protocol not in GENERATIONS:
         known = ", ".join(map(repr, [*GENERATIONS, "auto"]))
         raise ValueError(f"unknown protocol {protocol!r}; expected one of {known}")
@@ -702,7 +737,7 @@ def _job(fold: Callable[[LogBatch], Any], protocol: str, naming: str, errors: st
     if errors not in ("raise", "report"):
         raise ValueError(f"errors must be 'raise' or 'report', not {errors!r}")
     split = _SPLIT if fold is not _frames else _SPLIT_FRAMES
-    return _Job(fold, protocol, naming, errors, _CHUNK, split, whole, numbered, combine)
+    return _Job(fold, protocol, naming, errors, _CHUNK, split, whole, numbered, combine, measure)
 
 
 def _jobs(jobs: int | None) -> int:
@@ -778,10 +813,12 @@ def map_log(
 def _map_log(source: Source | Sequence[Source], function: Callable[[LogBatch], T], *,
              protocol: str, jobs: int | None, on_reject: Callable[[Rejected], object] | None,
              numbered: bool, whole: bool,
-             combine: Callable[[list[T]], T] | None = None) -> LogReader[T]:  # fmt: skip
+             combine: Callable[[list[T]], T] | None = None,
+             measure: bool = False) -> LogReader[T]:  # fmt: skip
     """``map_log`` reporting bad lines, in order, for functions that do not use line numbers
     (``numbered=False``: workers number from their range's start) or whose results are small
     (``whole=True``: a worker may decode a whole compressed log and send all its results);
-    ``combine`` folds the results of a worker's task into one, in order, before they travel."""
-    job = _job(function, protocol, "snake", "report", whole, numbered, combine)
+    ``combine`` folds the results of a worker's task into one, in order, before they travel;
+    ``measure``: the function reads audio payloads only for their size (``_Job.measure``)."""
+    job = _job(function, protocol, "snake", "report", whole, numbered, combine, measure)
     return _reader(source, job, _value, jobs, True, on_reject)
