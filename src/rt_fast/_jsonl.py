@@ -295,12 +295,9 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
     a copy. tests/test_jsonl.py shows both paths agree.
     """
     buffer, frames, ends, pcm = batch._buffer, batch.frames, batch._ends, batch._pcm
-    find, view, decode, patterns = (
-        buffer.find,
-        memoryview(buffer),
-        decoder._decode,
-        decoder._patterns,
-    )
+    find, view, patterns = buffer.find, memoryview(buffer), decoder._patterns
+    # the strict decoders of each generation (auto: GA's first), called directly
+    first, *others = decoder._strict if isinstance(decoder, _AutoDecoder) else [decoder._decode]
     small, limit, lead = min(SMALL, decoder._max_size), decoder._max_size, b'{"type":"'
     routes = decoder._audio if SIMD else {}
     audio = _AUDIO_MIN if pcm is None else _MEASURE_MIN
@@ -325,13 +322,25 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
             if markers is None or (markers and _line_holds_any(buffer, pos, newline, markers)):
                 return pos
         try:
-            frame = decode(view[pos:newline])
-        except Exception:  # anything the fast path declines is for the full decoder to judge
-            return pos
+            frame = first(view[pos:newline])
+        except Exception:  # another generation's, or for the full decoder to judge
+            frame = _first_taker(others, view[pos:newline])
+            if frame is None:
+                return pos
         frames.append(frame)
         ends.append(newline)
         pos = newline + 1
     return pos
+
+
+def _first_taker(decoders: list[Callable[[Any], Any]], line: memoryview) -> Any:
+    """The frame the first of ``decoders`` to take the line makes, or None."""
+    for decode in decoders:
+        try:
+            return decode(line)
+        except Exception:  # the next generation may take it
+            continue
+    return None
 
 
 def _audio_event(
