@@ -11,6 +11,8 @@ import pytest
 
 import rt_fast
 from rt_fast import beta, ga, translation
+from rt_fast._guard import _field_types
+from rt_fast._models import Model
 from rt_fast._variants import origin, variant
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -141,3 +143,30 @@ def test_unknown_naming_is_value_error() -> None:
     event = rt_fast.decode_client_event(b'{"type":"input_audio_buffer.commit"}')
     with pytest.raises(ValueError, match="unknown naming"):
         rt_fast.encode(event, naming="kebab")  # type: ignore[arg-type]
+
+
+def _models() -> list[type[msgspec.Struct]]:
+    """Every model class of every generation (each module's and package's names)."""
+    found: set[type[msgspec.Struct]] = set()
+    for package in MODULES.values():
+        for module in (package, *(getattr(package, n) for n in ("client", "server", "session"))):
+            found |= {
+                o for o in vars(module).values() if isinstance(o, type) and issubclass(o, Model)
+            }
+    return sorted(found, key=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+
+
+def test_the_guards_field_types_are_msgspecs() -> None:
+    """The guard reads field types from the models' annotations; msgspec, resolving them, gives
+    the same types for every model and variant (and a string annotation falls back to it)."""
+    models = _models()
+    assert len(models) > 200
+    for cls in models:
+        for options in ({}, {"rename": "camel"}, {"forbid_unknown_fields": False}):
+            made = variant(cls, **options)
+            assert _field_types(made) == [info.type for info in msgspec.structs.fields(made)]
+
+    class Later(Model):  # this module's annotations are strings (the __future__ import)
+        item: ga.AudioContent
+
+    assert _field_types(Later) == [ga.AudioContent]

@@ -297,6 +297,19 @@ def _below(cls: type[msgspec.Struct]) -> frozenset[str | None]:
     """``_holders`` of a model's fields, once per class: resolving its annotations is the
     costly part, and the same models sit inside many events."""
     below: set[str | None] = set()
-    for info in msgspec.structs.fields(cls):
-        below |= _holders(info.type)
+    for field_type in _field_types(cls):
+        below |= _holders(field_type)
     return frozenset(below)
+
+
+def _field_types(cls: type[msgspec.Struct]) -> list[Any]:
+    """The types of a model's fields as its classes annotate them. The models' annotations are
+    objects, not strings, so they need no resolving: ``msgspec.structs.fields`` (the fallback)
+    would resolve them again, at ~30 us a class, and decoders are made of hundreds."""
+    declared: dict[str, Any] = {}
+    for base in reversed(cls.__mro__):
+        declared.update(base.__dict__.get("__annotations__", {}))
+    types_ = [declared.get(name) for name in cls.__struct_fields__]
+    if any(tp is None or isinstance(tp, str) for tp in types_):
+        return [info.type for info in msgspec.structs.fields(cls)]
+    return types_
