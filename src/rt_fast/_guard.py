@@ -308,7 +308,7 @@ def _field_types(cls: type[msgspec.Struct]) -> list[Any]:
     would resolve them again, at ~30 us a class, and decoders are made of hundreds."""
     declared: dict[str, Any] = {}
     for base in reversed(cls.__mro__):
-        declared.update(base.__dict__.get("__annotations__", {}))
+        declared.update(getattr(base, "__annotations__", None) or {})  # its own (3.10+)
     types_ = [declared.get(name) for name in cls.__struct_fields__]
     if any(tp is None or isinstance(tp, str) for tp in types_):
         return [info.type for info in msgspec.structs.fields(cls)]
