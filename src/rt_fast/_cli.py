@@ -29,7 +29,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import IO, Any, NoReturn
 
 import msgspec
@@ -137,20 +136,20 @@ _DEFAULT_RATE = 48000
 _DIRECTIONS = ("client", "server")
 
 
-@dataclass
 class _Tally:
     """The statistics of one batch, made where it was decoded. ``audio`` is bytes by direction
     and bytes a second; audio before the batch's first format announcement is under ``None``,
     for the format in force, which only the batches before know."""
 
-    by_type: Counter[str] = field(default_factory=Counter)
-    bytes_by_type: dict[str, int] = field(default_factory=dict)
-    audio: dict[tuple[str, int | None], int] = field(default_factory=dict)
-    rate: dict[str, int] = field(default_factory=dict)
-    usage: Counter[str] = field(default_factory=Counter)
-    responses: int = 0
-    sessions: list[str] = field(default_factory=list)
-    starts_log: bool = False
+    def __init__(self, by_type: Counter[str] | None = None, starts_log: bool = False) -> None:
+        self.by_type: Counter[str] = Counter() if by_type is None else by_type
+        self.bytes_by_type: dict[str, int] = {}
+        self.audio: dict[tuple[str, int | None], int] = {}
+        self.rate: dict[str, int] = {}
+        self.usage: Counter[str] = Counter()
+        self.responses = 0
+        self.sessions: list[str] = []
+        self.starts_log = starts_log
 
 
 def _rate(audio_format: Any) -> int | None:

@@ -31,7 +31,6 @@ import io
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from itertools import repeat
 from operator import add, sub
 from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
@@ -420,8 +419,7 @@ def _decode_batch(job: _Job, log: str, first_line: int, buffer: bytearray, end: 
 # -- parts: what decoding a chunk gives back, wherever it ran ----------------------------------
 
 
-@dataclass(frozen=True)
-class _Job:
+class _Job(NamedTuple):
     """What to do with each chunk: decode it so, and apply ``fold`` to the batch."""
 
     fold: Callable[[LogBatch], Any]
