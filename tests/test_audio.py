@@ -84,7 +84,7 @@ def _payload_generic(data: Any) -> Any:
     if route is None:
         raise rt_fast.DecodeError("not audio")
     try:
-        event = route.decode_lenient(data)
+        event = _audio._lenient(route.cls)(data)
     except _codec._INPUT_ERRORS as exc:
         raise rt_fast.DecodeError.from_exception(exc) from None
     return memoryview(getattr(event, route.field).encode())

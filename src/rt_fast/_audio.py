@@ -98,7 +98,6 @@ class _Route(NamedTuple):
     prefix_str: str
     key_str: str
     decode: Callable[[Any], Any]  # msgspec decoder of the (strict) event class
-    decode_lenient: Callable[[Any], Any]  # ... of its lenient variant, for the generic path
 
 
 AUDIO_EVENTS: dict[type[Any], str] = {
@@ -116,8 +115,19 @@ def _route(cls: type[Any], field: str) -> _Route:
     tag = cls.__struct_config__.tag
     prefix, key = f'{{"type":"{tag}",', f',"{field}":"'
     decode = msgspec.json.Decoder(cls).decode
-    lenient = msgspec.json.Decoder(variant(cls, forbid_unknown_fields=False)).decode
-    return _Route(cls, field, prefix.encode(), key.encode(), prefix, key, decode, lenient)
+    return _Route(cls, field, prefix.encode(), key.encode(), prefix, key, decode)
+
+
+def _lenient(cls: type[Any]) -> Callable[[Any], Any]:
+    """The decoder of an audio event's lenient variant, for the generic path: made on need."""
+    decode = _lenients.get(cls)
+    if decode is None:
+        lenient = variant(cls, forbid_unknown_fields=False)
+        decode = _lenients[cls] = msgspec.json.Decoder(lenient).decode
+    return decode
+
+
+_lenients: dict[type[Any], Callable[[Any], Any]] = {}
 
 
 Routes = dict[Union[str, bytes], _Route]
@@ -278,7 +288,7 @@ def _generic(data: Buffer) -> tuple[Any, str]:
     if route is None:
         raise DecodeError(f"not an audio frame: type {tag!r}", path="$.type")
     try:
-        event = route.decode_lenient(data)
+        event = _lenient(route.cls)(data)
     except _INPUT_ERRORS as exc:
         raise DecodeError.from_exception(exc) from None
     return getattr(event, route.field), route.field
