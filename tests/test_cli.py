@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import base64
 import gzip
 import io
@@ -187,6 +188,33 @@ def test_the_command_exits_with_mains_status(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, check=False)
     assert done.returncode == 1
     assert json.loads(done.stdout)["decoded"] == 3
+
+
+def test_a_command_starts_without_modules_it_does_not_use(tmp_path: Path) -> None:
+    """Every command pays for its imports: stats on a log (one process) imports neither the
+    worker pool nor json, dataclasses or shutil (argparse's help measures the terminal itself)."""
+    log = _write(tmp_path / "log.jsonl", FRAMES[:3])
+    code = (
+        "import sys; from rt_fast._cli import main; main(['stats', '--json', sys.argv[1]]); "
+        "print(sorted({'rt_fast._pool', 'json', 'dataclasses', 'shutil'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(log)], capture_output=True, check=True)
+    assert done.stdout.decode().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("columns", ["60", "120"])
+def test_help_is_as_wide_as_the_terminal(
+    columns: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Help is wrapped as argparse's own formatter wraps it (COLUMNS, else the terminal)."""
+    monkeypatch.setenv("COLUMNS", columns)
+    helps = []
+    for formatter in (_cli._Formatter, argparse.HelpFormatter):
+        monkeypatch.setattr(_cli, "_Formatter", formatter)
+        assert main(["stats", "--help"]) == 0
+        helps.append(capsys.readouterr().out)
+    assert helps[0] == helps[1]
+    assert max(map(len, helps[0].splitlines()[4:])) <= int(columns) - 2  # past the usage
 
 
 def test_filter_writes_the_logged_bytes(

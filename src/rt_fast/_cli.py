@@ -22,7 +22,6 @@ import functools
 import gc
 import importlib
 import io
-import json
 import os
 import sys
 import time
@@ -320,6 +319,8 @@ def _count(batch: LogBatch) -> int:
 
 
 def _json_loads_all(data: bytes) -> None:
+    import json  # only for the race
+
     for line in io.BytesIO(data):
         if line.strip():
             try:  # noqa: SIM105 - suppress() would cost json.loads a context manager a line
@@ -346,6 +347,10 @@ def _race(data: bytes, protocol: str) -> dict[str, Any]:
     seconds = _best_of(5, ours)
     theirs = _best_of(5, lambda: _json_loads_all(data))
     return {"bytes": len(data), "frames": ours(), "rt_fast": seconds, "json.loads": theirs}
+
+
+def _print_json(report: dict[str, Any]) -> None:
+    print(msgspec.json.format(msgspec.json.encode(report), indent=2).decode())
 
 
 def _print_stats(report: dict[str, Any]) -> None:
@@ -392,7 +397,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
             data = _head_bytes(sources[0], _RACE_MAX)
         report["seconds"]["race"] = _race(data, args.protocol)
     if args.json:
-        print(json.dumps(report, indent=2))
+        _print_json(report)
     else:
         _print_stats(report)
     return 1 if report["rejected"] else 0
@@ -431,7 +436,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             "blank": reader.blank,
             "rejected": rejected,
         }
-        print(json.dumps(report, indent=2))
+        _print_json(report)
     else:
         for r in rejected:
             print(f"{r['log']}, line {r['line']}: {r['error']}\n    {r['excerpt']}")
@@ -700,8 +705,36 @@ _COMMANDS: tuple[Callable[[Any], None], ...] = (
 )
 
 
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` reads it (``COLUMNS``, else standard
+    output's terminal, else 80), without importing shutil (a few ms of every command)."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, as wide as the terminal (argparse makes one for every argument added,
+    and importing shutil to measure the terminal would cost every command)."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_columns() - 2)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser with ``_Formatter`` (argparse makes the commands' parsers of the same class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{"formatter_class": _Formatter, **kwargs})
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="rt-fast",
         description="Decode OpenAI Realtime session logs (JSONL, one frame a line, plain, gzip "
         "or zstd) fast and exactly. 'rt-fast COMMAND --help' tells more. Exit status: 0 done, "
