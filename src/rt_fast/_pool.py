@@ -25,7 +25,6 @@ import pickle
 import select
 import signal
 import sys
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import count, islice
@@ -54,7 +53,8 @@ def results(
 
 def _fork_safe() -> bool:
     """Whether workers may be forked: on Linux, with no other thread (that could hold a lock)."""
-    return sys.platform == "linux" and threading.active_count() == 1
+    threading = sys.modules.get("threading")  # never imported: no thread was started by it
+    return sys.platform == "linux" and (threading is None or threading.active_count() == 1)
 
 
 # -- forked workers ----------------------------------------------------------------------------
