@@ -202,7 +202,7 @@ def test_a_command_starts_without_modules_it_does_not_use(tmp_path: Path) -> Non
     assert done.stdout.decode().splitlines()[-1] == "[]"
 
 
-@pytest.mark.parametrize("columns", ["60", "120"])
+@pytest.mark.parametrize("columns", ["60", "120", "0", "wide"])
 def test_help_is_as_wide_as_the_terminal(
     columns: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -214,7 +214,8 @@ def test_help_is_as_wide_as_the_terminal(
         assert main(["stats", "--help"]) == 0
         helps.append(capsys.readouterr().out)
     assert helps[0] == helps[1]
-    assert max(map(len, helps[0].splitlines()[4:])) <= int(columns) - 2  # past the usage
+    width = int(columns) if columns.isdigit() and int(columns) else 80  # shutil's fallback
+    assert max(map(len, helps[0].splitlines()[4:])) <= width - 2  # past the usage
 
 
 def test_filter_writes_the_logged_bytes(

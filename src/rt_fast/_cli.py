@@ -709,9 +709,11 @@ def _columns() -> int:
     """The terminal's width as ``shutil.get_terminal_size`` reads it (``COLUMNS``, else standard
     output's terminal, else 80), without importing shutil (a few ms of every command)."""
     try:
-        return int(os.environ["COLUMNS"])
+        columns = int(os.environ["COLUMNS"])
     except (KeyError, ValueError):
-        pass
+        columns = 0
+    if columns > 0:
+        return columns
     try:
         return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
     except (AttributeError, ValueError, OSError):
