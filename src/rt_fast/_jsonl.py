@@ -371,7 +371,10 @@ def _line_holds_any(
     find = buffer.find
     if find(patterns[0], pos, end) >= 0 and find(patterns[1], pos, end) >= 0:
         return True
-    return any(find(marker, pos, end) >= 0 for marker in patterns[2:])
+    for marker in patterns[2:]:  # noqa: SIM110 - as in _holds_any: cheaper than any()
+        if find(marker, pos, end) >= 0:
+            return True
+    return False
 
 
 def _slow(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int, strict: bool) -> int:
