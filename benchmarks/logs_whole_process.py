@@ -5,6 +5,8 @@ sessions, both directions, mostly audio), then runs, in one go and interleaved o
 
 * ``rt-fast stats --jobs 1 LOG`` and ``rt-fast stats --jobs 2 LOG``;
 * a plain Python loop of ``orjson.loads`` per line over the same file (``for line in file``);
+* the same loop in two forked processes, each over half the file: what two cores give plain
+  per-line decoding on this machine at this moment, the yardstick for ``--jobs 2``;
 * optionally (``--json-loop``) the same loop with ``json.loads``.
 
 The order of the commands reverses every other round. For each it reports the wall time (the
@@ -43,6 +45,36 @@ with open(sys.argv[1], "rb") as file:
         {module}.loads(line)
         lines += 1
 print(lines)
+"""
+
+LOOP_HALVES = """
+import os, sys, {module}
+path = sys.argv[1]
+with open(path, "rb") as file:
+    size = file.seek(0, 2)
+    file.seek(size // 2)
+    file.readline()
+    cut = file.tell()
+counts = os.pipe()
+pids = []
+for start, end in ((0, cut), (cut, size)):
+    pid = os.fork()
+    if pid == 0:
+        lines, left = 0, end - start
+        with open(path, "rb") as file:
+            file.seek(start)
+            for line in file:
+                if left <= 0:
+                    break
+                {module}.loads(line)
+                lines, left = lines + 1, left - len(line)
+        os.write(counts[1], b"%d\\n" % lines)
+        os._exit(0)
+    pids.append(pid)
+os.close(counts[1])
+for pid in pids:
+    os.waitpid(pid, 0)
+print(sum(map(int, os.fdopen(counts[0]).read().split())))
 """
 
 
@@ -120,10 +152,12 @@ def main() -> None:
     compileall.compile_dir(Path(rt_fast.__file__).parent, quiet=1)
     python = sys.executable
     stats = [python, "-m", "rt_fast", "stats", "--json"]
+    loop, halves = (code.format(module="orjson") for code in (LOOP, LOOP_HALVES))
     commands = {
         "rt-fast stats --jobs 1": [*stats, "--jobs", "1", str(path)],
         "rt-fast stats --jobs 2": [*stats, "--jobs", "2", str(path)],
-        "orjson.loads loop": [python, "-c", LOOP.format(module="orjson"), str(path)],
+        "orjson.loads loop": [python, "-c", loop, str(path)],
+        "orjson.loads loop, 2 processes": [python, "-c", halves, str(path)],
     }
     if args.json_loop:
         commands["json.loads loop"] = [python, "-c", LOOP.format(module="json"), str(path)]
@@ -149,7 +183,8 @@ def main() -> None:
               f"{rss / 1e6:.0f} MB | {tree / 1e6:.0f} MB |")  # fmt: skip
     # Runs next to each other in time share the machine's mood: their ratio is steadier.
     for a, b in (("orjson.loads loop", "rt-fast stats --jobs 1"),
-                 ("rt-fast stats --jobs 1", "rt-fast stats --jobs 2")):  # fmt: skip
+                 ("rt-fast stats --jobs 1", "rt-fast stats --jobs 2"),
+                 ("orjson.loads loop", "orjson.loads loop, 2 processes")):  # fmt: skip
         ratios = [x[0] / y[0] for x, y in zip(results[a], results[b], strict=True)]
         print(f"{a} / {b}: median of the rounds' ratios {statistics.median(ratios):.2f}x, "
               f"of the best times {min(r[0] for r in results[a]) / min(r[0] for r in results[b]):.2f}x")  # fmt: skip
