@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _audio, _codec, _guard, _variants, beta, ga, translation
+from rt_fast import _audio, _codec, _guard, _jsonl, _variants, beta, ga, translation
 
 AUDIO = [
     ("ga", "server", ga.ResponseOutputAudioDeltaEvent, "delta"),
@@ -113,29 +113,36 @@ def _check_all(protocol: str, direction: str, data: Any) -> None:
     assert fast is None or _outcome(lambda: fast) == expected
     if isinstance(data, bytes):  # in place, as the log reader takes a line of its buffer
         buffer = bytearray(b'{"type":"x"}\n' + data + b"\n{}")
-        at = _audio.decode_audio_event(buffer, union._audio, start=13, stop=13 + len(data))
+        route = _reader_route(data, union._audio)
+        stop = 13 + len(data)
+        at = None if route is None else _jsonl._audio_event(buffer, route, 13, stop, None, 0)
         assert at == fast
-        _check_measured(buffer, union._audio, 13, 13 + len(data), at)
+        _check_measured(buffer, route, 13, stop, at)
     assert _outcome(rt_fast.audio_payload, data) == _outcome(_payload_generic, data)
     pcm = _outcome(rt_fast.decode_pcm, data)
     generic_pcm = _outcome(_pcm_generic, data)
     assert pcm == generic_pcm
 
 
-def _check_measured(buffer: bytearray, routes: Any, start: int, stop: int, event: Any) -> None:
-    """``measured`` (the log reader's stats path) takes the frames ``event`` takes, giving the
-    event with an empty payload and the size of the payload decoded. (Without pybase64 the
-    reader takes no audio fast path.)"""
-    if not _audio.SIMD:
-        return
-    found = _audio._find(buffer, routes, start=start, stop=stop)
-    got = None if found is None else _audio.measured(buffer, found)
-    assert (got is None) == (event is None)
-    if got is not None:
+def _reader_route(line: bytes, routes: Any) -> Any:
+    """The audio route the log reader's ``_run`` takes a line by: the type it leads with
+    (without pybase64 the reader takes no audio fast path)."""
+    close = line.find(b'"', 9, 128)
+    if not _audio.SIMD or not line.startswith(b'{"type":"') or close < 0:
+        return None
+    return routes.get(line[9:close])
+
+
+def _check_measured(buffer: bytearray, route: Any, start: int, stop: int, event: Any) -> None:
+    """Measuring (the log reader's stats path) takes the frames ``event`` takes, giving the
+    event with an empty payload and the size of the payload decoded."""
+    pcm: dict[int, int] = {}
+    header = None if route is None else _jsonl._audio_event(buffer, route, start, stop, pcm, 0)
+    assert (header is None) == (event is None)
+    if header is not None:
         field = _audio.AUDIO_EVENTS[_variants.origin(type(event))]
-        header, size = got
         assert header == msgspec.structs.replace(event, **{field: ""})
-        assert size == len(base64.b64decode(getattr(event, field), validate=True))
+        assert pcm[0] == len(base64.b64decode(getattr(event, field), validate=True))
 
 
 payloads = st.binary(max_size=4000).map(lambda b: base64.b64encode(b).decode())

@@ -175,38 +175,27 @@ def peek_type(data: Buffer) -> str:
         raise DecodeError.from_exception(exc) from None
 
 
-def _find(
-    data: Any,
-    routes: Routes,
-    max_size: int = MAX_FRAME_SIZE,
-    start: int = 0,
-    stop: int | None = None,
-) -> _Found | None:
+def _find(data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> _Found | None:
     """The route, payload span and checked header of a frame the fast path can take, or None.
 
-    The frame is ``data[start:stop]`` (``stop`` None: to the end), so a log reader can pass its
-    buffer; the span is in ``data``'s offsets. The payload's content is the caller's to check
-    (``_plain_base64``, or a validating decode).
+    The payload's content is the caller's to check (``_plain_base64``, or a validating decode).
     """
     text = data.__class__ is str
-    if not (text or data.__class__ is bytes or data.__class__ is bytearray):
-        return None  # a view may be released or strided
-    stop = len(data) if stop is None else stop
-    if stop - start > max_size:
-        return None  # an oversized frame is an error
-    if not data.startswith('{"type":"' if text else b'{"type":"', start):
+    if not (text or data.__class__ is bytes or data.__class__ is bytearray) or len(data) > max_size:
+        return None  # a view may be released or strided; an oversized frame is an error
+    if not data.startswith('{"type":"' if text else b'{"type":"'):
         return None
-    end = data.find('"' if text else b'"', start + 9, start + _PEEK)
+    end = data.find('"' if text else b'"', 9, _PEEK)
     if end < 0:
         return None
-    tag = data[start + 9 : end]
-    route = routes.get(bytes(tag) if data.__class__ is bytearray else tag)
-    return None if route is None else locate(data, route, start, stop)
+    route = routes.get(bytes(data[9:end]) if data.__class__ is bytearray else data[9:end])
+    return None if route is None else locate(data, route, 0, len(data))
 
 
 def locate(data: Any, route: _Route, start: int, stop: int) -> _Found | None:
     """``_find`` for a frame ``data[start:stop]`` (``str``, ``bytes`` or ``bytearray``, within
-    size) whose type, read where it leads, is ``route``'s."""
+    size) whose type, read where it leads, is ``route``'s: the log reader passes a line of its
+    buffer in place, and the span is in ``data``'s offsets."""
     text = data.__class__ is str
     prefix, key = (route.prefix_str, route.key_str) if text else (route.prefix, route.key)
     at = data.find(key, start + len(prefix) - 1, stop)  # the key may share the prefix's comma
@@ -249,16 +238,9 @@ def _plain_base64(payload: Any) -> bool:
     return True
 
 
-def decode_audio_event(
-    data: Buffer,
-    routes: Routes,
-    max_size: int = MAX_FRAME_SIZE,
-    start: int = 0,
-    stop: int | None = None,
-) -> Any:
-    """The typed event of the audio frame ``data[start:stop]`` of ``routes``, by the fast path;
-    None where it fails."""
-    found = _find(data, routes, max_size, start, stop) if SIMD else None
+def decode_audio_event(data: Buffer, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> Any:
+    """The typed event of an audio frame of ``routes``, by the fast path; None where it fails."""
+    found = _find(data, routes, max_size) if SIMD else None
     return None if found is None else event(data, found)
 
 
