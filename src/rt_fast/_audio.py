@@ -28,6 +28,7 @@ Rules of the fast paths here:
 from __future__ import annotations
 
 import binascii
+import functools
 import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple, Union
@@ -91,7 +92,7 @@ except ImportError:  # pragma: no cover - exercised where pybase64 is absent
 class _Route(NamedTuple):
     """How to find and check the payload of one audio event class."""
 
-    cls: type[Any]
+    cls: type[msgspec.Struct]
     field: str
     prefix: bytes  # {"type":"<tag>",
     key: bytes  # ,"<field>":"
@@ -118,16 +119,10 @@ def _route(cls: type[Any], field: str) -> _Route:
     return _Route(cls, field, prefix.encode(), key.encode(), prefix, key, decode)
 
 
-def _lenient(cls: type[Any]) -> Callable[[Any], Any]:
+@functools.cache
+def _lenient(cls: type[msgspec.Struct]) -> Callable[[Any], Any]:
     """The decoder of an audio event's lenient variant, for the generic path: made on need."""
-    decode = _lenients.get(cls)
-    if decode is None:
-        lenient = variant(cls, forbid_unknown_fields=False)
-        decode = _lenients[cls] = msgspec.json.Decoder(lenient).decode
-    return decode
-
-
-_lenients: dict[type[Any], Callable[[Any], Any]] = {}
+    return msgspec.json.Decoder(variant(cls, forbid_unknown_fields=False)).decode
 
 
 Routes = dict[Union[str, bytes], _Route]
