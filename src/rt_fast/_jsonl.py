@@ -310,8 +310,9 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
             if close < 0:
                 return pos
             tag = bytes(buffer[pos + 9 : close])
-            if newline - pos >= audio and tag in routes:  # as Decoder.decode: audio, in place
-                frame = _audio_event(buffer, routes[tag], pos, newline, pcm, len(frames))
+            route = routes.get(tag) if newline - pos >= audio else None
+            if route is not None:  # as Decoder.decode: audio, in place
+                frame = _audio_event(buffer, route, pos, newline, pcm, len(frames))
                 if frame is not None:
                     frames.append(frame)
                     ends.append(newline)
