@@ -58,7 +58,15 @@ def _generic(protocol: str, direction: str, data: Any) -> Any:
     decoder = _codec._decoder(
         _codec._SERVER if direction == "server" else _codec._CLIENT, protocol, "snake"
     )
-    return decoder._guarded(data)
+    return decoder._guarded(_guard.frame_of(data))
+
+
+def _repeats(data: Any, keys: tuple[str, ...]) -> bool:
+    """Whether the well-formed object ``data`` holds one of ``keys`` twice with different
+    values (json.loads, the reference, takes the last)."""
+    pairs = json.loads(bytes(data) if isinstance(data, memoryview) else data, object_pairs_hook=list)
+    seen: dict[str, Any] = {}
+    return any(seen.setdefault(k, v) != v for k, v in pairs if k in keys)
 
 
 def _outcome(func: Any, *args: Any) -> Any:
@@ -77,7 +85,9 @@ def _outcome(func: Any, *args: Any) -> Any:
 
 
 def _payload_generic(data: Any) -> Any:
-    """audio_payload's generic answer: the guard, then the frame decoded by its audio class."""
+    """audio_payload's generic answer: the guard, then the frame decoded by its audio class,
+    unless it holds its type or payload twice with different values."""
+    data = _guard.frame_of(data)
     _guard.check(data)
     tag = rt_fast.peek_type(data)
     route = _audio._ALL.get(tag)
@@ -87,6 +97,8 @@ def _payload_generic(data: Any) -> Any:
         event = _audio._lenient(route.cls)(data)
     except _codec._INPUT_ERRORS as exc:
         raise rt_fast.DecodeError.from_exception(exc) from None
+    if _repeats(data, ("type", route.field)):
+        raise rt_fast.DecodeError("repeated")
     return memoryview(getattr(event, route.field).encode())
 
 
@@ -109,7 +121,7 @@ def _check_all(protocol: str, direction: str, data: Any) -> None:
     union = _codec._decoder(
         _codec._SERVER if direction == "server" else _codec._CLIENT, protocol, "snake"
     )
-    fast = _audio.decode_audio_event(data, union._audio)  # whatever the frame's size
+    fast = _audio.decode_audio_event(_guard.frame_of(data), union._audio)  # at any size
     assert fast is None or _outcome(lambda: fast) == expected
     if isinstance(data, bytes):  # in place, as the log reader takes a line of its buffer
         buffer = bytearray(b'{"type":"x"}\n' + data + b"\n{}")
@@ -306,10 +318,12 @@ def test_peek_type_equals_the_decoded_type(tag: str, before: dict[str, int], spa
 
 
 def test_peek_type_reads_only_the_opening() -> None:
-    """With type first, peek_type answers from the opening bytes alone."""
-    assert rt_fast.peek_type(b'{"type":"response.output_audio.delta","delta":"' + b"A" * 10**6) == (
-        "response.output_audio.delta"
-    )
+    """With type first, peek_type answers without decoding the rest; a frame cut short may
+    hide a second ``type``, so it is an error, as it is to the decoder."""
+    delta = b'{"type":"response.output_audio.delta","delta":"' + b"A" * 10**6
+    assert rt_fast.peek_type(delta + b'"}') == "response.output_audio.delta"
+    with pytest.raises(rt_fast.DecodeError):
+        rt_fast.peek_type(delta)
     assert rt_fast.peek_type('{"type":"session.created"}') == "session.created"
     assert rt_fast.peek_type(memoryview(b'{"type":"x","event_id":"e"}')) == "x"
 

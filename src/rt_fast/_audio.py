@@ -37,7 +37,7 @@ import msgspec
 
 from . import beta, ga, translation
 from ._errors import DecodeError
-from ._guard import MAX_FRAME_SIZE, check, check_view
+from ._guard import MAX_FRAME_SIZE, check, conflict_error, conflicting_key, frame_of
 from ._variants import variant
 
 __all__ = [
@@ -46,6 +46,8 @@ __all__ = [
     "audio_payload",
     "decode_audio_event",
     "decode_pcm",
+    "ensure_one_payload",
+    "one_payload",
     "peek_type",
     "routes_for",
 ]
@@ -151,23 +153,72 @@ _head_decode = msgspec.json.Decoder(_Head).decode
 
 
 def peek_type(data: Buffer) -> str:
-    """The frame's ``type``, without decoding the rest (``DecodeError`` if it has none)."""
-    if isinstance(data, memoryview):
-        check_view(data)
-    head = data[:_PEEK]
-    if not isinstance(head, bytes):
-        head = head.encode("utf-8", "surrogatepass") if isinstance(head, str) else bytes(head)
-    if head.startswith(b'{"type":"'):
-        end = head.find(b'"', 9)
-        if end > 0 and head[end + 1 : end + 2] in (b",", b"}") and b"\\" not in head[9:end]:
-            try:
-                return head[9:end].decode()
-            except UnicodeDecodeError:
-                pass
+    """The frame's ``type``, without decoding the rest (``DecodeError`` if it has none, or if
+    it holds ``type`` twice with different values)."""
+    data = frame_of(data)
+    text = data.__class__ is str
+    if data.startswith('{"type":"' if text else b'{"type":"'):  # type: ignore[arg-type]
+        end = data.find('"' if text else b'"', 9, _PEEK)  # type: ignore[arg-type]
+        tag = _plain(data[9:end]) if end > 0 and data[end + 1 : end + 2] in _AFTER_TAG else None
+        if tag is not None and _one_type(data, tag, text):
+            return tag
+    check(data)  # before anything parses it
     try:
-        return _head_decode(data).type
+        head = _head_decode(data)
     except _INPUT_ERRORS as exc:
         raise DecodeError.from_exception(exc) from None
+    if conflicting_key(data, ("type",)) is not None:
+        raise conflict_error("type")
+    return head.type
+
+
+_AFTER_TAG = (",", "}", b",", b"}")
+
+
+def _plain(tag: Any) -> str | None:
+    """The tag as a ``str`` if its JSON text is itself: printable ASCII without escapes."""
+    try:
+        text = tag if tag.__class__ is str else tag.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    return text if text.isascii() and text.isprintable() and "\\" not in text else None
+
+
+def _one_type(data: Any, tag: str, text: bool) -> bool:
+    """Whether a frame whose ``type`` leads holds no other ``type`` key, by a cheap test that
+    may say no when it does not: no backslash (so keys are spelled as themselves) and no second
+    ``"type"``; in an audio frame, outside its payload (which memchr skips)."""
+    route = _ALL.get(tag)
+    if route is not None:
+        return one_payload(data, route.field)
+    if text:
+        return "\\" not in data and data.find('"type"', 2) < 0
+    return b"\\" not in data and data.find(b'"type"', 2) < 0
+
+
+def one_payload(data: Any, field: str) -> bool:
+    """Whether an audio frame holds ``type`` and its payload key ``field`` once each at most,
+    by a cheap test that may say no when it does: the payload is found by memchr (after the
+    first ``,"<field>":"``, up to the next quote, not escaped) and the rest of the frame, a
+    few hundred bytes, has no backslash, an odd count of quotes before the payload (so it is
+    in a string), and ``"type"`` and ``"<field>"`` once each."""
+    text = data.__class__ is str
+    key = f',"{field}":"' if text else f',"{field}":"'.encode()
+    at = data.find(key)
+    if at < 0:
+        return False
+    begin = at + len(key)
+    end = data.find('"' if text else b'"', begin)
+    if end < 0 or data[end - 1 : end] in ("\\", b"\\"):
+        return False
+    rest = data[:begin] + data[end:]
+    quote, slash, name = ('"', "\\", '"type"') if text else (b'"', b"\\", b'"type"')
+    return (
+        slash not in rest
+        and rest.count(quote, 0, begin) % 2 == 1
+        and rest.count(name) == 1
+        and rest.count(key[1:-2]) == 1
+    )
 
 
 def _find(data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> _Found | None:
@@ -176,8 +227,8 @@ def _find(data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> _Found |
     The payload's content is the caller's to check (``_plain_base64``, or a validating decode).
     """
     text = data.__class__ is str
-    if not (text or data.__class__ is bytes or data.__class__ is bytearray) or len(data) > max_size:
-        return None  # a view may be released or strided; an oversized frame is an error
+    if len(data) > max_size or (text and not data.isascii()):
+        return None  # an oversized frame is an error; a str's UTF-8 size is its length if ASCII
     if not data.startswith('{"type":"' if text else b'{"type":"'):
         return None
     end = data.find('"' if text else b'"', 9, _PEEK)
@@ -201,8 +252,9 @@ def locate(data: Any, route: _Route, start: int, stop: int) -> _Found | None:
     if end < 0:
         return None
     cut = data[start:begin] + data[end:stop]  # the frame without its payload: ~200 bytes
-    if cut.find(key, at - start + 1) >= 0:
-        return None  # the key twice (nested, or repeated): the first may not be the member
+    name, kind, slash = (key[1:-2], '"type"', "\\") if text else (key[1:-2], b'"type"', b"\\")
+    if slash in cut or cut.count(name) != 1 or cut.count(kind) != 1:
+        return None  # a key twice (nested, repeated or escaped): the first may not be the member
     try:  # strict, and audio events hold no free-form value: this checks every byte of it
         header = route.decode(cut)
     except _INPUT_ERRORS:
@@ -257,10 +309,10 @@ def measured(data: bytes | bytearray, found: _Found) -> tuple[Any, int] | None:
         return None
 
 
-def _generic(data: Buffer) -> tuple[Any, str]:
+def _generic(data: bytes | bytearray | str) -> tuple[Any, str]:
     """The generic path: the payload of the frame decoded whole by its audio event class."""
     check(data)
-    tag = peek_type(data)
+    tag = peek_type(data)  # its type, which it holds once
     route = _ALL.get(tag)
     if route is None:
         raise DecodeError(f"not an audio frame: type {tag!r}", path="$.type")
@@ -268,11 +320,22 @@ def _generic(data: Buffer) -> tuple[Any, str]:
         event = _lenient(route.cls)(data)
     except _INPUT_ERRORS as exc:
         raise DecodeError.from_exception(exc) from None
+    ensure_one_payload(data, route.field)
     return getattr(event, route.field), route.field
+
+
+def ensure_one_payload(data: bytes | bytearray | str, field: str) -> None:
+    """Raise ``DecodeError`` if a decoded audio frame holds its payload (or ``type``) twice
+    with different values: the fast path would take the first, msgspec takes the last."""
+    if not one_payload(data, field):
+        key = conflicting_key(data, ("type", field))
+        if key is not None:
+            raise conflict_error(key)
 
 
 def audio_payload(data: Buffer) -> memoryview:
     """The base64 audio of an audio frame, as a view of ``data`` where it can be (no copy)."""
+    data = frame_of(data)
     found = _find(data, _ALL) if SIMD else None
     if found is not None:
         payload = _slice(data, found)
@@ -283,6 +346,7 @@ def audio_payload(data: Buffer) -> memoryview:
 
 def decode_pcm(data: Buffer) -> bytes:
     """The decoded audio (PCM16 or G.711 bytes, as the session's format says) of an audio frame."""
+    data = frame_of(data)
     found = _find(data, _ALL)
     if found is not None:
         try:

@@ -38,17 +38,19 @@ from typing import (
 import msgspec
 
 from . import beta, ga, translation
-from ._audio import decode_audio_event, routes_for
+from ._audio import AUDIO_EVENTS, decode_audio_event, ensure_one_payload, routes_for
 from ._errors import DecodeError
 from ._guard import (
     MAX_FRAME_SIZE,
     SMALL,
     check,
+    conflict_error,
+    conflicting_key,
+    frame_of,
     free_form_markers,
-    lines_fit,
 )
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
-from ._variants import NAMINGS, naming_of, recast, variant
+from ._variants import NAMINGS, naming_of, origin, recast, variant
 
 __all__ = [
     "GENERATIONS",
@@ -96,9 +98,35 @@ def _event_table(union: Any) -> Mapping[str, type[Any]] | None:
     return None
 
 
-def _unknown_event(data: Buffer, head: _Head) -> UnknownEvent:
+def _unknown_event(data: bytes | bytearray | str, head: _Head) -> UnknownEvent:
+    """The event of a well-formed frame of an unknown type. Its ``raw`` is the caller's
+    ``bytes`` or ``str`` (which cannot change); a ``bytearray``, which can, is copied."""
+    if conflicting_key(data, ("type",)) is not None:
+        raise conflict_error("type")
     event_id = head.event_id if isinstance(head.event_id, str) else UNSET
-    return UnknownEvent(type=head.type, event_id=event_id, raw=msgspec.Raw(data))
+    raw = msgspec.Raw(bytes(data) if data.__class__ is bytearray else data)
+    return UnknownEvent(type=head.type, event_id=event_id, raw=raw)
+
+
+def _payloads(union: Any) -> dict[type, str]:
+    """The audio event classes of a union (or the class itself) -> their payload field."""
+    members = get_args(union) or (union,)
+    return {m: AUDIO_EVENTS[origin(m)] for m in members if origin(m) in AUDIO_EVENTS}
+
+
+def _keeps(event: Any, loc: tuple[str | int, ...]) -> bool:
+    """Whether the decoded ``event`` holds a value at ``loc`` (a frame's JSON path)."""
+    value = msgspec.to_builtins(event.raw if isinstance(event, UnknownEvent) else event)
+    for key in loc:
+        if key == "...":
+            return True
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+            continue
+        if not isinstance(value, list) or not isinstance(key, int) or key >= len(value):
+            return False
+        value = value[key]
+    return True
 
 
 def _check_naming(naming: str) -> dict[str, Any]:
@@ -129,6 +157,7 @@ class Decoder(Generic[T]):
         "_lenient",
         "_max_size",
         "_patterns",
+        "_payloads",
         "_small",
         "naming",
         "type",
@@ -156,6 +185,7 @@ class Decoder(Generic[T]):
         self._events: Mapping[str, Any] | None = _event_table(strict)
         self._patterns = _patterns_of(strict, self._events)
         self._audio = routes_for(get_args(strict))
+        self._payloads = _payloads(strict)
 
     def __repr__(self) -> str:
         return f"rt_fast.Decoder({self.type!r}, naming={self.naming!r})"
@@ -172,22 +202,34 @@ class Decoder(Generic[T]):
                 and (not patterns or not _holds_any(data, patterns))
             ):
                 try:
-                    return self._decode(data)  # type: ignore[no-any-return]
+                    event = self._decode(data)
                 except _INPUT_ERRORS:
                     return self._guarded(data, strict_tried=True)
+                if event.__class__ in self._payloads:
+                    ensure_one_payload(data, self._payloads[event.__class__])
+                return event  # type: ignore[no-any-return]
             if size < _AUDIO_MIN and self._events is not None:
                 return self._guarded(data)  # _unguarded said no, above
-        if data.__class__ is not memoryview:
-            if len(data) >= _AUDIO_MIN and self._audio:
-                event = decode_audio_event(data, self._audio, self._max_size)
-                if event is not None:
-                    return event  # type: ignore[no-any-return]
-            if self._unguarded(data):
-                try:
-                    return self._decode(data)  # type: ignore[no-any-return]
-                except _INPUT_ERRORS:
-                    return self._guarded(data, strict_tried=True)
+        else:  # a bytearray or str as it is; a view of other memory copied once
+            data = frame_of(data)
+        if len(data) >= _AUDIO_MIN and self._audio:
+            event = decode_audio_event(data, self._audio, self._max_size)
+            if event is not None:
+                return event  # type: ignore[no-any-return]
+        if self._unguarded(data):
+            try:
+                event = self._decode(data)
+            except _INPUT_ERRORS:
+                return self._guarded(data, strict_tried=True)
+            return self._checked(data, event)  # type: ignore[no-any-return]
         return self._guarded(data)
+
+    def _checked(self, data: bytes | bytearray | str, event: Any) -> Any:
+        """``event``, unless it is an audio frame holding its payload twice (``_audio``)."""
+        field = self._payloads.get(event.__class__)
+        if field is not None:
+            ensure_one_payload(data, field)
+        return event
 
     def _unguarded(self, data: Any) -> bool:
         """Whether the strict models alone check ``data``: it is short (no deep nesting fits),
@@ -209,56 +251,69 @@ class Decoder(Generic[T]):
             return False  # an unknown type, or one whose frames the guard must always see
         return not patterns or not _holds_any(data, patterns)
 
-    def _guarded(self, data: Buffer, *, strict_tried: bool = False) -> T:
+    def _guarded(self, data: bytes | bytearray | str, *, strict_tried: bool = False) -> T:
         """The guard, then the strict models, then the lenient ones; unknown types become
         ``UnknownEvent``. Frames without unknown members always get the strict classes."""
         check(data, self._max_size)
         if not strict_tried:
             try:
-                return self._decode(data)  # type: ignore[no-any-return]
+                event = self._decode(data)
             except _INPUT_ERRORS:
                 pass
+            else:
+                return self._checked(data, event)  # type: ignore[no-any-return]
         try:
-            return self._lenient(data)  # type: ignore[no-any-return]
+            event = self._lenient(data)
         except _INPUT_ERRORS as exc:
             return self._recover(data, exc)
+        return self._checked(data, event)  # type: ignore[no-any-return]
 
     def _first_lenient(self, data: Buffer) -> Any:
         """Make the lenient decoder on first need (its classes are generated), then use it."""
         lenient = variant(self.type, **_check_naming(self.naming), forbid_unknown_fields=False)
         self._lenient = msgspec.json.Decoder(lenient).decode
+        self._payloads = {**self._payloads, **_payloads(lenient)}
         return self._lenient(data)
 
     def decode_lines(self, data: Buffer) -> list[T]:
-        """Decode newline-delimited frames; blank lines are skipped.
+        """Decode newline-delimited frames, one a line, as ``read_log`` reads a log.
 
-        A bad line raises ``DecodeError`` whose ``line`` is its 1-based number.
+        A line ends at ``\\n`` (a ``\\r`` before it is not part of the frame); a line of JSON
+        whitespace is skipped. Every other line is one frame, held to every limit on its own
+        (``max_size``, nesting). A bad line raises ``DecodeError`` whose ``line`` is its
+        1-based number.
         """
-        if lines_fit(data, self._max_size):  # else line by line, to name the bad one
-            try:
-                return self._decode_lines(data)
-            except _INPUT_ERRORS:
-                pass
-        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+        data = frame_of(data)
+        if isinstance(data, str):
+            lines: list[Any] = data.split("\n")
+            blank: Any = " \t\r"
+            cr: Any = "\r"
+        else:
+            lines = data.split(b"\n")
+            blank, cr = b" \t\r", b"\r"
         return [
-            self._decode_line(line, n) for n, line in enumerate(raw.splitlines(), 1) if line.strip()
+            self._decode_line(line.removesuffix(cr), n)
+            for n, line in enumerate(lines, 1)
+            if line.strip(blank)
         ]
 
-    def _decode_line(self, line: bytes, number: int) -> T:
+    def _decode_line(self, line: bytes | bytearray | str, number: int) -> T:
         try:
             return self.decode(line)
         except DecodeError as exc:
             message = f"line {number}: {exc}"
             raise DecodeError(message, path=exc.path, line=number, loc=exc.loc) from None
 
-    def _recover(self, data: Buffer, exc: BaseException) -> T:
-        """Return ``UnknownEvent`` for a well-formed frame of an unknown type, else raise."""
+    def _recover(self, data: bytes | bytearray | str, exc: BaseException) -> T:
+        """Return ``UnknownEvent`` for a well-formed frame of an unknown type, else raise.
+
+        A frame that is not JSON gets the JSON error (where it breaks), whatever its type."""
         if self._events is not None and isinstance(exc, msgspec.ValidationError):
             try:
                 head = _head_decoder.decode(data)
-            except _INPUT_ERRORS:
-                head = None
-            if head is not None and head.type not in self._events:
+            except _INPUT_ERRORS as malformed:
+                raise DecodeError.from_exception(malformed) from None
+            if head.type not in self._events:
                 return _unknown_event(data, head)  # type: ignore[return-value]
         raise DecodeError.from_exception(exc) from None
 
@@ -328,6 +383,7 @@ class _AutoDecoder(Decoder[Any]):
             for tag in decoder._events or ():
                 self._by_tag.setdefault(tag, []).append(decoder)
         self._events = self._by_tag
+        self._payloads = {k: v for d in lenient for k, v in d._payloads.items()}
         self._patterns = _merge([(d._patterns, d._events or {}) for d in lenient])
 
     def _first_strict(self, data: Buffer) -> Any:
@@ -339,8 +395,12 @@ class _AutoDecoder(Decoder[Any]):
                 pass
         return self._strict[-1](data)
 
-    def _by_type(self, data: Buffer) -> Any:
-        """Guarded: the first generation taking the frame whole, else the first with its type."""
+    def _by_type(self, data: Any) -> Any:
+        """Guarded: the first generation taking the frame whole, else the first with its type.
+
+        A later generation may take a frame the first rejects only if it keeps the value the
+        first one rejected: one that reads an invalid value as an unknown member it drops
+        would turn a wrong frame into a different, valid one."""
         try:
             return self._first_strict(data)
         except _INPUT_ERRORS:
@@ -352,12 +412,15 @@ class _AutoDecoder(Decoder[Any]):
         decoders = self._by_tag.get(head.type)
         if decoders is None:
             return _unknown_event(data, head)
-        errors = []
+        errors: list[DecodeError] = []
         for decoder in decoders:
             try:
-                return decoder._guarded(data)
+                event = decoder._guarded(data)
             except DecodeError as exc:
                 errors.append(exc)
+                continue
+            if not errors or errors[0].loc is None or _keeps(event, errors[0].loc):
+                return event
         raise errors[0]  # the first generation that has the tag says what is wrong
 
 

@@ -25,9 +25,10 @@ Rules of the guard:
 5. Cheap first: the exact scans run only where a necessary condition holds. A frame cannot
    nest deeper than its count of ``[`` and ``{`` (counted by memchr, through
    ``bytes.replace``); ASCII is UTF-8 (``bytes.isascii`` scans 8 bytes a step).
-6. It only reads. The only copies are of a ``str`` (to scan its UTF-8) and of a
-   ``memoryview`` that is not a whole ``bytes`` or ``bytearray``; msgspec still parses the
-   caller's object.
+6. It only reads. A ``memoryview`` that is not of a whole ``bytes`` or ``bytearray`` is copied
+   once, before anything (``frame_of``), and the copy is both checked and parsed: memory that
+   someone else may write (an ``mmap``) is never parsed after it was checked. A ``bytearray``
+   is parsed in place, and must not be written while a call decodes it.
 7. Its errors are ``DecodeError`` with the JSON path of the fault (``$.session.tools[0]...``)
    in ``path`` and ``loc``; messages carry the path, never the frame.
 
@@ -42,6 +43,7 @@ from __future__ import annotations
 import functools
 import re
 import types
+from itertools import accumulate
 from typing import Any, Union, get_args, get_origin
 
 import msgspec
@@ -57,7 +59,9 @@ __all__ = [
     "check_size",
     "free_form_markers",
     "check_view",
-    "lines_fit",
+    "frame_of",
+    "conflict_error",
+    "conflicting_key",
 ]
 
 MAX_DEPTH = 256
@@ -77,16 +81,23 @@ _SHORT = SMALL
 # A JSON string (closed or running to the end), or a bracket: the structure of a frame.
 _STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"?'
 _BRACKETS = re.compile(_STRING + rb"|([\[{])|([\]}])", re.DOTALL)
+_STRINGS = re.compile(_STRING, re.DOTALL)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+# A frame of more tokens than this (strings and commas, counted in C) names a fault by its byte
+# offset: walking its tokens to the JSON path (~0.3 us each) would cost more than rejecting it
+# should. One long string (an audio payload) is one token: the regex crosses it in C.
+_PATH_TOKENS = 20_000
 _TOKENS = re.compile(rb"(" + _STRING + rb")|([\[{])|([\]}])|(:)|(,)", re.DOTALL)
 
 
-def check(data: Buffer, max_size: int = MAX_FRAME_SIZE) -> None:
-    """Raise ``DecodeError`` unless ``data`` keeps the rules above."""
+def check(data: bytes | bytearray | str, max_size: int = MAX_FRAME_SIZE) -> None:
+    """Raise ``DecodeError`` unless ``data`` (as ``frame_of`` gives it) keeps the rules above."""
     cls = data.__class__
     if cls is bytes or cls is str:  # the usual frames first, in as few C calls as can be
         n = len(data)
-        plain = data.isascii()  # type: ignore[union-attr]
-        if n <= max_size and plain and (n <= _SHORT or _openers(data) <= MAX_DEPTH):  # type: ignore[arg-type]
+        plain = data.isascii()
+        if n <= max_size and plain and (n <= _SHORT or _openers(data) <= MAX_DEPTH):
             return
     buf, utf8 = _buffer(data)
     n = len(buf)
@@ -100,65 +111,52 @@ def check_size(size: int, max_size: int = MAX_FRAME_SIZE) -> None:
         raise DecodeError(f"frame of {size} bytes is over the limit of {max_size} (max_size)")
 
 
-def lines_fit(data: Buffer, max_size: int = MAX_FRAME_SIZE) -> bool:
-    """Whether every line of newline-delimited ``data`` keeps the rules (``max_size`` per line).
-
-    False means: check and decode line by line, to find the faulty one.
-    """
-    try:
-        buf, utf8 = _buffer(data)
-        if not utf8:
-            buf.decode()  # type: ignore[union-attr]
-    except (DecodeError, UnicodeDecodeError):
-        return False
-    n = len(buf)
-    if n <= max_size and (n <= _SHORT or _openers(buf) <= MAX_DEPTH):
-        return True
-    raw = buf.encode() if isinstance(buf, str) else buf
-    start = 0
-    while start < n:
-        end = raw.find(b"\n", start)
-        end = n if end < 0 else end
-        if end - start > max_size:
-            return False
-        if end - start > _SHORT and (
-            raw.find(b"[", start, end) >= 0 or raw.find(b"{", start + 1, end) >= 0
-        ):
-            line = raw[start:end]
-            if _openers(line) > MAX_DEPTH and _too_deep(line) is not None:
-                return False
-        start = end + 1
-    return True
-
-
-def _buffer(data: Buffer) -> tuple[bytes | bytearray | str, bool]:
-    """What to scan for ``data`` (an ASCII ``str`` as it is), and whether it is ASCII."""
-    if isinstance(data, (bytes, bytearray)):
+def _buffer(data: bytes | bytearray | str) -> tuple[bytes | bytearray | str, bool]:
+    """What to scan for a frame (an ASCII ``str`` as it is), and whether it is ASCII."""
+    if data.__class__ is not str:
         return data, data.isascii()
-    if isinstance(data, str):
-        if data.isascii():
-            return data, True
-        try:
-            return data.encode(), True  # UTF-8 by construction, once encodable
-        except UnicodeEncodeError as exc:
-            raise _surrogate(data, exc.start) from None
+    if data.isascii():
+        return data, True
+    try:
+        return data.encode(), True  # UTF-8 once encodable
+    except UnicodeEncodeError as exc:
+        raise _surrogate(data, exc.start) from None
+
+
+def frame_of(data: object) -> bytes | bytearray | str:
+    """The object to check and parse for ``data``: the input itself where it is a ``bytes``,
+    ``bytearray`` or ``str`` (or a view of a whole ``bytes`` or ``bytearray``), else one copy.
+
+    A view of other memory (an ``mmap``, shared memory, a slice) is copied once, so that what
+    the guard checks is what msgspec parses even if someone else writes the memory meanwhile.
+    A subclass is read as its base. A view msgspec cannot read is a ``DecodeError``; anything
+    that is not a buffer a ``TypeError``, in the same words from every entry point.
+    """
+    cls = data.__class__
+    if cls is bytes or cls is str or cls is bytearray:
+        return data  # type: ignore[return-value]
     if isinstance(data, memoryview):
         check_view(data)
         obj = data.obj
-        whole = isinstance(obj, (bytes, bytearray)) and len(obj) == data.nbytes
-        buf: bytes | bytearray = obj if whole else data.tobytes()  # type: ignore[assignment]
-        return buf, buf.isascii()
+        if (obj.__class__ is bytes or obj.__class__ is bytearray) and len(obj) == data.nbytes:
+            return obj
+        return data.tobytes()
+    if isinstance(data, str):
+        return str.__str__(data)
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data)
     raise TypeError(f"expected bytes, bytearray, memoryview or str, got {type(data).__name__}")
 
 
 def check_view(view: memoryview) -> None:
-    """A released or strided view is a ``DecodeError``, not a crash or a ``BufferError``."""
+    """A released, strided or not one-dimensional view is a ``DecodeError``, not a crash, a
+    ``BufferError`` or a ``TypeError``."""
     try:
-        contiguous = view.c_contiguous
+        readable = view.c_contiguous and view.ndim == 1
     except ValueError as exc:  # released
         raise DecodeError(f"cannot read the memoryview: {exc}") from None
-    if not contiguous:
-        raise DecodeError("a memoryview to decode must be C-contiguous")
+    if not readable:
+        raise DecodeError("a memoryview to decode must be one-dimensional and C-contiguous")
 
 
 def _openers(buf: bytes | bytearray | str) -> int:
@@ -190,21 +188,35 @@ def _inspect(buf: bytes | bytearray | str, max_size: int, utf8: bool) -> None:
 
 
 def _too_deep(buf: bytes | bytearray) -> int | None:
-    """The offset of the first bracket nested deeper than ``MAX_DEPTH``, else None.
+    """The offset of a bracket nested deeper than ``MAX_DEPTH`` (-1 where finding it would cost
+    more than the frame is worth), else None.
 
-    Exact up to the first syntax error, where msgspec stops parsing anyway.
+    Exact up to the first syntax error, where msgspec stops parsing anyway. The depth is found
+    in C: strings cut out, the brackets kept as steps of +1 and -1, their running sum.
     """
+    steps = _STRINGS.sub(b"", buf).translate(None, _NOT_BRACKETS).translate(_STEPS)
+    depths = list(accumulate(memoryview(steps).cast("b")))
+    if not depths or max(depths) <= MAX_DEPTH:
+        return None
+    first = depths.index(MAX_DEPTH + 1)  # depth rises a step at a time
+    if first and min(depths[:first]) < 0:
+        return None  # a closer without an opener: msgspec stops there
+    return _deep_offset(buf) if _walkable(buf) else -1
+
+
+def _deep_offset(buf: bytes | bytearray) -> int:
+    """Where ``_too_deep`` found the depth exceeded, as an offset (slow; for errors only)."""
     depth = 0
     for match in _BRACKETS.finditer(buf):
-        if match.lastindex == 1:
-            depth += 1
-            if depth > MAX_DEPTH:
-                return match.start()
-        elif match.lastindex == 2:
-            depth -= 1
-            if depth < 0:
-                return None
-    return None
+        depth += 1 if match.lastindex == 1 else -1 if match.lastindex == 2 else 0
+        if depth > MAX_DEPTH:
+            return match.start()
+    return -1
+
+
+def _walkable(buf: bytes | bytearray) -> bool:
+    """Whether walking ``buf`` a token at a time costs little (``_PATH_TOKENS``)."""
+    return buf.count(b'"') + buf.count(b",") <= _PATH_TOKENS
 
 
 def _surrogate(text: str, index: int) -> DecodeError:
@@ -215,7 +227,11 @@ def _surrogate(text: str, index: int) -> DecodeError:
 
 
 def _error(message: str, buf: bytes | bytearray, offset: int) -> DecodeError:
-    """A ``DecodeError`` for a fault at byte ``offset``, with the JSON path of its value."""
+    """A ``DecodeError`` for a fault at byte ``offset``, with the JSON path of its value where
+    finding it costs little (``_walkable``), else the byte offset."""
+    if offset < 0 or not _walkable(buf):
+        where = f" (byte {offset})" if offset >= 0 else ""
+        return DecodeError(f"{message}{where} - at `$`", path="$")
     loc = _loc_at(buf, offset)
     steps = [f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc]
     path = "$" + "".join(steps)
@@ -313,3 +329,52 @@ def _field_types(cls: type[msgspec.Struct]) -> list[Any]:
     if any(tp is None or isinstance(tp, str) for tp in types_):
         return [info.type for info in msgspec.structs.fields(cls)]
     return types_
+
+
+# -- repeated keys ----------------------------------------------------------------------------
+#
+# msgspec, like json.loads, takes the last of a repeated key, while other readers (a fast path
+# that finds the first, an upstream server) may take the first. Where a key routes the frame
+# (its ``type``, an audio payload), readers must not be able to disagree: a frame holding such a
+# key twice with different values is rejected. (msgspec itself rejects a known event whose
+# ``type`` repeats with another value: each one must match the tag.) ``conflicting_key`` is the
+# exact test; callers run it only where a cheap one (no backslash, the key's literal spelling
+# once) could not rule a repeat out.
+
+_top_level = msgspec.json.Decoder(dict[str, msgspec.Raw]).decode
+
+
+def conflicting_key(data: bytes | bytearray | str, keys: tuple[str, ...]) -> str | None:
+    """The first of ``keys`` the JSON object ``data`` holds more than once at its top level with
+    different values, else None (also where ``data`` is not a well-formed object: the decoder
+    says what is wrong). A key spelled with escapes is that key. ``data`` has passed ``check``."""
+    if data.__class__ is not str or data.isascii():
+        try:
+            top = _top_level(data)
+        except (msgspec.DecodeError, UnicodeError, RecursionError):
+            return None
+        # A compact frame of unescaped, unrepeated keys is exactly this long; whitespace,
+        # escapes and a repeat each only make the sum smaller than the frame.
+        if 1 + sum(map(len, top)) + 3 * len(top) + sum(map(len, top.values())) == len(data):
+            return None
+    import json  # only a frame that may repeat a key pays for the import
+
+    try:
+        pairs = json.loads(data, object_pairs_hook=tuple)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(pairs, tuple):
+        return None
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in keys:
+            first = seen.setdefault(key, value)
+            if first is not value and (type(first) is not type(value) or first != value):
+                return str(key)
+    return None
+
+
+def conflict_error(key: str) -> DecodeError:
+    """The error for a frame that holds a key readers route on twice, with different values."""
+    message = f"the frame holds `{key}` twice with different values (readers would disagree)"
+    return DecodeError(f"{message} - at `$.{key}`", path=f"$.{key}")
