@@ -64,7 +64,9 @@ def _generic(protocol: str, direction: str, data: Any) -> Any:
 def _repeats(data: Any, keys: tuple[str, ...]) -> bool:
     """Whether the well-formed object ``data`` holds one of ``keys`` twice with different
     values (json.loads, the reference, takes the last)."""
-    pairs = json.loads(bytes(data) if isinstance(data, memoryview) else data, object_pairs_hook=list)
+    pairs = json.loads(
+        bytes(data) if isinstance(data, memoryview) else data, object_pairs_hook=list
+    )
     seen: dict[str, Any] = {}
     return any(seen.setdefault(k, v) != v for k, v in pairs if k in keys)
 
