@@ -196,26 +196,27 @@ def _one_type(data: Any, tag: str, text: bool) -> bool:
     return b"\\" not in data and data.find(b'"type"', 2) < 0
 
 
-def one_payload(data: Any, field: str) -> bool:
-    """Whether an audio frame holds ``type`` and its payload key ``field`` once each at most,
-    by a cheap test that may say no when it does: the payload is found by memchr (after the
-    first ``,"<field>":"``, up to the next quote, not escaped) and the rest of the frame, a
-    few hundred bytes, has no backslash, an odd count of quotes before the payload (so it is
-    in a string), and ``"type"`` and ``"<field>"`` once each."""
+def one_payload(data: Any, field: str, start: int = 0, stop: int | None = None) -> bool:
+    """Whether an audio frame (``data[start:stop]``) holds ``type`` and its payload key
+    ``field`` once each at most, by a cheap test that may say no when it does: the payload is
+    found by memchr (after the first ``,"<field>":"``, up to the next quote, not escaped) and
+    the rest of the frame, a few hundred bytes, has no backslash, an odd count of quotes
+    before the payload (so it is in a string), and ``"type"`` and ``"<field>"`` once each."""
     text = data.__class__ is str
+    stop = len(data) if stop is None else stop
     key = f',"{field}":"' if text else f',"{field}":"'.encode()
-    at = data.find(key)
+    at = data.find(key, start, stop)
     if at < 0:
         return False
     begin = at + len(key)
-    end = data.find('"' if text else b'"', begin)
+    end = data.find('"' if text else b'"', begin, stop)
     if end < 0 or data[end - 1 : end] in ("\\", b"\\"):
         return False
-    rest = data[:begin] + data[end:]
+    rest = data[start:begin] + data[end:stop]
     quote, slash, name = ('"', "\\", '"type"') if text else (b'"', b"\\", b'"type"')
     return (
         slash not in rest
-        and rest.count(quote, 0, begin) % 2 == 1
+        and rest.count(quote, 0, begin - start) % 2 == 1
         and rest.count(name) == 1
         and rest.count(key[1:-2]) == 1
     )

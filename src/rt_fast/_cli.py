@@ -33,7 +33,7 @@ from typing import IO, Any, NoReturn
 import msgspec
 
 from ._jsonl import LogBatch, LogReader, Rejected, Source, _close, _logs, _map_log, _open, map_log
-from ._models import UnknownEvent
+from ._models import UNSET, UnknownEvent
 
 __all__ = ["main"]
 
@@ -190,7 +190,7 @@ def _on_audio(tally: _Tally, frame: Any, tag: str, size: int | None) -> None:
 
 
 def _on_session(tally: _Tally, frame: Any, tag: str, _: object) -> None:
-    session = msgspec.to_builtins(frame.session)
+    session = msgspec.to_builtins(frame.session) if frame.session is not UNSET else None
     if isinstance(session, dict):
         tally.rate.update(_formats(session))
         if tag == "session.created" and isinstance(session.get("id"), str):
@@ -220,7 +220,7 @@ def _tally(batch: LogBatch) -> _Tally:
         sizes[tag] = sizes.get(tag, 0) + size
     pcm = batch._pcm or {}
     for index, (frame, tag) in enumerate(zip(batch.frames, tags, strict=True)):
-        if tag in handlers:
+        if tag in handlers and frame.__class__ is not UnknownEvent:  # another generation's
             handlers[tag](tally, frame, tag, pcm.get(index))
     return tally
 
@@ -510,7 +510,7 @@ def _usage(frame: Any, tag: str) -> dict[str, Any]:
     usage = (
         getattr(getattr(frame, "response", None), "usage", None) if tag == "response.done" else None
     )
-    usage = msgspec.to_builtins(usage) if usage is not None else None
+    usage = msgspec.to_builtins(usage) if isinstance(usage, msgspec.Struct) else None
     if not isinstance(usage, dict):
         return dict.fromkeys(_USAGE)
     return {column: _dig(usage, path) for column, path in _USAGE.items()}

@@ -29,6 +29,7 @@ import functools
 import importlib
 import io
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
@@ -38,7 +39,7 @@ from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
 import msgspec
 
 from . import _variants
-from ._audio import SIMD, _Route, event, locate, measured
+from ._audio import SIMD, _Route, event, locate, measured, one_payload
 from ._codec import _AUDIO_MIN, GENERATIONS, Decoder, _AutoDecoder
 from ._errors import DecodeError
 from ._guard import SMALL
@@ -99,7 +100,15 @@ def _log(source: Source, position: int) -> _Log:
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         return _Log(path, path, None, position)
+    if isinstance(source, io.TextIOBase):
+        raise TypeError(f"a log is read as bytes: open it with 'rb', not as text ({source!r})")
     return _Log(str(getattr(source, "name", "<stream>")), None, source, position)
+
+
+def _splittable(log: _Log) -> bool:
+    """Whether workers can read ranges of the log themselves: a regular file (not a pipe, a
+    FIFO, standard input, a device or a file object, which are read once, by the parent)."""
+    return log.path is not None and stat.S_ISREG(os.stat(log.path).st_mode)
 
 
 def _gzip(raw: IO[bytes]) -> tuple[Any, tuple[type[Exception], ...]]:
@@ -119,7 +128,41 @@ def _zstd(raw: IO[bytes]) -> tuple[Any, tuple[type[Exception], ...]]:
         raise ModuleNotFoundError(
             "reading zstd-compressed logs needs zstandard: pip install 'rt-fast[zstd]'"
         ) from None
-    return zstandard.ZstdDecompressor().stream_reader(raw), (zstandard.ZstdError,)
+    return _ZstdFrames(zstandard, raw), (zstandard.ZstdError,)
+
+
+class _ZstdFrames:
+    """The frames of a zstd log one after another, decompressed (zstandard). Its stream reader
+    ends in silence where the file ends inside a frame; this raises ``ZstdError`` there."""
+
+    def __init__(self, zstandard: Any, raw: IO[bytes]) -> None:
+        self.raw, self.error = raw, zstandard.ZstdError
+        self.context = zstandard.ZstdDecompressor()
+        self.frame, self.fed = self.context.decompressobj(), False
+        self.out, self.at = memoryview(b""), 0
+
+    def readinto(self, buffer: memoryview) -> int:
+        while self.at == len(self.out):
+            data = self.raw.read(_SCAN)
+            if not data:
+                if self.fed:
+                    raise self.error("the log ends inside a zstd frame")
+                return 0
+            self.out, self.at = memoryview(self._decompress(data)), 0
+        got = min(len(buffer), len(self.out) - self.at)
+        buffer[:got] = self.out[self.at : self.at + got]
+        self.at += got
+        return got
+
+    def _decompress(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            out.append(self.frame.decompress(data))
+            self.fed, data = not self.frame.eof, b""
+            if self.frame.eof:  # the next frame starts in what is left
+                data = self.frame.unused_data
+                self.frame = self.context.decompressobj()
+        return b"".join(out)
 
 
 _Decompressor = Callable[[IO[bytes]], tuple[Any, tuple[type[Exception], ...]]]
@@ -164,6 +207,8 @@ class _Opened(NamedTuple):
 def _open(log: _Log) -> _Opened:
     raw = open(log.path, "rb") if log.path else log.file  # noqa: SIM115 - closed by _close
     assert raw is not None
+    if isinstance(raw, io.RawIOBase) and not raw.seekable():  # a pipe: sniff it unconsumed
+        raw = io.BufferedReader(raw)
     try:
         wrap = _decompressor(raw)
         return _Opened(raw if wrap is None else _Guarded(*wrap(raw), log.name), raw)
@@ -299,6 +344,7 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
     first, *others = decoder._strict if isinstance(decoder, _AutoDecoder) else [decoder._decode]
     small, limit, lead = min(SMALL, decoder._max_size), decoder._max_size, b'{"type":"'
     routes = decoder._audio if SIMD else {}
+    payloads = decoder._payloads
     audio = _AUDIO_MIN if pcm is None else _MEASURE_MIN
     while pos < end:
         newline = find(b"\n", pos, end)
@@ -327,6 +373,9 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
             frame = _first_taker(others, view[pos:newline])
             if frame is None:
                 return pos
+        field = payloads.get(frame.__class__)
+        if field is not None and not one_payload(buffer, field, pos, newline):
+            return pos  # it may hold its audio twice: the full decoder judges
         frames.append(frame)
         ends.append(newline)
         pos = newline + 1
@@ -583,13 +632,13 @@ def _next_line(file: IO[bytes], offset: int, size: int) -> int:
 
 def _shipments(log: _Log, split: int) -> Iterator[_Shipped]:
     """Read (and decompress) a log in the parent, in chunks of about ``split`` bytes."""
-    opened = _open(log)
+    opened, shipped = _open(log), log._replace(file=None)  # a file object cannot travel
     try:
         first, offset, last = 1, 0, _position(opened.raw)
         for buffer, end in _chunks(opened.stream, split):
             data = bytes(memoryview(buffer)[:end])
             now = _position(opened.raw)
-            yield _Shipped(log, data, first, offset, now - last)
+            yield _Shipped(shipped, data, first, offset, now - last)
             first, offset, last = first + _newlines(data), offset + end, now
     finally:
         _close(log, opened)
@@ -599,8 +648,8 @@ def _tasks(log: _Log, job: _Job, logs: int, count: bool) -> Iterator[_Task]:
     """Ranges of a plain file; a compressed file whole, when there are several logs and
     results are small (``job.whole``), as decompressing is then the work to spread; else the
     parent decompresses and ships chunks."""
-    if log.path is not None:
-        with open(log.path, "rb") as file:
+    if _splittable(log):
+        with open(log.path, "rb") as file:  # type: ignore[arg-type]
             plain = _decompressor(file) is None
         if plain:
             return _ranges(log, job.split, count)
@@ -762,7 +811,7 @@ def _jobs(jobs: int | None) -> int:
 def _reader(source: Source | Sequence[Source], job: _Job, values: Callable[[_Part], Any],
             jobs: int | None, ordered: bool, on_reject: Any) -> LogReader[Any]:  # fmt: skip
     logs = _logs(source)
-    sizes = [os.path.getsize(log.path) if log.path else None for log in logs]
+    sizes = [os.path.getsize(log.path or "") if _splittable(log) else None for log in logs]
     size = None if None in sizes else sum(s for s in sizes if s is not None)
     return LogReader(_parts(job, logs, _jobs(jobs), ordered), values, on_reject, size)
 
