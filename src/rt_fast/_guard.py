@@ -43,6 +43,7 @@ from __future__ import annotations
 import functools
 import re
 import types
+from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any, Union, get_args, get_origin
 
@@ -80,15 +81,16 @@ _SHORT = SMALL
 
 # A JSON string (closed or running to the end), or a bracket: the structure of a frame.
 _STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"?'
-_BRACKETS = re.compile(_STRING + rb"|([\[{])|([\]}])", re.DOTALL)
 _STRINGS = re.compile(_STRING, re.DOTALL)
 _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
 _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 # A frame of more tokens than this (strings and commas, counted in C) names a fault by its byte
-# offset: walking its tokens to the JSON path (~0.3 us each) would cost more than rejecting it
-# should. One long string (an audio payload) is one token: the regex crosses it in C.
-_PATH_TOKENS = 20_000
-_TOKENS = re.compile(rb"(" + _STRING + rb")|([\[{])|([\]}])|(:)|(,)", re.DOTALL)
+# offset: walking its tokens to the JSON path (~1 us each) would cost more than rejecting it
+# should. One long string (an audio payload) is one token, crossed by memchr.
+_PATH_TOKENS = 10_000
+_STRUCTURE = re.compile(rb'["\[\]{},:]')
+_QUOTE, _BACKSLASH, _COMMA, _OPEN_ARRAY = b'"\\,['
+_OPENERS, _CLOSERS = b"[{", b"]}"
 
 
 def check(data: bytes | bytearray | str, max_size: int = MAX_FRAME_SIZE) -> None:
@@ -207,21 +209,51 @@ def _too_deep(buf: bytes | bytearray) -> int | None:
 def _deep_offset(buf: bytes | bytearray) -> int:
     """Where ``_too_deep`` found the depth exceeded, as an offset (slow; for errors only)."""
     depth = 0
-    for match in _BRACKETS.finditer(buf):
-        depth += 1 if match.lastindex == 1 else -1 if match.lastindex == 2 else 0
+    for kind, start, _ in _tokens(buf, len(buf)):
+        depth += 1 if kind in _OPENERS else -1 if kind in _CLOSERS else 0
         if depth > MAX_DEPTH:
-            return match.start()
+            return start
     return -1
 
 
-def _walkable(buf: bytes | bytearray) -> bool:
-    """Whether walking ``buf`` a token at a time costs little (``_PATH_TOKENS``)."""
-    return buf.count(b'"') + buf.count(b",") <= _PATH_TOKENS
+def _tokens(buf: bytes | bytearray, stop: int) -> Iterator[tuple[int, int, int]]:
+    """``(kind, start, end)`` of each structural token starting before ``stop``: ``kind`` is
+    its first byte, one of ``"[]{},:``. A string is one token, crossed by memchr to its closing
+    quote (or the end of ``buf``): a long payload costs no Python step per byte."""
+    search, find, at = _STRUCTURE.search, buf.find, 0
+    while (match := search(buf, at, stop)) is not None:
+        start = match.start()
+        kind = buf[start]
+        if kind == _QUOTE:
+            end = find(b'"', start + 1)
+            while end > 0 and _escaped(buf, end):
+                end = find(b'"', end + 1)
+            at = len(buf) if end < 0 else end + 1
+        else:
+            at = start + 1
+        yield kind, start, at
+
+
+def _escaped(buf: bytes | bytearray, quote: int) -> bool:
+    """Whether the quote at ``quote`` follows an odd run of backslashes."""
+    before = quote - 1
+    while buf[before] == _BACKSLASH:
+        before -= 1
+    return (quote - 1 - before) % 2 == 1
+
+
+def _walkable(buf: bytes | bytearray, stop: int | None = None) -> bool:
+    """Whether walking ``buf`` (to ``stop``) a token at a time costs little (``_PATH_TOKENS``)."""
+    stop = len(buf) if stop is None else stop
+    return buf.count(b'"', 0, stop) + buf.count(b",", 0, stop) <= _PATH_TOKENS
 
 
 def _surrogate(text: str, index: int) -> DecodeError:
     raw = text.encode("utf-8", "surrogatepass")
-    offset = len(text[:index].encode("utf-8", "surrogatepass"))
+    if index > len(text) // 2:  # encode the shorter side of the fault again, not the longer
+        offset = len(raw) - len(text[index:].encode("utf-8", "surrogatepass"))
+    else:
+        offset = len(text[:index].encode("utf-8", "surrogatepass"))
     message = f"str holds a lone surrogate U+{ord(text[index]):04X} (index {index})"
     return _error(message, raw, offset)
 
@@ -229,7 +261,7 @@ def _surrogate(text: str, index: int) -> DecodeError:
 def _error(message: str, buf: bytes | bytearray, offset: int) -> DecodeError:
     """A ``DecodeError`` for a fault at byte ``offset``, with the JSON path of its value where
     finding it costs little (``_walkable``), else the byte offset."""
-    if offset < 0 or not _walkable(buf):
+    if offset < 0 or not _walkable(buf, offset):
         where = f" (byte {offset})" if offset >= 0 else ""
         return DecodeError(f"{message}{where} - at `$`", path="$")
     loc = _loc_at(buf, offset)
@@ -241,18 +273,18 @@ def _error(message: str, buf: bytes | bytearray, offset: int) -> DecodeError:
 
 def _loc_at(buf: bytes | bytearray, offset: int) -> tuple[str | int, ...]:
     """The keys and indices of the value holding byte ``offset`` (slow; for errors only)."""
-    stack: list[list[str | int | None]] = []  # [kind, key or index] per open container
-    for match in _TOKENS.finditer(buf):
-        if match.start() >= offset or (match.end() > offset and match.lastindex == 1):
-            break
-        kind, top = match.lastindex, stack[-1] if stack else None
-        if kind == 1 and top is not None and top[0] == "{" and top[1] is None:
-            top[1] = _key(match.group())
-        elif kind == 2:
-            stack.append([match.group().decode(), 0 if match.group() == b"[" else None])
-        elif kind == 3 and stack:
+    stack: list[list[str | int | None]] = []  # [opener, key or index] per open container
+    for kind, start, end in _tokens(buf, offset):
+        if kind == _QUOTE and end > offset:
+            break  # the string holding the fault
+        top = stack[-1] if stack else None
+        if kind == _QUOTE and top is not None and top[0] == "{" and top[1] is None:
+            top[1] = _key(bytes(buf[start:end]))
+        elif kind in _OPENERS:
+            stack.append(["[", 0] if kind == _OPEN_ARRAY else ["{", None])
+        elif kind in _CLOSERS and stack:
             stack.pop()
-        elif kind == 5 and top is not None:
+        elif kind == _COMMA and top is not None:
             top[1] = top[1] + 1 if isinstance(top[1], int) else None
     return tuple(k for _, k in stack if k is not None)
 
