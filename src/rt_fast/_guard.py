@@ -45,7 +45,7 @@ import re
 import types
 from collections.abc import Iterator
 from itertools import accumulate
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import msgspec
 
@@ -329,15 +329,24 @@ def _holders(tp: Any) -> set[str | None]:
 
     None stands for a free-form value with no tagged object around it (below ``tp``).
     """
-    if tp is Any:
-        return {None}
+    if tp in _SCALARS or get_origin(tp) is Literal:
+        return set()
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
         tag = tp.__struct_config__.tag
         return {tag if held is None and isinstance(tag, str) else held for held in _below(tp)}
+    args = get_args(tp)
+    if get_origin(tp) is Annotated:
+        args = args[:1]
+    elif get_origin(tp) is None or not args:
+        return {None}  # Any, object, a bare dict or list, msgspec.Raw, any other type: free-form
     found: set[str | None] = set()
-    for arg in get_args(tp):
+    for arg in args:
         found |= _holders(arg)
     return found
+
+
+# Types that hold no nesting; anything the guard does not know is taken as free-form.
+_SCALARS = frozenset([str, int, float, bool, type(None), None, msgspec.UnsetType])
 
 
 @functools.cache
