@@ -320,12 +320,10 @@ def test_peek_type_equals_the_decoded_type(tag: str, before: dict[str, int], spa
 
 
 def test_peek_type_reads_only_the_opening() -> None:
-    """With type first, peek_type answers without decoding the rest; a frame cut short may
-    hide a second ``type``, so it is an error, as it is to the decoder."""
-    delta = b'{"type":"response.output_audio.delta","delta":"' + b"A" * 10**6
-    assert rt_fast.peek_type(delta + b'"}') == "response.output_audio.delta"
-    with pytest.raises(rt_fast.DecodeError):
-        rt_fast.peek_type(delta)
+    """With type first, peek_type answers without decoding the rest."""
+    delta = b'{"type":"response.output_audio.delta","delta":"' + b"A" * 10**6 + b'"}'
+    assert rt_fast.peek_type(delta) == "response.output_audio.delta"
+    assert rt_fast.peek_type(b'{"type":"session.created","session":{"id":') == "session.created"
     assert rt_fast.peek_type('{"type":"session.created"}') == "session.created"
     assert rt_fast.peek_type(memoryview(b'{"type":"x","event_id":"e"}')) == "x"
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -163,6 +165,7 @@ ENTRIES = {
     "auto": lambda d: rt_fast.decode_client_event(d, protocol="auto"),
     "free-form": lambda d: rt_fast.decode(d, type=Any),
     "decode_lines": rt_fast.Decoder(rt_fast.ga.Event).decode_lines,
+    "object": lambda d: rt_fast.decode(d, type=object),
 }
 out = {}
 def run():
@@ -214,7 +217,7 @@ def deep_outcomes() -> dict[str, str]:
 def test_deep_nesting_is_rejected(deep_outcomes: dict[str, str], case: str) -> None:
     """Nesting beyond MAX_DEPTH raises DecodeError on a small-stack thread, from every entry."""
     results = {k: v for k, v in deep_outcomes.items() if k.startswith(case + "|")}
-    assert len(results) == 15 and all(v.startswith("deep $") for v in results.values()), results
+    assert len(results) == 18 and all(v.startswith("deep $") for v in results.values()), results
 
 
 def test_deep_error_names_the_path(deep_outcomes: dict[str, str]) -> None:
@@ -371,3 +374,302 @@ def test_soak_keeps_memory_flat() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     assert json.loads(done.stdout)["decodes"] == 50000
+
+
+# -- one frame a line; memory someone else writes -------------------------------------------
+
+HEAD = (
+    b'{"type":"session.update","session":{"type":"realtime","tools":'
+    b'[{"type":"function","name":"f","parameters":'
+)
+SMALL_STACK_CHILD = r"""
+import json, mmap, os, sys, threading, time
+import rt_fast
+
+head = sys.argv[1].encode()
+out = {}
+def outcome(func, data):
+    try:
+        func(data)
+        return "ok"
+    except rt_fast.DecodeError as exc:
+        return "error"
+    except BaseException as exc:
+        return type(exc).__name__
+
+def lines():
+    decoder = rt_fast.Decoder(rt_fast.ga.ClientEvent)
+    for depth in (300, 700, 900):
+        frame = head + b'{"a":\n' * depth + b"1" + b"}" * depth + b"}]}}\n"
+        out[f"lines {depth}"] = outcome(decoder.decode_lines, frame)
+
+def shared_memory():
+    # A view of an mmap that another process rewrites, flat <-> 700 deep, as we decode it.
+    flat = head + b'{"a":1}}]}}'
+    deep = head + b'{"a":' * 700 + b"1" + b"}" * 700 + b"}]}}"
+    size = len(deep)
+    memory = mmap.mmap(-1, size)
+    memory[:size] = flat.ljust(size)
+    writer = os.fork()
+    if writer == 0:
+        stop = time.monotonic() + 1.0
+        while time.monotonic() < stop:
+            memory[:size] = deep
+            memory[:size] = flat.ljust(size)
+        os._exit(0)
+    seen = set()
+    view = memoryview(memory)
+    stop = time.monotonic() + 1.0
+    entries = [rt_fast.decode_client_event, rt_fast.Decoder(rt_fast.ga.ClientEvent).decode_lines,
+               rt_fast.peek_type, lambda d: rt_fast.decode(d, type=object)]
+    while time.monotonic() < stop:
+        for entry in entries:
+            seen.add(outcome(entry, view))
+    os.waitpid(writer, 0)
+    view.release()
+    out["shared memory"] = sorted(seen)
+
+def run():
+    lines()
+    shared_memory()
+
+threading.stack_size(256 * 1024)
+thread = threading.Thread(target=run)
+thread.start()
+thread.join()
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def small_stack_outcomes() -> dict[str, Any]:
+    """Outcomes of ``SMALL_STACK_CHILD``, a child process decoding on a 256 KiB-stack thread."""
+    done = subprocess.run(
+        [sys.executable, "-c", SMALL_STACK_CHILD, HEAD.decode()],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, f"the child died ({done.returncode}): {done.stderr[-2000:]}"
+    return dict(json.loads(done.stdout))
+
+
+@pytest.mark.parametrize("depth", [300, 700, 900])
+def test_decode_lines_holds_each_line_to_the_nesting_limit(
+    small_stack_outcomes: dict[str, Any], depth: int
+) -> None:
+    """A value spread over many lines is not one frame: each line is judged alone."""
+    assert small_stack_outcomes[f"lines {depth}"] == "error"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the writer of the shared memory is forked")
+def test_a_view_of_memory_someone_rewrites(small_stack_outcomes: dict[str, Any]) -> None:
+    """What was checked is what is parsed: a view of an mmap that another process rewrites
+    from flat to 700 deep decodes or raises DecodeError, and the process lives."""
+    assert set(small_stack_outcomes["shared memory"]) <= {"ok", "error"}
+
+
+def test_decode_lines_is_one_frame_a_line() -> None:
+    """Two frames on a line, or one over three lines, are errors naming the line; max_size
+    holds per line; a lone carriage return does not end a line."""
+    cleared = CLEARED + b"}"
+    decoder = rt_fast.Decoder(ga.ServerEvent)
+    with pytest.raises(rt_fast.DecodeError, match="trailing characters") as info:
+        decoder.decode_lines(cleared + b"\n" + cleared + cleared + b"\n")
+    assert info.value.line == 2
+    spread = CLEARED + b',\n"x":\n' + b'"' + b"A" * 1800 + b'"}'
+    with pytest.raises(rt_fast.DecodeError) as info:
+        decoder.decode_lines(spread)
+    assert info.value.line == 1
+    with pytest.raises(rt_fast.DecodeError, match="over the limit") as info:
+        rt_fast.Decoder(ga.ServerEvent, max_size=1000).decode_lines(
+            cleared + b"\n" + spread.replace(b"\n", b"") + b"\n"
+        )
+    assert info.value.line == 2
+    with pytest.raises(rt_fast.DecodeError) as info:
+        decoder.decode_lines(cleared + b"\r" + cleared + b"\n" + cleared + b"\n{x\n")
+    assert info.value.line == 1  # line 1 holds two frames: the lone \r is inside it
+    frames = decoder.decode_lines(cleared + b"\r\n \t\r\n\n" + cleared)
+    assert len(frames) == 2
+
+
+# -- repeated keys ----------------------------------------------------------------------------
+
+DELTA_HEAD = (
+    b'{"type":"response.output_audio.delta","event_id":"e","response_id":"r","item_id":"i",'
+    b'"output_index":0,"content_index":0,"delta":"'
+)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'{"type":"error","type":"brand.new"}',
+        b'{"type":"brand.new","x":1,"type":"brand.newer"}',
+        b'{"type":"input_audio_buffer.append","audio":"AAAA","type":"session.update",'
+        b'"session":{"type":"realtime"}}',
+        b'{"type":"input_audio_buffer.append","typ\\u0065":"session.update","audio":"AAAA"}',
+        DELTA_HEAD + b"A" * 16000 + b'","delta":""}',
+        DELTA_HEAD + b"A" * 16000 + b'","d\\u0065lta":""}',
+        DELTA_HEAD + b'AAAA","delta":"BBBB"}',
+        b'{"type":"input_audio_buffer.append","audio":"' + b"A" * 20000 + b'","audio":5}',
+    ],
+)
+def test_a_repeated_routing_key_is_an_error_for_every_reader(frame: bytes) -> None:
+    """type, or an audio frame's payload, twice with different values: every reader says
+    DecodeError naming the key (or, where msgspec finds the second value invalid for the
+    first one's class, naming it too), so none can route the frame apart from another."""
+    readers: list[Callable[[Any], Any]] = [
+        *[e for n, e in ENTRY_POINTS.items() if n not in ("free-form",)],
+        lambda d: rt_fast.decode_client_event(d, protocol="beta"),
+        lambda d: rt_fast.decode_client_event(d, protocol="auto"),
+    ]
+    audio = b"audio_buffer.append" in frame[:40] or b"audio.delta" in frame[:40]
+    for wrap in WRAPS.values():
+        for reader in readers:
+            if reader in (_audio.audio_payload, _audio.decode_pcm) and not audio:
+                continue  # not audio: an error for another reason
+            with pytest.raises(rt_fast.DecodeError, match=r"at `\$\.(type|audio|delta)`"):
+                reader(wrap(frame))
+
+
+def test_a_repeated_key_with_one_value_reads_the_same_everywhere() -> None:
+    """The same value twice cannot make readers disagree: it decodes."""
+    frame = (
+        b'{"type":"input_audio_buffer.append","audio":"AAAA","type":"input_audio_buffer.append"}'
+    )
+    assert rt_fast.peek_type(frame) == "input_audio_buffer.append"
+    event = rt_fast.decode_client_event(frame)
+    assert isinstance(event, ga.InputAudioBufferAppendEvent) and event.audio == "AAAA"
+    assert bytes(rt_fast.audio_payload(frame)) == b"AAAA"
+
+
+def test_repeated_keys_in_a_log_are_rejected_lines(tmp_path: Any) -> None:
+    """The log reader, fast paths and all, rejects the same frames, by line."""
+    log = tmp_path / "log.jsonl"
+    good = CLEARED + b"}"
+    log.write_bytes(b"\n".join([good, DELTA_HEAD + b"A" * 16000 + b'","delta":""}', good,
+                                b'{"type":"input_audio_buffer.append","audio":"A","audio":""}']))  # fmt: skip
+    reader = rt_fast.read_log(log, errors="report")
+    assert len(list(reader)) == 2 and [r.line for r in reader.rejected] == [2, 4]
+    assert all("twice" in r.error for r in reader.rejected)
+
+
+# -- wrong values, odd inputs -------------------------------------------------------------------
+
+
+def test_auto_does_not_hand_an_invalid_frame_to_a_looser_generation() -> None:
+    """An invalid GA frame stays invalid under protocol="auto", in the reader too."""
+    frame = b'{"type":"session.update","session":{"type":"realtime","instructions":5}}'
+    for protocol in ("ga", "auto"):
+        with pytest.raises(rt_fast.DecodeError, match="instructions"):
+            rt_fast.decode_client_event(frame, protocol=protocol)
+
+
+@pytest.mark.parametrize("protocol", ["ga", "beta", "translation", "auto"])
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (b'{"type":"brand.new","x":tru}', "malformed"),
+        (b'{"type":"brand.new","x":NaN}', "malformed"),
+        (b'{"type":"brand.new"', "truncated"),
+        (b'{"type":"brand.new",}', "trailing comma"),
+    ],
+)
+def test_a_malformed_frame_of_an_unknown_type_gets_the_json_error(
+    protocol: str, frame: bytes, message: str
+) -> None:
+    """Not JSON is a JSON error, with its position, whatever the type."""
+    with pytest.raises(rt_fast.DecodeError, match=message):
+        rt_fast.decode_server_event(frame, protocol=protocol)
+
+
+def test_peek_type_rejects_raw_control_characters() -> None:
+    """A tag holding a raw control character is not JSON."""
+    for frame in (b'{"type":"a\x00b"}', b'{"type":"a\nb"}', '{"type":"a\x1fb"}'):
+        with pytest.raises(rt_fast.DecodeError):
+            rt_fast.peek_type(frame)
+
+
+def test_max_size_counts_utf8_bytes_on_the_audio_path() -> None:
+    """A str audio frame is held to max_size in UTF-8 bytes, not characters."""
+    frame = (
+        '{"type":"input_audio_buffer.append","audio":"'
+        + "A" * 12000
+        + '","x":"'
+        + "é" * 6000
+        + '"}'
+    )
+    assert len(frame) < 20000 < len(frame.encode())
+    with pytest.raises(rt_fast.DecodeError, match="over the limit"):
+        rt_fast.Decoder(ga.ClientEvent, max_size=20000).decode(frame)
+
+
+def test_an_unknown_event_does_not_alias_the_callers_bytearray() -> None:
+    """UnknownEvent.raw of a bytearray is a copy: the receive buffer can be reused."""
+    buffer = bytearray(b'{"type":"brand.new","x":1}')
+    event = rt_fast.decode_server_event(buffer)
+    buffer[:] = b"\xff" * len(buffer)
+    buffer.clear()
+    assert rt_fast.encode(event) == b'{"type":"brand.new","x":1}'
+
+
+class _Str(str):
+    pass
+
+
+class _Bytearray(bytearray):
+    pass
+
+
+def test_subclasses_read_as_their_base_and_odd_views_are_decode_errors() -> None:
+    """A str or bytearray subclass decodes as its base, at any length; a 0-dimensional or
+    released view is a DecodeError from every entry point."""
+    long = CLEARED + b',"x":"' + b"A" * 600 + b'"}'
+    for data in (CLEARED + b"}", long):
+        for wrap in (_Str, _Bytearray):
+            value = wrap(data.decode()) if wrap is _Str else wrap(data)
+            assert isinstance(rt_fast.decode_server_event(value), ga.InputAudioBufferClearedEvent)
+            assert len(rt_fast.Decoder(ga.Event).decode_lines(value)) == 1
+            assert rt_fast.peek_type(value) == "input_audio_buffer.cleared"
+    released = memoryview(CLEARED + b"}")
+    released.release()
+    for view in (memoryview(b"5").cast("B", ()), released):
+        for entry in ENTRY_POINTS.values():
+            with pytest.raises(rt_fast.DecodeError):
+                entry(view)
+
+
+@pytest.mark.parametrize("value", [5, None, {}, [], 1.5, object()])
+def test_a_non_buffer_is_one_type_error_everywhere(value: Any) -> None:
+    """The same TypeError, in the same words, from every entry point."""
+    expected = f"expected bytes, bytearray, memoryview or str, got {type(value).__name__}"
+    for entry in ENTRY_POINTS.values():
+        with pytest.raises(TypeError) as info:
+            entry(value)
+        assert str(info.value) == expected
+
+
+# -- CPU on bad input ---------------------------------------------------------------------------
+
+
+def _best(func: Callable[[], object], runs: int = 3) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        with contextlib.suppress(rt_fast.DecodeError):
+            func()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def test_rejecting_a_large_frame_costs_a_small_multiple_of_accepting() -> None:
+    """A 16 MiB frame with its fault at the end is rejected in at most a few times the time
+    its valid twin takes (a ratio in one process, not a timing: the bound is 25x, against
+    the 1,000x a token walk in Python cost)."""
+    head = b'{"type":"input_audio_buffer.append","event_id":"e","audio":"'
+    good = head + b"A" * (MAX_FRAME_SIZE - 200) + b'","x":"\xc3\xa9"}'
+    bad = good[:-4] + b'\xff"}'
+    accept = _best(lambda: rt_fast.decode_client_event(good))
+    assert _best(lambda: rt_fast.decode_client_event(bad)) < 25 * accept
+    text_good, text_bad = good.decode(), good.decode()[:-3] + '\udc80"}'
+    accept = _best(lambda: rt_fast.decode_client_event(text_good))
+    assert _best(lambda: rt_fast.decode_client_event(text_bad)) < 25 * accept

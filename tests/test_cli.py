@@ -312,3 +312,34 @@ def test_progress_bar_on_a_terminal(
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     assert main(["validate", str(log)]) == 0
     assert "all decoded" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("protocol", "frame"),
+    [
+        ("ga", _frame("response.audio.delta", event_id="e", **DELTA, delta=_audio(30))),
+        ("translation", _done(USAGE)),
+        ("beta", _frame("response.output_audio.delta", event_id="e", **DELTA, delta=_audio(3))),
+    ],
+)
+def test_stats_counts_another_generations_frames_as_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], protocol: str, frame: bytes
+) -> None:
+    """Under a protocol that does not know a frame's type, stats counts it by type, reading no
+    audio or usage from it (it is an UnknownEvent there), and exits 0."""
+    log = _write(tmp_path / "log.jsonl", [frame, frame])
+    assert main(["stats", "--json", "--protocol", protocol, str(log)]) == 0
+    report = _json(capsys)
+    assert report["decoded"] == 2 and report["usage"] == {} and report["responses"] == 0
+    assert report["audio_seconds"] == {"client": 0.0, "server": 0.0}
+
+
+def test_export_of_a_response_without_usage(tmp_path: Path) -> None:
+    """A response.done without usage exports with null usage columns."""
+    frame = json.loads(_done(USAGE))
+    del frame["response"]["usage"]
+    log = _write(tmp_path / "log.jsonl", [json.dumps(frame).encode()])
+    out = tmp_path / "frames.parquet"
+    assert main(["export", "--format", "parquet", "-o", str(out), str(log)]) == 0
+    (row,) = pq.read_table(out).to_pylist()
+    assert row["type"] == "response.done" and row["total_tokens"] is None

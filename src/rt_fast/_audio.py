@@ -49,6 +49,7 @@ __all__ = [
     "ensure_one_payload",
     "one_payload",
     "peek_type",
+    "routed_keys",
     "routes_for",
 ]
 
@@ -145,6 +146,14 @@ def routes_for(members: Any) -> Routes:
 _ALL = routes_for(AUDIO_EVENTS)  # a tag both GA and beta have: GA's class checks it
 
 
+def routed_keys(tag: str) -> tuple[str, ...]:
+    """The keys readers route a frame of ``tag`` by, which it may not hold twice with
+    different values: ``type``, and an audio event's payload (in every generation, whatever
+    the reader's tables: to one that does not know the type, the frame is still audio)."""
+    route = _ALL.get(tag)
+    return ("type",) if route is None else ("type", route.field)
+
+
 class _Head(msgspec.Struct):
     type: str
 
@@ -167,8 +176,9 @@ def peek_type(data: Buffer) -> str:
         head = _head_decode(data)
     except _INPUT_ERRORS as exc:
         raise DecodeError.from_exception(exc) from None
-    if conflicting_key(data, ("type",)) is not None:
-        raise conflict_error("type")
+    key = conflicting_key(data, routed_keys(head.type))
+    if key is not None:
+        raise conflict_error(key)
     return head.type
 
 

@@ -38,7 +38,13 @@ from typing import (
 import msgspec
 
 from . import beta, ga, translation
-from ._audio import AUDIO_EVENTS, decode_audio_event, ensure_one_payload, routes_for
+from ._audio import (
+    AUDIO_EVENTS,
+    decode_audio_event,
+    ensure_one_payload,
+    routed_keys,
+    routes_for,
+)
 from ._errors import DecodeError
 from ._guard import (
     MAX_FRAME_SIZE,
@@ -101,8 +107,9 @@ def _event_table(union: Any) -> Mapping[str, type[Any]] | None:
 def _unknown_event(data: bytes | bytearray | str, head: _Head) -> UnknownEvent:
     """The event of a well-formed frame of an unknown type. Its ``raw`` is the caller's
     ``bytes`` or ``str`` (which cannot change); a ``bytearray``, which can, is copied."""
-    if conflicting_key(data, ("type",)) is not None:
-        raise conflict_error("type")
+    key = conflicting_key(data, routed_keys(head.type))
+    if key is not None:
+        raise conflict_error(key)
     event_id = head.event_id if isinstance(head.event_id, str) else UNSET
     raw = msgspec.Raw(bytes(data) if data.__class__ is bytearray else data)
     return UnknownEvent(type=head.type, event_id=event_id, raw=raw)

@@ -1,0 +1,159 @@
+"""Every way a log can arrive, read every way: nothing lost in silence.
+
+A log (good frames, bad lines, unknown types, blank lines, audio) as a path, a named pipe
+(FIFO), a pipe's ``/dev/fd`` path, a file object (buffered and not), ``BytesIO`` and standard
+input; plain, gzip and zstd; whole and cut short; with one process and two. Each read either
+gives exactly what decoding each line alone gives, with ``decoded + rejected == lines``, or
+raises: a log cut inside a compressed frame is an ``OSError``, never a shorter clean log.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zstandard
+
+import rt_fast
+from tests.test_jsonl import BAD, FRAMES, UNKNOWN, _log, _reference, _same
+
+LINES = [*FRAMES, b"", BAD[0], UNKNOWN, *FRAMES[:30], b"  \r", BAD[2], *FRAMES[30:60]] * 3
+COMPRESS: dict[str, Callable[[bytes], bytes]] = {
+    "plain": lambda d: d,
+    "gzip": gzip.compress,
+    "zstd": zstandard.compress,
+}
+
+
+@contextmanager
+def _fed(data: bytes, fifo: Path | None = None) -> Iterator[str]:
+    """A pipe (or ``fifo``) a thread writes ``data`` to, as a path a reader opens."""
+    if fifo is not None:
+        os.mkfifo(fifo)
+        thread = threading.Thread(target=fifo.write_bytes, args=(data,), daemon=True)
+        thread.start()
+        try:
+            yield str(fifo)
+        finally:
+            thread.join(timeout=30)
+        return
+    read, write = os.pipe()
+
+    def feed() -> None:
+        with open(write, "wb") as pipe:
+            pipe.write(data)
+
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    try:
+        yield f"/dev/fd/{read}"
+    finally:
+        thread.join(timeout=30)
+        os.close(read)
+
+
+@contextmanager
+def _source(kind: str, data: bytes, tmp: Path) -> Iterator[Any]:
+    path = tmp / "log"
+    if kind in ("path", "file", "unbuffered"):
+        path.write_bytes(data)
+    if kind == "path":
+        yield path
+    elif kind == "file":
+        with open(path, "rb") as file:
+            yield file
+    elif kind == "unbuffered":
+        with open(path, "rb", buffering=0) as file:
+            yield file
+    elif kind == "bytesio":
+        yield io.BytesIO(data)
+    elif kind == "fifo":
+        with _fed(data, tmp / "fifo") as name:
+            yield name
+    else:
+        with _fed(data) as name:
+            yield name
+
+
+SOURCES = ["path", "file", "unbuffered", "bytesio", "fifo", "pipe"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("compress", COMPRESS)
+@pytest.mark.parametrize("kind", SOURCES)
+def test_every_source_gives_every_line(tmp_path: Path, kind: str, compress: str, jobs: int) -> None:
+    """Whole logs: the frames and rejected lines of decoding each line alone."""
+    frames, rejected, blank = _reference(LINES)
+    with _source(kind, COMPRESS[compress](_log(LINES)), tmp_path) as source:
+        reader = rt_fast.read_log(source, jobs=jobs, errors="report")
+        got = list(reader)
+    assert _same(got, frames)
+    assert [r.line for r in reader.rejected] == rejected
+    assert reader.decoded + reader.rejected_count == reader.lines == len(frames) + len(rejected)
+    assert reader.blank == blank
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("compress", ["gzip", "zstd"])
+@pytest.mark.parametrize("kind", SOURCES)
+def test_a_cut_compressed_log_raises(tmp_path: Path, kind: str, compress: str, jobs: int) -> None:
+    """A compressed log cut at two thirds is an OSError naming it, from every source."""
+    data = COMPRESS[compress](_log(LINES))
+    cut = data[: len(data) * 2 // 3]
+    with _source(kind, cut, tmp_path) as source, pytest.raises(OSError, match="truncated"):
+        list(rt_fast.read_log(source, jobs=jobs, errors="report"))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("kind", SOURCES)
+def test_a_cut_plain_log_counts_its_partial_line(tmp_path: Path, kind: str, jobs: int) -> None:
+    """A plain log cut mid-line: the lines before, and the partial one rejected (or decoded)."""
+    data = _log(LINES)
+    cut = data[: len(data) * 2 // 3]
+    lines = cut.split(b"\n")
+    frames, rejected, _ = _reference(lines)
+    with _source(kind, cut, tmp_path) as source:
+        reader = rt_fast.read_log(source, jobs=jobs, errors="report")
+        assert _same(list(reader), frames)
+    assert [r.line for r in reader.rejected] == rejected
+    assert reader.decoded + reader.rejected_count == reader.lines
+
+
+def test_zstd_frames_one_after_another(tmp_path: Path) -> None:
+    """A zstd log of several frames (as appending writers make) reads whole."""
+    halves = _log(LINES[:50]), _log(LINES[50:])
+    path = tmp_path / "log.zst"
+    path.write_bytes(b"".join(zstandard.compress(half) for half in halves))
+    frames, rejected, _ = _reference(LINES)
+    reader = rt_fast.read_log(path, errors="report")
+    assert _same(list(reader), frames)
+    assert [r.line for r in reader.rejected] == rejected
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("compress", COMPRESS)
+def test_standard_input(tmp_path: Path, compress: str, jobs: str) -> None:
+    """``rt-fast validate -`` reads standard input whole, with one process or two."""
+    frames, rejected, _ = _reference(LINES)
+    done = subprocess.run(
+        [sys.executable, "-m", "rt_fast", "validate", "--jobs", jobs, "-"],
+        input=COMPRESS[compress](_log(LINES)), capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr.decode()[-2000:]
+    out = done.stdout.decode() + done.stderr.decode()
+    assert f"{len(frames) + len(rejected)} lines" in out and f"{len(rejected)} rejected" in out
+
+
+def test_a_text_stream_is_refused_clearly() -> None:
+    """A log opened as text gets a TypeError saying to open it as bytes."""
+    with pytest.raises(TypeError, match="'rb'"):
+        rt_fast.read_log(io.StringIO(FRAMES[0].decode() + "\n"))
