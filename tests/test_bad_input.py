@@ -182,6 +182,11 @@ def run():
                 except BaseException as exc:
                     result = type(exc).__name__
                 out[f"{case}|{wrap}|{entry}"] = result
+"""
+
+
+# The end of every child: run() on a 256 KiB-stack thread, then print its outcomes.
+ON_A_SMALL_STACK = """
 threading.stack_size(256 * 1024)
 thread = threading.Thread(target=run)
 thread.start()
@@ -190,14 +195,20 @@ print(json.dumps(out))
 """
 
 
+def _on_a_small_stack(child: str, *args: str) -> dict[str, Any]:
+    """The outcomes a child process prints, run() having run on a 256 KiB-stack thread."""
+    done = subprocess.run(
+        [sys.executable, "-c", child + ON_A_SMALL_STACK, *args],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, f"the child died ({done.returncode}): {done.stderr[-2000:]}"
+    return dict(json.loads(done.stdout))
+
+
 @pytest.fixture(scope="module")
 def deep_outcomes() -> dict[str, str]:
     """Outcomes of the nesting cases, run in a child process on a 256 KiB-stack thread."""
-    done = subprocess.run(
-        [sys.executable, "-c", DEEP_CHILD, "100000"], capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, f"the child died ({done.returncode}): {done.stderr[-2000:]}"
-    return dict(json.loads(done.stdout))
+    return _on_a_small_stack(DEEP_CHILD, "100000")
 
 
 @pytest.mark.parametrize(
@@ -433,23 +444,13 @@ def run():
     lines()
     shared_memory()
 
-threading.stack_size(256 * 1024)
-thread = threading.Thread(target=run)
-thread.start()
-thread.join()
-print(json.dumps(out))
 """
 
 
 @pytest.fixture(scope="module")
 def small_stack_outcomes() -> dict[str, Any]:
     """Outcomes of ``SMALL_STACK_CHILD``, a child process decoding on a 256 KiB-stack thread."""
-    done = subprocess.run(
-        [sys.executable, "-c", SMALL_STACK_CHILD, HEAD.decode()],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, f"the child died ({done.returncode}): {done.stderr[-2000:]}"
-    return dict(json.loads(done.stdout))
+    return _on_a_small_stack(SMALL_STACK_CHILD, HEAD.decode())
 
 
 @pytest.mark.parametrize("depth", [300, 700, 900])

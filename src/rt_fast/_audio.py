@@ -7,9 +7,12 @@ Rules of the fast paths here:
    field), or raises ``DecodeError`` where that path does; ``tests/test_audio.py`` proves it
    over valid, escaped, reordered, spaced, truncated and garbage frames.
 2. The fast path runs only where its preconditions hold, and otherwise falls back silently:
-   the frame is ``bytes``, ``bytearray`` or ``str``; it opens ``{"type":"<audio tag>",`` (compact,
-   ``type`` first, as the API sends it); the payload's key appears once in the frame; the
-   payload is plain base64. The payload is found
+   the frame is ``bytes``, ``bytearray`` or ``str`` (a view of other memory is copied first,
+   ``_guard.frame_of``); it opens ``{"type":"<audio tag>",`` (compact, ``type`` first, as the
+   API sends it); outside the payload there is no backslash, and ``"type"`` and the payload's
+   key appear once each (so neither can be repeated, under any spelling: a frame that may
+   repeat one goes to the generic path, where holding either twice with different values is
+   a ``DecodeError``, ``routed_keys``); the payload is plain base64. The payload is found
    by memchr scans; its content is checked by pybase64's SIMD base64 validation (alphabet
    characters only, so it is a JSON string exactly as the generic decoder reads it: no escape,
    no control character, nothing beyond ASCII); the header (the frame with the payload cut
@@ -21,8 +24,11 @@ Rules of the fast paths here:
    view of it exists (``BufferError``); ``bytes(view)`` or ``view.tobytes()`` detaches a copy.
    Where no view of the input can stand for the payload (``str`` or ``memoryview`` input, JSON
    escapes in the payload), the view is of a fresh copy.
-4. ``peek_type`` reads the type from the first bytes when it leads (time independent of the
-   frame's size) and otherwise parses the frame; it does not validate the rest of the frame.
+4. ``peek_type`` reads the type from the first bytes when it leads and the frame cannot hold
+   a second ``type`` (no backslash, ``"type"`` once; in an audio frame, outside the payload,
+   which memchr crosses), and otherwise parses the frame's top level, so its answer is the
+   decoder's wherever the decoder takes the frame. It does not validate the rest of the
+   frame; a tag it answers is printable ASCII, as JSON's text of it is the tag itself.
 """
 
 from __future__ import annotations
