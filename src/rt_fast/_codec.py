@@ -291,17 +291,14 @@ class Decoder(Generic[T]):
         1-based number.
         """
         data = frame_of(data)
-        if isinstance(data, str):
-            lines: list[Any] = data.split("\n")
-            blank: Any = " \t\r"
-            cr: Any = "\r"
-        else:
-            lines = data.split(b"\n")
-            blank, cr = b" \t\r", b"\r"
+        if not isinstance(data, str):  # in place, by the log reader's batches
+            from ._jsonl import decode_lines
+
+            return decode_lines(self, data)
         return [
-            self._decode_line(line.removesuffix(cr), n)
-            for n, line in enumerate(lines, 1)
-            if line.strip(blank)
+            self._decode_line(line.removesuffix("\r"), n)
+            for n, line in enumerate(data.split("\n"), 1)
+            if line.strip(" \t\r")
         ]
 
     def _decode_line(self, line: bytes | bytearray | str, number: int) -> T:

@@ -457,16 +457,31 @@ def _reject(batch: LogBatch, number: int, exc: DecodeError, line: bytes, strict:
 
 
 def _decode_batch(job: _Job, log: str, first_line: int, buffer: bytearray, end: int) -> LogBatch:
-    decoder = _decoder(job.protocol, job.naming)
-    strict = job.errors == "raise"
-    batch, pos = LogBatch(log, first_line, buffer), 0
+    batch = LogBatch(log, first_line, buffer)
     if job.measure:
         batch._pcm = {}
+    _decode_into(_decoder(job.protocol, job.naming), batch, end, job.errors == "raise")
+    return batch
+
+
+def _decode_into(decoder: Decoder[Any], batch: LogBatch, end: int, strict: bool) -> None:
+    """Decode the lines of ``batch._buffer[:end]``: the fast path, and the full decoder for
+    each line it declines (``strict``: stop at the first bad line)."""
+    pos = 0
     while pos < end and batch.error is None:
         pos = _run(decoder, batch, pos, end)
         if pos < end:
             pos = _slow(decoder, batch, pos, end, strict)
-    return batch
+
+
+def decode_lines(decoder: Decoder[Any], data: bytes | bytearray) -> list[Any]:
+    """``Decoder.decode_lines`` of a buffer: its lines read as a log's are, in place."""
+    batch = LogBatch("", 1, data)
+    _decode_into(decoder, batch, len(data), strict=True)
+    if batch.error is not None:
+        bad = batch.rejected[-1]
+        raise DecodeError(f"line {bad.line}: {bad.error}", path=batch.error.path, line=bad.line)
+    return batch.frames
 
 
 # -- parts: what decoding a chunk gives back, wherever it ran ----------------------------------
