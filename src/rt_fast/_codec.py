@@ -291,7 +291,8 @@ class Decoder(Generic[T]):
         1-based number.
         """
         data = frame_of(data)
-        if not isinstance(data, str):  # in place, by the log reader's batches
+        if not isinstance(data, str):  # in place, by the log reader's batches (a late import:
+            # _jsonl imports this module)
             from ._jsonl import decode_lines
 
             return decode_lines(self, data)
