@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import binascii
 import functools
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple, Union
@@ -169,13 +170,13 @@ _head_decode = msgspec.json.Decoder(_Head).decode
 
 def peek_type(data: Buffer) -> str:
     """The frame's ``type``, without decoding the rest (``DecodeError`` if it has none, or if
-    it holds ``type`` twice with different values)."""
+    it holds ``type``, or an audio frame its payload, twice with different values)."""
     data = frame_of(data)
-    text = data.__class__ is str
-    if data.startswith('{"type":"' if text else b'{"type":"'):  # type: ignore[arg-type]
-        end = data.find('"' if text else b'"', 9, _PEEK)  # type: ignore[arg-type]
-        tag = _plain(data[9:end]) if end > 0 and data[end + 1 : end + 2] in _AFTER_TAG else None
-        if tag is not None and _one_type(data, tag, text):
+    lead = (_LEADS_STR if data.__class__ is str else _LEADS).match(data)  # type: ignore[arg-type]
+    if lead is not None:
+        tag = lead.group(1)
+        tag = tag if isinstance(tag, str) else tag.decode()
+        if _one_type(data, tag):
             return tag
     check(data)  # before anything parses it
     try:
@@ -188,26 +189,19 @@ def peek_type(data: Buffer) -> str:
     return head.type
 
 
-_AFTER_TAG = (",", "}", b",", b"}")
+# A leading tag whose JSON text is itself (printable ASCII, no escape), and what follows it.
+_LEAD = rf'\{{"type":"([ !#-\[\]-~]{{1,{_PEEK - 12}}})"[,}}]'
+_LEADS, _LEADS_STR = re.compile(_LEAD.encode()), re.compile(_LEAD)
 
 
-def _plain(tag: Any) -> str | None:
-    """The tag as a ``str`` if its JSON text is itself: printable ASCII without escapes."""
-    try:
-        text = tag if tag.__class__ is str else tag.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    return text if text.isascii() and text.isprintable() and "\\" not in text else None
-
-
-def _one_type(data: Any, tag: str, text: bool) -> bool:
+def _one_type(data: Any, tag: str) -> bool:
     """Whether a frame whose ``type`` leads holds no other ``type`` key, by a cheap test that
     may say no when it does not: no backslash (so keys are spelled as themselves) and no second
     ``"type"``; in an audio frame, outside its payload (which memchr skips)."""
     route = _ALL.get(tag)
     if route is not None:
         return one_payload(data, route.field)
-    if text:
+    if data.__class__ is str:
         return "\\" not in data and data.find('"type"', 2) < 0
     return b"\\" not in data and data.find(b'"type"', 2) < 0
 
@@ -215,27 +209,33 @@ def _one_type(data: Any, tag: str, text: bool) -> bool:
 def one_payload(data: Any, field: str, start: int = 0, stop: int | None = None) -> bool:
     """Whether an audio frame (``data[start:stop]``) holds ``type`` and its payload key
     ``field`` once each at most, by a cheap test that may say no when it does: the payload is
-    found by memchr (after the first ``,"<field>":"``, up to the next quote, not escaped) and
-    the rest of the frame, a few hundred bytes, has no backslash, an odd count of quotes
-    before the payload (so it is in a string), and ``"type"`` and ``"<field>"`` once each."""
-    text = data.__class__ is str
+    found by memchr (after the first ``,"<field>":"``, up to the next quote) and the rest of
+    the frame, a few hundred bytes, has no backslash and ``"type"`` and ``"<field>"`` once
+    each. (Without a backslash no string holds a quote, so in a frame that is JSON at all the
+    key found is a member's and the payload a string.)"""
+    key, name, quote, slash, kind = _SPELLINGS[data.__class__ is str][field]
     stop = len(data) if stop is None else stop
-    key = f',"{field}":"' if text else f',"{field}":"'.encode()
     at = data.find(key, start, stop)
     if at < 0:
         return False
     begin = at + len(key)
-    end = data.find('"' if text else b'"', begin, stop)
-    if end < 0 or data[end - 1 : end] in ("\\", b"\\"):
+    end = data.find(quote, begin, stop)
+    if end < 0:
         return False
     rest = data[start:begin] + data[end:stop]
-    quote, slash, name = ('"', "\\", '"type"') if text else (b'"', b"\\", b'"type"')
-    return (
-        slash not in rest
-        and rest.count(quote, 0, begin - start) % 2 == 1
-        and rest.count(name) == 1
-        and rest.count(key[1:-2]) == 1
-    )
+    return slash not in rest and rest.count(kind) == 1 and rest.count(name) == 1
+
+
+# text? -> payload field -> (its key, its name, quote, backslash, "type"), as str or bytes.
+_SPELLINGS = {
+    text: {
+        field: tuple(
+            s if text else s.encode() for s in (f',"{field}":"', f'"{field}"', '"', "\\", '"type"')
+        )
+        for field in set(AUDIO_EVENTS.values())
+    }
+    for text in (False, True)
+}
 
 
 def _find(data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> _Found | None:
