@@ -485,9 +485,11 @@ def test_decode_lines_is_one_frame_a_line() -> None:
             cleared + b"\n" + spread.replace(b"\n", b"") + b"\n"
         )
     assert info.value.line == 2
+    spaced = CLEARED + b',\r"x":1}'  # a lone \r is whitespace inside a frame
     with pytest.raises(rt_fast.DecodeError) as info:
-        decoder.decode_lines(cleared + b"\r" + cleared + b"\n" + cleared + b"\n{x\n")
-    assert info.value.line == 1  # line 1 holds two frames: the lone \r is inside it
+        decoder.decode_lines(spaced + b"\n" + cleared + b"\n{x\n")
+    assert info.value.line == 3
+    assert len(decoder.decode_lines(spaced + b"\n" + cleared)) == 2
     frames = decoder.decode_lines(cleared + b"\r\n \t\r\n\n" + cleared)
     assert len(frames) == 2
 
