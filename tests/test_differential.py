@@ -12,7 +12,8 @@ set it higher for a longer run, e.g. 3600). The oracles:
 * ``peek_type`` answers the decoder's ``type``; the audio paths give the decoded payload;
 * a frame holding ``type`` (or an audio frame its payload key) twice with different values is
   a ``DecodeError`` for every reader;
-* the log reader, fast paths and all, decodes each line as the full decoder does.
+* the log reader, fast paths and all, and ``decode_lines`` decode each line as the full
+  decoder does.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ DECODERS: dict[str, Callable[[Any], Any]] = {
     "camel": lambda d: rt_fast.decode_server_event(d, naming="camel"),
     "Decoder": rt_fast.Decoder(ga.Event).decode,
 }
+LINES = rt_fast.Decoder(ga.Event).decode_lines
 FORMS: dict[str, Callable[[bytes], Any]] = {
     "bytes": bytes,
     "bytearray": bytearray,
@@ -243,6 +245,13 @@ def check(data: bytes, counts: dict[str, int]) -> None:
         assert reference is not None, (name, data[:300])  # nothing json.loads rejects passes
         if name in DECODERS:
             _check_decoded(name, decode(data), data, as_json)
+    if b"\n" not in data and data.strip(b" \t\r"):  # one line: decode_lines reads it as decode
+        decoder = DECODERS["Decoder"]
+        for form, wrap in FORMS.items():
+            lines = _outcome(LINES, wrap(data))
+            assert lines == "error" or len(lines) == 1, (form, data[:300])
+            single = _outcome(decoder, wrap(data))
+            assert (lines if lines == "error" else _outcome(lambda x: x, lines[0])) == single
     counts["inputs"] += 1
     counts["conflicts"] += conflict
 
