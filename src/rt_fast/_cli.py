@@ -32,8 +32,9 @@ from typing import IO, Any, NoReturn
 
 import msgspec
 
-from ._jsonl import LogBatch, LogReader, Rejected, Source, _close, _logs, _map_log, _open, map_log
+from ._jsonl import LogBatch, LogReader, Rejected, _map_log, map_log
 from ._models import UNSET, UnknownEvent
+from ._sources import Source, close, logs_of, open_log
 
 __all__ = ["main"]
 
@@ -304,13 +305,13 @@ def _stats(
 
 def _head_bytes(source: Source, limit: int) -> bytes:
     """The first whole lines of a log, decompressed, up to ``limit`` bytes."""
-    log = _logs(source)[0]
-    opened, data, size = _open(log), bytearray(limit), 0
+    log = logs_of(source)[0]
+    opened, data, size = open_log(log), bytearray(limit), 0
     try:
         while size < limit and (got := opened.stream.readinto(memoryview(data)[size:])):
             size += got
     finally:
-        _close(log, opened)
+        close(log, opened)
     return bytes(data[:size] if size < limit else data[: data.rfind(b"\n") + 1])
 
 

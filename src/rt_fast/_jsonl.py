@@ -18,7 +18,8 @@ This module sits around the codec, which does no I/O. The rules:
   the parent, taking results in order, makes the numbers global (it counts lines before
   cutting only for unordered results, or functions that need global numbers in the workers).
   The parent decompresses compressed logs and ships chunks (or, for small results, workers
-  decompress whole logs). ``_pool`` runs the workers; functions run there must be
+  decompress whole logs), and reads whole what cannot be cut (a pipe, standard input, a file
+  object: ``_sources``). ``_pool`` runs the workers; functions run there must be
   importable where workers are spawned rather than forked.
 """
 
@@ -26,11 +27,8 @@ from __future__ import annotations
 
 import copyreg
 import functools
-import importlib
 import io
 import os
-import stat
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
 from operator import add, sub
@@ -43,6 +41,18 @@ from ._audio import SIMD, _Route, event, locate, measured, one_payload
 from ._codec import _AUDIO_MIN, GENERATIONS, Decoder, _AutoDecoder
 from ._errors import DecodeError
 from ._guard import SMALL
+from ._sources import (
+    CHUNK,
+    Log,
+    Source,
+    chunks,
+    close,
+    decompressor,
+    logs_of,
+    open_log,
+    position,
+    splittable,
+)
 from ._variants import NAMINGS, origin, variant
 
 __all__ = [
@@ -55,11 +65,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Source = Union[str, "os.PathLike[str]", IO[bytes]]
-"""A log: a path, or a binary file object."""
 Errors = Literal["raise", "report"]
 
-_CHUNK = 256 * 1024  # decoded at a time: fits the L2 cache, and amortizes the Python around it
+_CHUNK = CHUNK  # decoded at a time (a test makes it small)
 _SPLIT = 8 * 1024 * 1024  # bytes of log a worker decodes per task
 _SPLIT_FRAMES = 2 * 1024 * 1024  # the same when the frames themselves travel back
 _AHEAD = 16  # tasks out a worker when each gives one small result (else two)
@@ -79,188 +87,7 @@ class Rejected(msgspec.Struct, frozen=True):
     excerpt: str
 
 
-# -- opening logs -----------------------------------------------------------------------------
-
-
-class _Log(NamedTuple):
-    name: str
-    path: str | None  # a file on disk, which workers can open themselves
-    file: IO[bytes] | None  # a file object the caller gave
-    source: int  # its position among the logs read
-
-
-def _logs(source: Source | Sequence[Source]) -> list[_Log]:
-    """The logs of a source or a sequence of sources."""
-    if isinstance(source, (str, os.PathLike)) or hasattr(source, "read"):
-        return [_log(source, 0)]  # type: ignore[arg-type]
-    return [_log(s, i) for i, s in enumerate(source)]
-
-
-def _log(source: Source, position: int) -> _Log:
-    if isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
-        return _Log(path, path, None, position)
-    if isinstance(source, io.TextIOBase):
-        raise TypeError(f"a log is read as bytes: open it with 'rb', not as text ({source!r})")
-    return _Log(str(getattr(source, "name", "<stream>")), None, source, position)
-
-
-def _splittable(log: _Log) -> bool:
-    """Whether workers can read ranges of the log themselves: a regular file (not a pipe, a
-    FIFO, standard input, a device or a file object, which are read once, by the parent)."""
-    return log.path is not None and stat.S_ISREG(os.stat(log.path).st_mode)
-
-
-def _gzip(raw: IO[bytes]) -> tuple[Any, tuple[type[Exception], ...]]:
-    import gzip  # imports made on first need keep the command's start short
-    import zlib
-
-    return gzip.GzipFile(fileobj=raw, mode="rb"), (EOFError, zlib.error)
-
-
-def _zstd(raw: IO[bytes]) -> tuple[Any, tuple[type[Exception], ...]]:
-    if sys.version_info >= (3, 14):
-        zstd = importlib.import_module("compression.zstd")
-        return zstd.ZstdFile(raw), (EOFError, zstd.ZstdError)
-    try:
-        zstandard = importlib.import_module("zstandard")
-    except ModuleNotFoundError:
-        raise ModuleNotFoundError(
-            "reading zstd-compressed logs needs zstandard: pip install 'rt-fast[zstd]'"
-        ) from None
-    return _ZstdFrames(zstandard, raw), (zstandard.ZstdError,)
-
-
-class _ZstdFrames:
-    """The frames of a zstd log one after another, decompressed (zstandard). Its stream reader
-    ends in silence where the file ends inside a frame; this raises ``ZstdError`` there."""
-
-    def __init__(self, zstandard: Any, raw: IO[bytes]) -> None:
-        self.raw, self.error = raw, zstandard.ZstdError
-        self.context = zstandard.ZstdDecompressor()
-        self.frame, self.fed = self.context.decompressobj(), False
-        self.out, self.at = memoryview(b""), 0
-
-    def readinto(self, buffer: memoryview) -> int:
-        while self.at == len(self.out):
-            data = self.raw.read(_SCAN)
-            if not data:
-                if self.fed:
-                    raise self.error("the log ends inside a zstd frame")
-                return 0
-            self.out, self.at = memoryview(self._decompress(data)), 0
-        got = min(len(buffer), len(self.out) - self.at)
-        buffer[:got] = self.out[self.at : self.at + got]
-        self.at += got
-        return got
-
-    def _decompress(self, data: bytes) -> bytes:
-        out = []
-        while data:
-            out.append(self.frame.decompress(data))
-            self.fed, data = not self.frame.eof, b""
-            if self.frame.eof:  # the next frame starts in what is left
-                data = self.frame.unused_data
-                self.frame = self.context.decompressobj()
-        return b"".join(out)
-
-
-_Decompressor = Callable[[IO[bytes]], tuple[Any, tuple[type[Exception], ...]]]
-# Magic bytes (gzip: with its only method, deflate), which no JSON text starts with.
-_MAGIC: dict[bytes, _Decompressor] = {b"\x1f\x8b\x08": _gzip, b"\x28\xb5\x2f\xfd": _zstd}
-
-
-def _head(raw: IO[bytes]) -> bytes:
-    """The first bytes of a stream, left unread (an unseekable stream without peek: none)."""
-    if hasattr(raw, "peek"):
-        return raw.peek(4)[:4]  # type: ignore[no-any-return]
-    if not raw.seekable():
-        return b""
-    head = raw.read(4)
-    raw.seek(-len(head), os.SEEK_CUR)
-    return head
-
-
-def _decompressor(raw: IO[bytes]) -> _Decompressor | None:
-    head = _head(raw)
-    return _MAGIC.get(head[:3]) or _MAGIC.get(head)
-
-
-class _Guarded:
-    """A decompressing stream whose corrupt or truncated data raises ``OSError``."""
-
-    def __init__(self, stream: Any, errors: tuple[type[Exception], ...], name: str) -> None:
-        self.stream, self.errors, self.name = stream, errors, name
-
-    def readinto(self, buffer: memoryview) -> int:
-        try:
-            return self.stream.readinto(buffer)  # type: ignore[no-any-return]
-        except self.errors as exc:
-            raise OSError(f"{self.name}: corrupt or truncated compressed data ({exc})") from exc
-
-
-class _Opened(NamedTuple):
-    stream: Any  # has readinto
-    raw: IO[bytes]  # the file itself, whose position is the progress
-
-
-def _open(log: _Log) -> _Opened:
-    raw = open(log.path, "rb") if log.path else log.file  # noqa: SIM115 - closed by _close
-    assert raw is not None
-    if isinstance(raw, io.RawIOBase) and not raw.seekable():  # a pipe: sniff it unconsumed
-        raw = io.BufferedReader(raw)
-    try:
-        wrap = _decompressor(raw)
-        return _Opened(raw if wrap is None else _Guarded(*wrap(raw), log.name), raw)
-    except BaseException:
-        if log.path:
-            raw.close()
-        raise
-
-
-def _close(log: _Log, opened: _Opened) -> None:
-    if log.path:
-        opened.raw.close()
-
-
-def _position(raw: IO[bytes]) -> int:
-    try:
-        return raw.tell()
-    except (OSError, ValueError):
-        return 0
-
-
-# -- chunks and batches -----------------------------------------------------------------------
-
-
-def _chunks(stream: Any, size: int) -> Iterator[tuple[bytearray, int]]:
-    """``(buffer, end)``: ``buffer[:end]`` holds whole lines (at EOF, maybe one without ``\\n``).
-
-    The buffer is reused: a chunk is valid until the next one is asked for. A read that ends
-    leaves its buffer to the next (a worker reads many ranges: fresh memory costs page faults).
-    """
-    buffer = _spare.pop() if _spare and len(_spare[-1]) == size else bytearray(size)
-    start = 0
-    while True:
-        got = stream.readinto(memoryview(buffer)[start:])
-        if not got:
-            if start:
-                yield buffer, start
-            if len(buffer) == size <= _CHUNK:
-                _spare[:] = [buffer]
-            return
-        end = start + got
-        cut = buffer.rfind(b"\n", start, end) + 1
-        if cut:
-            yield buffer, cut
-            buffer[: end - cut] = buffer[cut:end]
-            start = end - cut
-        else:  # no newline yet: a line longer than the buffer grows it
-            buffer = buffer + bytes(len(buffer)) if end == len(buffer) else buffer
-            start = end
-
-
-_spare: list[bytearray] = []  # the buffer of the last read that ended, for the next
+# -- batches --------------------------------------------------------------------------------
 
 
 class LogBatch:
@@ -517,9 +344,9 @@ class _Part(NamedTuple):
     value: Any
 
 
-def _parts_of(job: _Job, log: _Log, stream: Any, first_line: int, offset: int) -> Iterator[_Part]:
+def _parts_of(job: _Job, log: Log, stream: Any, first_line: int, offset: int) -> Iterator[_Part]:
     """Decode a stream chunk by chunk (``offset``: its place in the log); ``advance`` is 0."""
-    for buffer, end in _chunks(stream, job.chunk):
+    for buffer, end in chunks(stream, job.chunk):
         batch = _decode_batch(job, log.name, first_line, buffer, end)
         batch.offset = offset
         value = job.fold(batch)
@@ -530,17 +357,17 @@ def _parts_of(job: _Job, log: _Log, stream: Any, first_line: int, offset: int) -
         first_line, offset = first_line + batch.physical, offset + end
 
 
-def _local(job: _Job, log: _Log) -> Iterator[_Part]:
+def _local(job: _Job, log: Log) -> Iterator[_Part]:
     """The parts of a log decoded in this process."""
-    opened = _open(log)
+    opened = open_log(log)
     try:
-        last = _position(opened.raw)
+        last = position(opened.raw)
         for part in _parts_of(job, log, opened.stream, 1, 0):
-            now = _position(opened.raw)
+            now = position(opened.raw)
             yield part._replace(advance=now - last)
             last = now
     finally:
-        _close(log, opened)
+        close(log, opened)
 
 
 # -- work for other processes -----------------------------------------------------------------
@@ -549,7 +376,7 @@ def _local(job: _Job, log: _Log) -> Iterator[_Part]:
 class _Range(NamedTuple):
     """Bytes ``start:end`` of a plain file; ``first_line`` 0: not counted (renumbered later)."""
 
-    log: _Log
+    log: Log
     start: int
     end: int
     first_line: int
@@ -558,14 +385,14 @@ class _Range(NamedTuple):
 class _Shipped(NamedTuple):
     """Lines the parent read (and decompressed) from ``offset``, with the log bytes they cost."""
 
-    log: _Log
+    log: Log
     data: bytes
     first_line: int
     offset: int
     advance: int
 
 
-_Task = Union[_Range, _Shipped, _Log]
+_Task = Union[_Range, _Shipped, Log]
 
 
 class _Window:
@@ -588,7 +415,7 @@ def _work(job: _Job, task: _Task) -> list[_Part]:
 
 
 def _task_parts(job: _Job, task: _Task) -> list[_Part]:
-    if isinstance(task, _Log):
+    if isinstance(task, Log):
         return list(_local(job, task))
     if isinstance(task, _Shipped):
         stream = io.BytesIO(task.data)
@@ -617,7 +444,7 @@ def _newlines(data: bytes) -> int:
     return len(data) - len(data.replace(b"\n", b""))
 
 
-def _ranges(log: _Log, split: int, count: bool) -> Iterator[_Range]:
+def _ranges(log: Log, split: int, count: bool) -> Iterator[_Range]:
     """Cut a plain file into ranges of about ``split`` bytes at newlines, reading only there
     (and, to ``count`` each range's first line, the lines before)."""
     assert log.path is not None
@@ -645,27 +472,27 @@ def _next_line(file: IO[bytes], offset: int, size: int) -> int:
     return size
 
 
-def _shipments(log: _Log, split: int) -> Iterator[_Shipped]:
+def _shipments(log: Log, split: int) -> Iterator[_Shipped]:
     """Read (and decompress) a log in the parent, in chunks of about ``split`` bytes."""
-    opened, shipped = _open(log), log._replace(file=None)  # a file object cannot travel
+    opened, shipped = open_log(log), log._replace(file=None)  # a file object cannot travel
     try:
-        first, offset, last = 1, 0, _position(opened.raw)
-        for buffer, end in _chunks(opened.stream, split):
+        first, offset, last = 1, 0, position(opened.raw)
+        for buffer, end in chunks(opened.stream, split):
             data = bytes(memoryview(buffer)[:end])
-            now = _position(opened.raw)
+            now = position(opened.raw)
             yield _Shipped(shipped, data, first, offset, now - last)
             first, offset, last = first + _newlines(data), offset + end, now
     finally:
-        _close(log, opened)
+        close(log, opened)
 
 
-def _tasks(log: _Log, job: _Job, logs: int, count: bool) -> Iterator[_Task]:
+def _tasks(log: Log, job: _Job, logs: int, count: bool) -> Iterator[_Task]:
     """Ranges of a plain file; a compressed file whole, when there are several logs and
     results are small (``job.whole``), as decompressing is then the work to spread; else the
     parent decompresses and ships chunks."""
-    if _splittable(log):
+    if splittable(log):
         with open(log.path, "rb") as file:  # type: ignore[arg-type]
-            plain = _decompressor(file) is None
+            plain = decompressor(file) is None
         if plain:
             return _ranges(log, job.split, count)
         if job.whole and logs > 1:
@@ -695,7 +522,7 @@ def _shifted(part: _Part, shift: int) -> _Part:
     return part._replace(first_line=part.first_line + shift, rejected=rejected, error=error)
 
 
-def _pooled(job: _Job, logs: list[_Log], jobs: int, ordered: bool) -> Iterator[_Part]:
+def _pooled(job: _Job, logs: list[Log], jobs: int, ordered: bool) -> Iterator[_Part]:
     """The parts of the logs decoded by ``jobs`` worker processes."""
     from . import _pool  # only with workers: keeps the start of a command short
 
@@ -711,7 +538,7 @@ def _pooled(job: _Job, logs: list[_Log], jobs: int, ordered: bool) -> Iterator[_
         results.close()  # type: ignore[attr-defined]
 
 
-def _parts(job: _Job, logs: list[_Log], jobs: int, ordered: bool) -> Iterator[_Part]:
+def _parts(job: _Job, logs: list[Log], jobs: int, ordered: bool) -> Iterator[_Part]:
     if jobs > 1:
         yield from _pooled(job, logs, jobs, ordered)
     else:
@@ -825,8 +652,8 @@ def _jobs(jobs: int | None) -> int:
 
 def _reader(source: Source | Sequence[Source], job: _Job, values: Callable[[_Part], Any],
             jobs: int | None, ordered: bool, on_reject: Any) -> LogReader[Any]:  # fmt: skip
-    logs = _logs(source)
-    sizes = [os.path.getsize(log.path or "") if _splittable(log) else None for log in logs]
+    logs = logs_of(source)
+    sizes = [os.path.getsize(log.path or "") if splittable(log) else None for log in logs]
     size = None if None in sizes else sum(s for s in sizes if s is not None)
     return LogReader(_parts(job, logs, _jobs(jobs), ordered), values, on_reject, size)
 
