@@ -45,7 +45,7 @@ import msgspec
 from . import beta, ga, translation
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE, check, conflict_error, conflicting_key, frame_of
-from ._variants import variant
+from ._variants import origin, variant
 
 __all__ = [
     "AUDIO_EVENTS",
@@ -53,8 +53,11 @@ __all__ = [
     "audio_payload",
     "decode_audio_event",
     "decode_pcm",
+    "Payload",
+    "bare",
     "ensure_one_payload",
     "one_payload",
+    "payloads_of",
     "peek_type",
     "routed_keys",
     "routes_for",
@@ -337,15 +340,52 @@ def _generic(data: bytes | bytearray | str) -> tuple[Any, str]:
         event = _lenient(route.cls)(data)
     except _INPUT_ERRORS as exc:
         raise DecodeError.from_exception(exc) from None
-    ensure_one_payload(data, route.field)
-    return getattr(event, route.field), route.field
+    value = getattr(event, route.field)
+    ensure_one_payload(data, payloads_of((route.cls,))[route.cls], value)
+    return value, route.field
 
 
-def ensure_one_payload(data: bytes | bytearray | str, field: str) -> None:
-    """Raise ``DecodeError`` if a decoded audio frame holds its payload (or ``type``) twice
-    with different values: the fast path would take the first, msgspec takes the last."""
-    if not one_payload(data, field):
-        key = conflicting_key(data, ("type", field))
+class Payload(NamedTuple):
+    """An audio event class's payload field, and how its frame opens when ``type`` and the
+    payload are all it holds, as the API sends microphone audio: ``{"type":"<tag>","audio":"``."""
+
+    field: str
+    lead: bytes
+    lead_str: str
+
+
+def payloads_of(members: Any) -> dict[type, Payload]:
+    """The audio event classes among ``members`` (a union's, or variants) -> their payload."""
+    found = {}
+    for cls in members:
+        field = AUDIO_EVENTS.get(origin(cls))
+        if field is not None:
+            lead = f'{{"type":"{cls.__struct_config__.tag}","{field}":"'
+            found[cls] = Payload(field, lead.encode(), lead)
+    return found
+
+
+def bare(data: Any, payload: Payload, value: str, start: int = 0, stop: int | None = None) -> bool:
+    """Whether the frame ``data[start:stop]``, which msgspec decoded to the payload ``value``,
+    is exactly ``{"type":"<tag>","<field>":"<value>"}``: its lead, then as many characters as
+    the value has, then ``"}``. Any other member, a repeat or an escape would make it longer
+    (a JSON string's text is never shorter than its value), so it holds each key once."""
+    stop = len(data) if stop is None else stop
+    text = data.__class__ is str
+    lead = payload.lead_str if text else payload.lead
+    return (
+        stop - start == len(lead) + len(value) + 2
+        and data.startswith(lead, start)
+        and data.endswith('"}' if text else b'"}', start, stop)
+    )
+
+
+def ensure_one_payload(data: bytes | bytearray | str, payload: Payload, value: str) -> None:
+    """Raise ``DecodeError`` if a decoded audio frame (its payload ``value``) holds its
+    payload or ``type`` twice with different values: a fast path would take the first,
+    msgspec takes the last."""
+    if not bare(data, payload, value) and not one_payload(data, payload.field):
+        key = conflicting_key(data, ("type", payload.field))
         if key is not None:
             raise conflict_error(key)
 

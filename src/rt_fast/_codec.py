@@ -39,9 +39,10 @@ import msgspec
 
 from . import beta, ga, translation
 from ._audio import (
-    AUDIO_EVENTS,
+    Payload,
     decode_audio_event,
     ensure_one_payload,
+    payloads_of,
     routed_keys,
     routes_for,
 )
@@ -56,7 +57,7 @@ from ._guard import (
     free_form_markers,
 )
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
-from ._variants import NAMINGS, naming_of, origin, recast, variant
+from ._variants import NAMINGS, naming_of, recast, variant
 
 __all__ = [
     "GENERATIONS",
@@ -115,10 +116,9 @@ def _unknown_event(data: bytes | bytearray | str, head: _Head) -> UnknownEvent:
     return UnknownEvent(type=head.type, event_id=event_id, raw=raw)
 
 
-def _payloads(union: Any) -> dict[type, str]:
-    """The audio event classes of a union (or the class itself) -> their payload field."""
-    members = get_args(union) or (union,)
-    return {m: AUDIO_EVENTS[origin(m)] for m in members if origin(m) in AUDIO_EVENTS}
+def _payloads(union: Any) -> dict[type, Payload]:
+    """The audio event classes of a union (or the class itself) -> their payload."""
+    return payloads_of(get_args(union) or (union,))
 
 
 def _keeps(event: Any, loc: tuple[str | int, ...]) -> bool:
@@ -212,8 +212,9 @@ class Decoder(Generic[T]):
                     event = self._decode(data)
                 except _INPUT_ERRORS:
                     return self._guarded(data, strict_tried=True)
-                if event.__class__ in self._payloads:
-                    ensure_one_payload(data, self._payloads[event.__class__])
+                payload = self._payloads.get(event.__class__)
+                if payload is not None:
+                    ensure_one_payload(data, payload, getattr(event, payload.field))
                 return event  # type: ignore[no-any-return]
             if size < _AUDIO_MIN and self._events is not None:
                 return self._guarded(data)  # _unguarded said no, above
@@ -233,9 +234,9 @@ class Decoder(Generic[T]):
 
     def _checked(self, data: bytes | bytearray | str, event: Any) -> Any:
         """``event``, unless it is an audio frame holding its payload twice (``_audio``)."""
-        field = self._payloads.get(event.__class__)
-        if field is not None:
-            ensure_one_payload(data, field)
+        payload = self._payloads.get(event.__class__)
+        if payload is not None:
+            ensure_one_payload(data, payload, getattr(event, payload.field))
         return event
 
     def _unguarded(self, data: Any) -> bool:

@@ -37,7 +37,7 @@ from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
 import msgspec
 
 from . import _variants
-from ._audio import SIMD, _Route, event, locate, measured, one_payload
+from ._audio import SIMD, _Route, bare, event, locate, measured, one_payload
 from ._codec import _AUDIO_MIN, GENERATIONS, Decoder, _AutoDecoder
 from ._errors import DecodeError
 from ._guard import SMALL
@@ -200,8 +200,11 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
             frame = _first_taker(others, view[pos:newline])
             if frame is None:
                 return pos
-        field = payloads.get(frame.__class__)
-        if field is not None and not one_payload(buffer, field, pos, newline):
+        payload = payloads.get(frame.__class__)
+        if payload is not None and not (
+            bare(buffer, payload, getattr(frame, payload.field), pos, newline)
+            or one_payload(buffer, payload.field, pos, newline)
+        ):
             return pos  # it may hold its audio twice: the full decoder judges
         frames.append(frame)
         ends.append(newline)
