@@ -514,6 +514,11 @@ DELTA_HEAD = (
         DELTA_HEAD + b"A" * 16000 + b'","d\\u0065lta":""}',
         DELTA_HEAD + b'AAAA","delta":"BBBB"}',
         b'{"type":"input_audio_buffer.append","audio":"' + b"A" * 20000 + b'","audio":5}',
+        # an integer json.loads refuses (over 4300 digits) in an ignored field
+        b'{"type":"input_audio_buffer.append","audio":"AAAA","audio":"BBBB","x":'
+        + b"1" * 4301
+        + b"}",
+        b'{"type":"a.b","type":"c.d","x":' + b"1" * 4301 + b"}",
     ],
 )
 def test_a_repeated_routing_key_is_an_error_for_every_reader(frame: bytes) -> None:

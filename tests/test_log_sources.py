@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -157,3 +158,27 @@ def test_a_text_stream_is_refused_clearly() -> None:
     """A log opened as text gets a TypeError saying to open it as bytes."""
     with pytest.raises(TypeError, match="'rb'"):
         rt_fast.read_log(io.StringIO(FRAMES[0].decode() + "\n"))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("compress", ["gzip", "zstd"])
+def test_a_pipe_whose_first_write_is_one_byte(compress: str, jobs: int) -> None:
+    """The compression of a pipe is told from its first 4 bytes even when they come in
+    several writes (a pipe's peek gives what one read got)."""
+    data = COMPRESS[compress](_log(LINES))
+    read, write = os.pipe()
+
+    def feed() -> None:
+        os.write(write, data[:1])
+        time.sleep(0.2)
+        with open(write, "wb") as pipe:
+            pipe.write(data[1:])
+
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    frames, rejected, _ = _reference(LINES)
+    with open(read, "rb", buffering=0) as source:
+        reader = rt_fast.read_log(source, jobs=jobs, errors="report")
+        assert _same(list(reader), frames)
+    thread.join(timeout=30)
+    assert [r.line for r in reader.rejected] == rejected

@@ -394,14 +394,16 @@ def conflicting_key(data: bytes | bytearray | str, keys: tuple[str, ...]) -> str
             top = _top_level(data)
         except (msgspec.DecodeError, UnicodeError, RecursionError):
             return None
-        # A compact frame of unescaped, unrepeated keys is exactly this long; whitespace,
-        # escapes and a repeat each only make the sum smaller than the frame.
-        if 1 + sum(map(len, top)) + 3 * len(top) + sum(map(len, top.values())) == len(data):
+        # A compact frame of unescaped, unrepeated keys is exactly this long (braces, each
+        # member's quotes, colon and comma); whitespace, escapes and a repeat each make the
+        # frame longer than the sum.
+        if 1 + sum(map(len, top)) + 4 * len(top) + sum(map(len, top.values())) == len(data):
             return None
     import json  # only a frame that may repeat a key pays for the import
 
     try:
-        pairs = json.loads(data, object_pairs_hook=tuple)
+        # numbers as text: json.loads refuses integers of over 4300 digits, msgspec does not
+        pairs = json.loads(data, object_pairs_hook=tuple, parse_int=str, parse_float=str)
     except (ValueError, RecursionError):
         return None
     if not isinstance(pairs, tuple):

@@ -129,7 +129,7 @@ _MAGIC: dict[bytes, _Decompressor] = {b"\x1f\x8b\x08": _gzip, b"\x28\xb5\x2f\xfd
 
 
 def _head(raw: IO[bytes]) -> bytes:
-    """The first bytes of a stream, left unread (an unseekable stream without peek: none)."""
+    """The first bytes of a stream, left unread (see ``_Prefixed`` for a pipe)."""
     if hasattr(raw, "peek"):
         return raw.peek(4)[:4]  # type: ignore[no-any-return]
     if not raw.seekable():
@@ -137,6 +137,32 @@ def _head(raw: IO[bytes]) -> bytes:
     head = raw.read(4)
     raw.seek(-len(head), os.SEEK_CUR)
     return head
+
+
+class _Prefixed(io.RawIOBase):
+    """A pipe whose first 4 bytes were read whole (a pipe's ``peek`` gives what one read got,
+    maybe 1 byte: too few to tell its compression), given back before the rest."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw, self.first = raw, raw.read(4)  # a buffered read loops to 4 bytes or EOF
+
+    def peek(self, size: int = 0) -> bytes:
+        return self.first
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.first:
+            return self.raw.readinto(buffer)  # type: ignore[attr-defined, no-any-return]
+        got = min(len(buffer), len(self.first))
+        buffer[:got] = self.first[:got]
+        self.first = self.first[got:]
+        return got
 
 
 def decompressor(raw: IO[bytes]) -> _Decompressor | None:
@@ -167,6 +193,8 @@ def open_log(log: Log) -> Opened:
     assert raw is not None
     if isinstance(raw, io.RawIOBase) and not raw.seekable():  # a pipe: sniff it unconsumed
         raw = io.BufferedReader(raw)
+    if not raw.seekable():
+        raw = _Prefixed(raw)  # type: ignore[assignment]
     try:
         wrap = decompressor(raw)
         return Opened(raw if wrap is None else _Guarded(*wrap(raw), log.name), raw)
