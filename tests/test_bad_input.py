@@ -145,8 +145,9 @@ import rt_fast
 deep, limit = int(sys.argv[1]), rt_fast._guard.MAX_DEPTH
 def arrays(n): return "[" * n + "]" * n
 def objects(n): return '{"a":' * n + "1" + "}" * n
-def tool(params): return ('{"type":"session.update","session":{"type":"realtime","tools":'
-                          '[{"type":"function","name":"f","parameters":' + params + '}]}}')
+def tool(params, tag='"type":"function",'):
+    return ('{"type":"session.update","session":{"type":"realtime","tools":'
+            '[{' + tag + '"name":"f","parameters":' + params + '}]}}')
 CASES = {
     "top-level arrays": arrays(deep),
     "top-level objects": objects(deep),
@@ -158,6 +159,8 @@ CASES = {
     "tool parameters": tool(objects(deep)),
     "tool parameters at the limit": tool(objects(limit - 4)),
     "tool parameters over the limit": tool(objects(limit - 3)),
+    "untagged tool parameters": tool(objects(deep), tag=""),
+    "untagged tool parameters at the limit": tool(objects(limit - 4), tag=""),
 }
 ENTRIES = {
     "client": rt_fast.decode_client_event,
@@ -223,6 +226,7 @@ def deep_outcomes() -> dict[str, str]:
         "known position",
         "tool parameters",
         "tool parameters over the limit",
+        "untagged tool parameters",
     ],
 )
 def test_deep_nesting_is_rejected(deep_outcomes: dict[str, str], case: str) -> None:
@@ -238,9 +242,12 @@ def test_deep_error_names_the_path(deep_outcomes: dict[str, str]) -> None:
 
 
 def test_nesting_at_the_limit_decodes(deep_outcomes: dict[str, str]) -> None:
-    """A frame nested exactly MAX_DEPTH deep decodes (free-form tool parameters)."""
+    """A frame nested exactly MAX_DEPTH deep decodes (free-form tool parameters, the tool
+    tagged or not)."""
     for wrap in ("bytes", "str", "memoryview"):
-        assert deep_outcomes[f"tool parameters at the limit|{wrap}|client"] == "ok"
+        for case in ("tool parameters", "untagged tool parameters"):
+            assert deep_outcomes[f"{case} at the limit|{wrap}|client"] == "ok"
+            assert deep_outcomes[f"{case} at the limit|{wrap}|auto"] == "ok"
         assert deep_outcomes[f"tool parameters at the limit|{wrap}|free-form"] == "ok"
 
 

@@ -5,24 +5,18 @@ its REST objects, valid frames are generated from the pydantic model by introspe
 (``model_fields`` and their annotations). Required fields are always present, optional ones
 sometimes, and present optional ones sometimes ``null``. Each frame is first validated by the
 SDK model itself, and must come back from it unchanged; then rt_fast must decode it to the
-class registered for its tag, ``msgspec.to_builtins`` must give back the frame, and so must
-``rt_fast.encode``. Each test case draws from its own ``random.Random``, whose seed it prints;
+class registered for its tag (or a subclass generated from it), ``msgspec.to_builtins`` must
+give back the frame, and so must ``rt_fast.encode``, also through camelCase (encoded with
+``naming="camel"``, decoded with it, encoded back). Nested objects whose ``type`` the SDK leaves
+optional come present, absent and ``null``. Each test case draws from its own ``random.Random``, whose seed it prints;
 ``RT_FAST_SEED=<n>`` shifts every seed.
 
 Deliberate differences of rt_fast from the SDK, which the generator respects:
 
-(a) A ``type`` field that is the discriminator of a tagged union in rt_fast (audio formats
-    ``audio/pcm|pcmu|pcma``, content parts, items, tools ``function``/``mcp``, turn detection,
-    tool choice objects, MCP errors, truncation ``retention_ratio``, transcription usage
-    ``tokens``/``duration``, prompt variable inputs) is always present and never ``null``,
-    even where the SDK marks it optional: rt_fast needs the discriminator to dispatch. Such a
-    field is recognised as a ``type`` whose SDK ``Literal`` values are all tags of rt_fast
-    models of that generation; where the SDK types it as a plain ``str``
-    (``RealtimeTranscriptionSessionTurnDetection``), it takes the values the SDK's docstring
-    names (``DISCRIMINATOR_VALUES``).
-    In beta, rt_fast models items, content parts, turn detection and tools untagged, as the SDK
-    does, so the rule only picks transcription usage there; in translation, the session's
-    ``type: "translation"``.
+(a) Where the SDK types a ``type`` that rt_fast dispatches on as a plain ``str``
+    (``RealtimeTranscriptionSessionTurnDetection``), a present, non-null ``type`` takes the
+    values the SDK's docstring names (``DISCRIMINATOR_VALUES``); a ``type`` the SDK leaves
+    optional or nullable is otherwise generated like any field: present, absent or ``null``.
 (b) Unions that rt_fast types more loosely (an open ``str`` for statuses, voices and models, an
     object-or-string ``status_details``, one content-part union for every message role) and
     fields rt_fast leaves optional where the SDK requires them (beta transcription ``usage``,
@@ -146,34 +140,15 @@ def _tag(model: type[pydantic.BaseModel]) -> str:
     return str(tag)
 
 
-def _literal_values(annotation: Any) -> set[Any]:
-    """Every ``Literal`` value that occurs anywhere in an annotation."""
-    if get_origin(annotation) is Literal:
-        return set(get_args(annotation))
-    return set().union(*map(_literal_values, get_args(annotation)))
-
-
 def _rt_module(generation: Generation) -> types.ModuleType:
     return importlib.import_module(f"rt_fast.{generation.protocol}")
-
-
-def _rt_tags(module: types.ModuleType) -> frozenset[str]:
-    """Every tag of a tagged rt_fast model of a generation (event tags and nested ones)."""
-    return frozenset(
-        obj.__struct_config__.tag
-        for obj in vars(module).values()
-        if isinstance(obj, type)
-        and issubclass(obj, msgspec.Struct)
-        and isinstance(obj.__struct_config__.tag, str)
-    )
 
 
 class FrameGenerator:
     """Random JSON frames valid for an SDK model, following its field annotations."""
 
-    def __init__(self, rng: random.Random, tags: frozenset[str]) -> None:
+    def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.tags = tags
         self.p_present = 0.5
         self.p_null = 0.25
 
@@ -186,38 +161,30 @@ class FrameGenerator:
     def model(self, model: type[pydantic.BaseModel], depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, field in model.model_fields.items():
-            discriminator = name == "type" and self._is_discriminator(model, field.annotation)
-            if not (field.is_required() or discriminator) and (
+            if not field.is_required() and (
                 depth >= MAX_DEPTH or self.rng.random() >= self.p_present
             ):
                 continue
             key = field.alias or name
-            if discriminator and model in DISCRIMINATOR_VALUES:
+            out[key] = self.value(field.annotation, depth + 1)
+            if name == "type" and out[key] is not None and model in DISCRIMINATOR_VALUES:
                 out[key] = self.rng.choice(DISCRIMINATOR_VALUES[model])
-            else:
-                out[key] = self.value(field.annotation, depth + 1, nullable=not discriminator)
         if self.rng.random() < 0.3:
             keys = list(out)
             self.rng.shuffle(keys)
             out = {key: out[key] for key in keys}
         return out
 
-    def _is_discriminator(self, model: type[pydantic.BaseModel], annotation: Any) -> bool:
-        if model in DISCRIMINATOR_VALUES:
-            return True
-        values = _literal_values(annotation)
-        return bool(values) and values <= self.tags
-
-    def value(self, annotation: Any, depth: int, *, nullable: bool = True) -> Any:
+    def value(self, annotation: Any, depth: int) -> Any:
         origin = get_origin(annotation)
         args = get_args(annotation)
         if origin is Annotated:
-            return self.value(args[0], depth, nullable=nullable)
+            return self.value(args[0], depth)
         if origin is Union or origin is types.UnionType:
-            if NoneType in args and nullable and self.rng.random() < self.p_null:
+            if NoneType in args and self.rng.random() < self.p_null:
                 return None
             options = [arg for arg in args if arg is not NoneType]
-            return self.value(self.rng.choice(options), depth, nullable=nullable)
+            return self.value(self.rng.choice(options), depth)
         if origin is Literal:
             return self.rng.choice(args)
         if origin is list:
@@ -322,13 +289,13 @@ def _expected_class(case: Case) -> type[Any]:
     return table[case.name]
 
 
-def _decode(case: Case, data: bytes, cls: type[Any]) -> Any:
+def _decode(case: Case, data: bytes, cls: type[Any], naming: str = "snake") -> Any:
     protocol = case.generation.protocol
     if case.kind == "server":
-        return rt_fast.decode_server_event(data, protocol=protocol)
+        return rt_fast.decode_server_event(data, protocol=protocol, naming=naming)
     if case.kind == "client":
-        return rt_fast.decode_client_event(data, protocol=protocol)
-    return rt_fast.decode(data, type=cls)
+        return rt_fast.decode_client_event(data, protocol=protocol, naming=naming)
+    return rt_fast.decode(data, type=cls, naming=naming)
 
 
 def _seed(case: Case) -> int:
@@ -352,7 +319,9 @@ def _check_rt_fast(case: Case, frame: dict[str, Any], cls: type[Any], where: str
         decoded = _decode(case, data, cls)
     except rt_fast.DecodeError as exc:
         pytest.fail(f"{where}: rt_fast rejects an SDK-valid frame: {exc}\n{data.decode()}")
-    assert type(decoded) is cls, f"{where}: decoded to {type(decoded).__name__}\n{data.decode()}"
+    assert isinstance(decoded, cls), (
+        f"{where}: decoded to {type(decoded).__name__}\n{data.decode()}"
+    )
     builtins = msgspec.to_builtins(decoded)
     assert builtins == frame, (
         f"{where}: to_builtins differs at {_first_difference(builtins, frame)}\n{data.decode()}"
@@ -361,6 +330,9 @@ def _check_rt_fast(case: Case, frame: dict[str, Any], cls: type[Any], where: str
     assert encoded == frame, (
         f"{where}: encode differs at {_first_difference(encoded, frame)}\n{data.decode()}"
     )
+    camel = _decode(case, rt_fast.encode(decoded, naming="camel"), cls, naming="camel")
+    assert isinstance(camel, cls), f"{where}: camelCase decoded to {type(camel).__name__}"
+    assert json.loads(rt_fast.encode(camel)) == frame, f"{where}: camelCase differs"
 
 
 @pytest.mark.parametrize(
@@ -370,7 +342,7 @@ def test_sdk_valid_frames_round_trip(case: Case) -> None:
     """Every generated SDK-valid frame decodes to its registered class and round-trips."""
     seed = _seed(case)
     print(f"seed={seed} (RT_FAST_SEED shifts it)")
-    generator = FrameGenerator(random.Random(seed), _rt_tags(_rt_module(case.generation)))
+    generator = FrameGenerator(random.Random(seed))
     cls = _expected_class(case)
     for index in range(FRAMES_PER_MEMBER):
         frame = generator.frame(case.sdk_model)

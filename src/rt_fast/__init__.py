@@ -13,7 +13,7 @@ from ._codec import Decoder, decode, decode_client_event, decode_server_event, e
 from ._errors import DecodeError
 from ._guard import MAX_DEPTH, MAX_FRAME_SIZE
 from ._jsonl import LogBatch, LogReader, Rejected, map_log, read_log
-from ._models import UnknownEvent
+from ._models import UnknownEvent, Untagged
 
 __version__ = "0.1.0"
 
@@ -28,6 +28,7 @@ __all__ = [
     "UNSET",
     "UnknownEvent",
     "UnsetType",
+    "Untagged",
     "__version__",
     "audio_payload",
     "beta",

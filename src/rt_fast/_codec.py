@@ -12,7 +12,9 @@ nothing for that.
 
 ``protocol="auto"`` decodes a frame whose generation is not known. The rule: the frame goes to
 the first generation, in the order GA, beta, translation, whose models take its whole shape
-(every key known, every value valid). A tag that only one generation has can only go there;
+(every key known, every value valid, every tag present), else to the first that takes it whole
+with nested tags absent where the API lets them go (``rt_fast._models.or_untagged``).
+A tag that only one generation has can only go there;
 a tag that several share (``session.created``, ``response.done``, ``error``, ...) goes where its
 shape fits, so a beta ``session.created`` (a session without ``type``) is beta and a GA one GA,
 and a frame both generations read identically (``error``, ``input_audio_buffer.committed``) is
@@ -23,6 +25,7 @@ generation has is an ``UnknownEvent``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import (
     TYPE_CHECKING,
@@ -57,7 +60,7 @@ from ._guard import (
     free_form_markers,
 )
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
-from ._variants import NAMINGS, naming_of, recast, variant
+from ._variants import NAMINGS, fill, naming_of, recast, variant
 
 __all__ = [
     "GENERATIONS",
@@ -136,6 +139,34 @@ def _keeps(event: Any, loc: tuple[str | int, ...]) -> bool:
     return True
 
 
+def _untagged(exc: BaseException) -> bool:
+    """Whether msgspec rejected a frame for a nested object without its tag (or with ``null``):
+    only then can the decoders that take such objects read what the tagged ones did not."""
+    if not isinstance(exc, msgspec.ValidationError):
+        return False
+    message = str(exc)
+    if message.startswith("Object missing required field `type` - at `$"):
+        return True
+    return (
+        message.startswith("Expected `str` - at `$")
+        and message.endswith(".type`")
+        and not message.endswith("`$.type`")  # the frame's own tag, which cannot go
+    )
+
+
+@functools.cache
+def _untagged_decoder(
+    tp: Any, naming: str, lenient: bool
+) -> tuple[Callable[[Buffer], Any], dict[type, Payload]]:
+    """The decode of ``tp``'s variant whose tagged unions take objects without their tag, and
+    its audio event classes."""
+    options = {**NAMINGS[naming], "untagged": True}
+    if lenient:
+        options["forbid_unknown_fields"] = False
+    untagged = variant(tp, **options)
+    return msgspec.json.Decoder(untagged, dec_hook=fill).decode, _payloads(untagged)
+
+
 def _check_naming(naming: str) -> dict[str, Any]:
     try:
         return NAMINGS[naming]
@@ -153,7 +184,9 @@ class Decoder(Generic[T]):
 
     A frame is first decoded by the strict models (unknown members forbidden), unguarded where
     that cannot go wrong (``_unguarded``); a frame they reject is guarded (``_guard.check``)
-    and decoded by lenient subclasses generated from them, which ignore unknown members.
+    and decoded by lenient subclasses generated from them, which ignore unknown members, and,
+    if it holds an object without the tag its union is told apart by, by lenient subclasses
+    that take such objects (``rt_fast._models.or_untagged``).
     """
 
     __slots__ = (
@@ -162,6 +195,7 @@ class Decoder(Generic[T]):
         "_decode_lines",
         "_events",
         "_lenient",
+        "_lenient_tagged",
         "_max_size",
         "_patterns",
         "_payloads",
@@ -188,7 +222,7 @@ class Decoder(Generic[T]):
         decoder = msgspec.json.Decoder(strict)
         self._decode: Callable[[Buffer], Any] = decoder.decode
         self._decode_lines: Callable[[Buffer], list[Any]] = decoder.decode_lines
-        self._lenient: Callable[[Buffer], Any] = self._first_lenient
+        self._lenient: Callable[[bytes | bytearray | str], Any] = self._first_lenient
         self._events: Mapping[str, Any] | None = _event_table(strict)
         self._patterns = _patterns_of(strict, self._events)
         self._audio = routes_for(get_args(strict))
@@ -276,12 +310,32 @@ class Decoder(Generic[T]):
             return self._recover(data, exc)
         return self._checked(data, event)  # type: ignore[no-any-return]
 
-    def _first_lenient(self, data: Buffer) -> Any:
+    def _first_lenient(self, data: bytes | bytearray | str) -> Any:
         """Make the lenient decoder on first need (its classes are generated), then use it."""
         lenient = variant(self.type, **_check_naming(self.naming), forbid_unknown_fields=False)
-        self._lenient = msgspec.json.Decoder(lenient).decode
+        self._lenient_tagged: Callable[[Buffer], Any] = msgspec.json.Decoder(lenient).decode
+        self._lenient = self._lenient_any
         self._payloads = {**self._payloads, **_payloads(lenient)}
         return self._lenient(data)
+
+    def _lenient_any(self, data: bytes | bytearray | str) -> Any:
+        """The lenient models; then, if they miss a nested tag, the ones that may go without."""
+        try:
+            return self._lenient_tagged(data)
+        except msgspec.ValidationError as exc:
+            if not _untagged(exc):
+                raise
+        return self._without_tags(data, lenient=True)
+
+    def _without_tags(self, data: bytes | bytearray | str, *, lenient: bool) -> Any:
+        """``data`` by the strict (or lenient) models whose nested tags may be absent or null;
+        guarded callers only: these decoders parse free-form values in holes (``fill``)."""
+        decode, payloads = _untagged_decoder(self.type, self.naming, lenient)
+        event = decode(data)
+        payload = payloads.get(event.__class__)
+        if payload is not None:
+            ensure_one_payload(data, payload, getattr(event, payload.field))
+        return event
 
     def decode_lines(self, data: Buffer) -> list[T]:
         """Decode newline-delimited frames, one a line, as ``read_log`` reads a log.
@@ -374,13 +428,14 @@ def _merge(tables: list[tuple[Patterns, Mapping[str, Any]]]) -> Patterns:
 class _AutoDecoder(Decoder[Any]):
     """Decodes a frame of any generation, by the rule in this module's docstring."""
 
-    __slots__ = ("_by_tag", "_strict")
+    __slots__ = ("_by_tag", "_generations", "_strict")
 
     def __init__(self, direction: str, *, naming: str = "snake") -> None:
         unions = [getattr(module, direction) for module in GENERATIONS.values()]
         lenient = [Decoder(union, naming=naming) for union in unions]
         super().__init__(unions[0], naming=naming)
         self.type = f"auto {direction}"
+        self._generations = lenient
         self._strict = [decoder._decode for decoder in lenient]  # their strict decoders
         self._decode = self._first_strict
         self._lenient = self._by_type
@@ -402,15 +457,18 @@ class _AutoDecoder(Decoder[Any]):
         return self._strict[-1](data)
 
     def _by_type(self, data: Any) -> Any:
-        """Guarded: the first generation taking the frame whole, else the first with its type.
+        """Guarded: the first generation taking the frame whole, with every tag present, then
+        with nested tags absent where they may be; else the first with its type.
 
         A later generation may take a frame the first rejects only if it keeps the value the
         first one rejected: one that reads an invalid value as an unknown member it drops
         would turn a wrong frame into a different, valid one."""
-        try:
-            return self._first_strict(data)
-        except _INPUT_ERRORS:
-            pass
+        rejected: list[BaseException] = []
+        for strict in self._strict:
+            try:
+                return strict(data)
+            except _INPUT_ERRORS as exc:
+                rejected.append(exc)
         try:
             head = _head_decoder.decode(data)
         except _INPUT_ERRORS as exc:
@@ -418,6 +476,12 @@ class _AutoDecoder(Decoder[Any]):
         decoders = self._by_tag.get(head.type)
         if decoders is None:
             return _unknown_event(data, head)
+        for decoder, error in zip(self._generations, rejected, strict=True):
+            if decoder in decoders and _untagged(error):
+                try:
+                    return decoder._without_tags(data, lenient=False)
+                except _INPUT_ERRORS:
+                    pass
         errors: list[DecodeError] = []
         for decoder in decoders:
             try:

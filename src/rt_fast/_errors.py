@@ -12,7 +12,8 @@ import re
 
 __all__ = ["DecodeError"]
 
-_AT = re.compile(r" - at `(\$[^`]*)`$")
+_AT = re.compile(r"(?: - at `\$[^`]*`)+$")  # one path, or several from the innermost out
+_STEPS_AT = re.compile(r" - at `\$([^`]*)`")
 _MISSING = re.compile(r"missing required field `([^`]*)`")
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
 _MAX_MESSAGE = 300
@@ -55,8 +56,11 @@ class DecodeError(ValueError):
             message = "JSON is nested too deeply"
         elif isinstance(exc, UnicodeError):
             message = f"invalid Unicode in input: {getattr(exc, 'reason', exc)}"
+        path = "$"
         match = _AT.search(message)
-        path = match.group(1) if match else "$"
+        if match:  # a value converted inside another (``_variants.fill``) has its path first
+            path += "".join(reversed(_STEPS_AT.findall(match.group())))
+            message = f"{message[: match.start()]} - at `{path}`"
         if len(message) > _MAX_MESSAGE:
             message = message[: _MAX_MESSAGE - 30] + " ... " + message[-25:]
         if line is not None:

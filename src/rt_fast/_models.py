@@ -10,6 +10,12 @@ Rules the models follow, in every generation:
   value never fails a frame. ``Literal`` is kept for tags and for scalar-or-object unions.
 * Objects with a discriminator on the wire derive from ``Tagged`` (tag field ``type``) and are
   dispatched by msgspec's tagged unions.
+* Where the API lets a sender leave a nested object's ``type`` out (or send it as ``null``) and
+  reads the object anyway, its union has an ``Untagged`` class beside it, registered with
+  ``or_untagged``: such an object decodes to that class, which keeps its fields and writes its
+  ``type`` back as it came (absent or ``null``). msgspec's tagged unions cannot hold an untagged
+  class, so at run time the union alias holds the tagged classes only and rt_fast's decoders
+  fill the gap (``rt_fast._variants``); type checkers see the whole union.
 """
 
 import sys
@@ -37,8 +43,11 @@ __all__ = [
     "Opt",
     "ServerEventBase",
     "Tagged",
+    "UNTAGGED",
     "UnknownEvent",
     "UnsetType",
+    "Untagged",
+    "or_untagged",
     "tag_table",
 ]
 
@@ -84,6 +93,28 @@ class Tagged(Model, tag_field="type"):
         tag = self.__struct_config__.tag
         assert isinstance(tag, str)
         return tag
+
+
+class Untagged(Model):
+    """Base of the class an object of a tagged union decodes to when it came without its tag.
+
+    ``type`` is ``UNSET`` when the object had no ``type``, ``None`` when it had ``"type": null``;
+    either way it is written back as it came.
+    """
+
+    type: Opt[None] = UNSET
+
+
+UNTAGGED: dict[frozenset[type], type[Untagged]] = {}
+"""The tagged classes of a union -> the ``Untagged`` class beside them (see ``or_untagged``)."""
+
+U = TypeVar("U")
+
+
+def or_untagged(union: U, untagged: type[Untagged]) -> U:
+    """``union``, with ``untagged`` registered as what its objects without a tag decode to."""
+    UNTAGGED[frozenset(get_args(union) or (union,))] = untagged
+    return union
 
 
 class ServerEventBase(Tagged):

@@ -8,18 +8,26 @@ field, with nested model types replaced by their own variants. Tags are values a
 are; free-form values (``Any``, ``dict[str, str]``) are user data and keep their keys. Because
 variants are subclasses, ``isinstance`` and ``match`` on the original classes work unchanged.
 Variants are made once per (model, options) and kept.
+
+One option is rt_fast's own: ``untagged=True`` lets the objects of a union that has an
+``Untagged`` class beside it (``rt_fast._models.or_untagged``) come without their tag. msgspec
+cannot mix tagged and untagged classes in a union, so such a union becomes a hole: a type
+msgspec does not know, whose JSON it hands to ``fill`` (the decoders' ``dec_hook``), which
+converts an object without a ``type`` (or with ``null``) to the untagged class and any other
+value to the tagged union. Classes that hold no hole are not remade for this option alone.
 """
 
 from __future__ import annotations
 
+import abc
 import types
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, ClassVar, Literal, Union, get_args, get_origin
 
 import msgspec
 
-from ._models import Model
+from ._models import UNTAGGED, Model
 
-__all__ = ["Naming", "NAMINGS", "origin", "recast", "variant"]
+__all__ = ["Naming", "NAMINGS", "fill", "origin", "recast", "variant"]
 
 Naming = Literal["snake", "camel"]
 NAMINGS: dict[str, dict[str, Any]] = {"snake": {}, "camel": {"rename": "camel"}}
@@ -46,27 +54,78 @@ def _make(tp: Any, options: dict[str, Any]) -> Any:
     args = get_args(tp)
     if not args or get_origin(tp) is Literal:
         return tp
+    union = get_origin(tp) in (Union, types.UnionType)
+    if union and options.get("untagged"):
+        args = _holed(args, options)
     mapped = tuple(variant(arg, **options) for arg in args)
-    if get_origin(tp) in (Union, types.UnionType):
+    if union:
         return Union[mapped]
     return get_origin(tp)[mapped]
 
 
 def _subclass(cls: type[Model], options: dict[str, Any]) -> type[Model]:
     fields = msgspec.structs.fields(cls)
+    annotations = {f.name: variant(f.type, **options) for f in fields}
+    config = {key: value for key, value in options.items() if key != "untagged"}
+    if not config and all(annotations[f.name] == f.type for f in fields):
+        return cls  # ``untagged`` alone, and no hole below: the model as it is
 
     def body(namespace: dict[str, Any]) -> None:
-        namespace["__annotations__"] = {f.name: variant(f.type, **options) for f in fields}
+        namespace["__annotations__"] = annotations
         namespace.update({f.name: f.default for f in fields if f.default is not msgspec.NODEFAULT})
         namespace["__module__"] = cls.__module__
         namespace["__qualname__"] = cls.__qualname__
         namespace["__doc__"] = cls.__doc__
 
-    config = {**options, "tag": cls.__struct_config__.tag}
-    made = types.new_class(cls.__name__, (cls,), config, body)
+    made = types.new_class(cls.__name__, (cls,), {**config, "tag": cls.__struct_config__.tag}, body)
     _origin[made] = cls
     _options[made] = options
     return made
+
+
+class Hole(abc.ABC):
+    """A union with an ``Untagged`` class beside it, as the ``untagged`` option makes it: its
+    values go to ``fill``. Its variant classes are registered as virtual subclasses, as msgspec
+    checks that a ``dec_hook`` returns an instance of the type it was asked for."""
+
+    tagged: ClassVar[Any]
+    untagged: ClassVar[type[Model]]
+
+
+def _holed(args: tuple[Any, ...], options: dict[str, Any]) -> tuple[Any, ...]:
+    """``args`` of a union, each group of tagged classes with an ``Untagged`` class replaced by
+    its hole."""
+    for members, untagged in UNTAGGED.items():
+        if members <= set(args):
+            tagged = tuple(arg for arg in args if arg in members)
+            args = (*(arg for arg in args if arg not in members), _hole(tagged, untagged, options))
+    return args
+
+
+def _hole(tagged: tuple[Any, ...], untagged: type[Model], options: dict[str, Any]) -> type[Hole]:
+    key = (tagged, tuple(sorted(options.items())))
+    made: type[Hole] | None = _made.get(key)
+    if made is None:
+        union: Any = Union[tuple(variant(member, **options) for member in tagged)]
+        namespace = {"tagged": union, "untagged": variant(untagged, **options)}
+        made = _made[key] = type(f"{untagged.__name__}Hole", (Hole,), namespace)
+        for cls in (*(get_args(union) or (union,)), made.untagged):
+            made.register(cls)
+    return made
+
+
+def fill(tp: Any, obj: Any) -> Any:
+    """The ``dec_hook`` of decoders made with ``untagged=True``: a hole's value, converted.
+
+    An error inside is re-raised as ``ValueError``, which msgspec reports with the hole's path
+    after the error's own (``rt_fast.DecodeError`` joins the two)."""
+    if not (isinstance(tp, type) and issubclass(tp, Hole)):
+        raise TypeError(f"{tp!r} is not an rt_fast type")
+    target = tp.untagged if isinstance(obj, dict) and obj.get("type") is None else tp.tagged
+    try:
+        return msgspec.convert(obj, target, dec_hook=fill)
+    except msgspec.ValidationError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def origin(cls: type) -> type:

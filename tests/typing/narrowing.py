@@ -55,3 +55,27 @@ def rest(body: bytes) -> str:
     assert_type(secret, ga.ClientSecretCreateResponse)
     assert_type(rt_fast.encode(secret), bytes)
     return secret.value
+
+
+def content_text(item: ga.RealtimeConversationItemMessage) -> str:
+    """A content part without its ``type`` is one more member of the union, and narrows too."""
+    texts = []
+    for part in item.content:
+        match part:
+            case ga.InputTextContent(text=str(text)) | ga.UntaggedContentPart(text=str(text)):
+                texts.append(text)
+            case ga.UntaggedContentPart(type=type_):
+                assert_type(type_, Union[None, UnsetType])
+            case _:
+                assert_type(part.type, str)
+    return "".join(texts)
+
+
+def audio_rate(config: ga.RealtimeAudioConfigInput) -> int:
+    match config.format:
+        case ga.AudioPCM(rate=int(rate)) | ga.UntaggedAudioFormat(rate=int(rate)):
+            return rate
+        case ga.AudioPCMU() | ga.AudioPCMA():
+            return 8000
+        case ga.AudioPCM() | ga.UntaggedAudioFormat() | None | UnsetType():
+            return 24000

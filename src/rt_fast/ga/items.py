@@ -7,9 +7,9 @@ the tag ``message``, so here they are one class, :class:`RealtimeConversationIte
 ``role`` tells them apart. GA items carry no ``object`` (beta items do): it stays ``UNSET``.
 """
 
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-from .._models import UNSET, Model, Opt, Tagged
+from .._models import UNSET, Model, Opt, Tagged, Untagged, or_untagged
 
 __all__ = [
     "AudioContent",
@@ -34,6 +34,7 @@ __all__ = [
     "RealtimeMcphttpError",
     "ResponseItemReference",
     "TextContent",
+    "UntaggedContentPart",
 ]
 
 
@@ -79,7 +80,17 @@ class AudioContent(_ContentFields, tag="audio"):
     """Audio part of ``response.content_part.*`` events (the SDK's ``Part`` of type ``audio``)."""
 
 
-ContentPart = Union[
+class UntaggedContentPart(Untagged):
+    """A content part sent without its ``type``, with the fields every content part has."""
+
+    text: Opt[str] = UNSET
+    audio: Opt[str] = UNSET
+    transcript: Opt[str] = UNSET
+    image_url: Opt[str] = UNSET
+    detail: Opt[str] = UNSET
+
+
+_TAGGED_CONTENT = Union[
     InputTextContent,
     InputAudioContent,
     InputImageContent,
@@ -88,6 +99,10 @@ ContentPart = Union[
     TextContent,
     AudioContent,
 ]
+if TYPE_CHECKING:
+    ContentPart = Union[_TAGGED_CONTENT, UntaggedContentPart]
+else:
+    ContentPart = or_untagged(_TAGGED_CONTENT, UntaggedContentPart)
 
 
 # -- MCP errors -----------------------------------------------------------------------------

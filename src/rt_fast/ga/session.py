@@ -8,9 +8,9 @@ any of them has. Sessions echoed by the server (``session.created``) carry ``obj
 and ``expires_at`` beyond the request schema; the REST objects require ``id`` and ``object``.
 """
 
-from typing import Any, Literal, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
 
-from .._models import UNSET, Model, Opt, Tagged
+from .._models import UNSET, Model, Opt, Tagged, Untagged, or_untagged
 
 __all__ = [
     "AudioPCM",
@@ -48,6 +48,9 @@ __all__ = [
     "ToolChoiceMcp",
     "TracingConfiguration",
     "TurnDetection",
+    "UntaggedAudioFormat",
+    "UntaggedTool",
+    "UntaggedTurnDetection",
     "VoiceId",
 ]
 
@@ -69,7 +72,16 @@ class AudioPCMA(Tagged, tag="audio/pcma"):
     """G.711 A-law at 8 kHz."""
 
 
-RealtimeAudioFormats = Union[AudioPCM, AudioPCMU, AudioPCMA]
+class UntaggedAudioFormat(Untagged):
+    """An audio format sent without its ``type``, which the SDK reads as ``audio/pcm``."""
+
+    rate: Opt[int] = UNSET
+
+
+if TYPE_CHECKING:
+    RealtimeAudioFormats = Union[AudioPCM, AudioPCMU, AudioPCMA, UntaggedAudioFormat]
+else:
+    RealtimeAudioFormats = or_untagged(Union[AudioPCM, AudioPCMU, AudioPCMA], UntaggedAudioFormat)
 
 
 class NoiseReduction(Model):
@@ -109,7 +121,22 @@ class SemanticVad(Tagged, tag="semantic_vad"):
     interrupt_response: Opt[bool] = UNSET
 
 
-TurnDetection = Union[ServerVad, SemanticVad]
+class UntaggedTurnDetection(Untagged):
+    """Turn detection sent without its ``type`` (a transcription session's, which the SDK
+    types as a plain string), with the fields of :class:`ServerVad`."""
+
+    threshold: Opt[float] = UNSET
+    prefix_padding_ms: Opt[int] = UNSET
+    silence_duration_ms: Opt[int] = UNSET
+    idle_timeout_ms: Opt[int] = UNSET
+    create_response: Opt[bool] = UNSET
+    interrupt_response: Opt[bool] = UNSET
+
+
+if TYPE_CHECKING:
+    TurnDetection = Union[ServerVad, SemanticVad, UntaggedTurnDetection]
+else:
+    TurnDetection = or_untagged(Union[ServerVad, SemanticVad], UntaggedTurnDetection)
 
 
 class RealtimeAudioConfigInput(Model):
@@ -183,7 +210,18 @@ class McpTool(Tagged, tag="mcp"):
     tunnel_id: Opt[str] = UNSET
 
 
-RealtimeTool = Union[RealtimeFunctionTool, McpTool]
+class UntaggedTool(Untagged):
+    """A function tool sent without its ``type`` (the SDK's ``RealtimeFunctionTool``)."""
+
+    name: Opt[str] = UNSET
+    description: Opt[str] = UNSET
+    parameters: Opt[Any] = UNSET
+
+
+if TYPE_CHECKING:
+    RealtimeTool = Union[RealtimeFunctionTool, McpTool, UntaggedTool]
+else:
+    RealtimeTool = or_untagged(Union[RealtimeFunctionTool, McpTool], UntaggedTool)
 
 
 class ToolChoiceFunction(Tagged, tag="function"):
