@@ -145,13 +145,21 @@ def _untagged(exc: BaseException) -> bool:
     if not isinstance(exc, msgspec.ValidationError):
         return False
     message = str(exc)
-    if message.startswith("Object missing required field `type` - at `$"):
-        return True
-    return (
-        message.startswith("Expected `str` - at `$")
-        and message.endswith(".type`")
+    if not message.startswith(_TAG_ERRORS):
+        return False
+    return message.startswith(_TAG_ERRORS[0]) or (
+        message.endswith(".type`")
         and not message.endswith("`$.type`")  # the frame's own tag, which cannot go
     )
+
+
+_TAG_ERRORS = ("Object missing required field `type` - at `$", "Expected `str` - at `$")
+
+
+@functools.cache
+def _has_holes(tp: Any) -> bool:
+    """Whether ``tp`` holds a union with an ``Untagged`` class beside it, below its top."""
+    return bool(variant(tp, untagged=True) != tp)
 
 
 @functools.cache
@@ -314,7 +322,7 @@ class Decoder(Generic[T]):
         """Make the lenient decoder on first need (its classes are generated), then use it."""
         lenient = variant(self.type, **_check_naming(self.naming), forbid_unknown_fields=False)
         self._lenient_tagged: Callable[[Buffer], Any] = msgspec.json.Decoder(lenient).decode
-        self._lenient = self._lenient_any
+        self._lenient = self._lenient_any if _has_holes(self.type) else self._lenient_tagged
         self._payloads = {**self._payloads, **_payloads(lenient)}
         return self._lenient(data)
 
@@ -428,7 +436,7 @@ def _merge(tables: list[tuple[Patterns, Mapping[str, Any]]]) -> Patterns:
 class _AutoDecoder(Decoder[Any]):
     """Decodes a frame of any generation, by the rule in this module's docstring."""
 
-    __slots__ = ("_by_tag", "_generations", "_strict")
+    __slots__ = ("_by_tag", "_generations", "_holes", "_strict")
 
     def __init__(self, direction: str, *, naming: str = "snake") -> None:
         unions = [getattr(module, direction) for module in GENERATIONS.values()]
@@ -436,6 +444,7 @@ class _AutoDecoder(Decoder[Any]):
         super().__init__(unions[0], naming=naming)
         self.type = f"auto {direction}"
         self._generations = lenient
+        self._holes = [_has_holes(union) for union in unions]  # which may miss a nested tag
         self._strict = [decoder._decode for decoder in lenient]  # their strict decoders
         self._decode = self._first_strict
         self._lenient = self._by_type
@@ -467,8 +476,8 @@ class _AutoDecoder(Decoder[Any]):
         for strict in self._strict:
             try:
                 return strict(data)
-            except _INPUT_ERRORS as exc:
-                rejected.append(exc)
+            except _INPUT_ERRORS as exc:  # kept without its traceback, which would hold a cycle
+                rejected.append(exc.with_traceback(None))
         try:
             head = _head_decoder.decode(data)
         except _INPUT_ERRORS as exc:
@@ -476,8 +485,8 @@ class _AutoDecoder(Decoder[Any]):
         decoders = self._by_tag.get(head.type)
         if decoders is None:
             return _unknown_event(data, head)
-        for decoder, error in zip(self._generations, rejected, strict=True):
-            if decoder in decoders and _untagged(error):
+        for decoder, holes, error in zip(self._generations, self._holes, rejected, strict=True):
+            if holes and decoder in decoders and _untagged(error):
                 try:
                     return decoder._without_tags(data, lenient=False)
                 except _INPUT_ERRORS:
