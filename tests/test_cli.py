@@ -7,6 +7,7 @@ import base64
 import gzip
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -165,6 +166,21 @@ def test_stats_compare_prints_the_json_loads_timing(
     assert main(["stats", "--compare", str(log)]) == 0
     out = capsys.readouterr().out
     assert "json.loads" in out and f"{len(FRAMES)} frames" in out
+
+
+def test_stats_help_names_every_json_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every key stats --json prints, nested ones too, is named in stats --help."""
+    log = _write(tmp_path / "log.jsonl", _known_log())
+    assert main(["stats", "--json", "--compare", str(log)]) == 1
+    report = _json(capsys)
+    keys = set(report) | set(report["seconds"]) | set(report["seconds"]["race"])
+    keys |= set(report["audio_seconds"]) | {k for r in report["first_rejected"] for k in r}
+    assert main(["stats", "--help"]) == 0
+    words = set(re.findall(r"[\w.]+", capsys.readouterr().out))
+    assert keys - words == set()
+    assert {"race", "elapsed", "first_rejected", "jobs", "logs", "excerpt"} <= keys
 
 
 def test_validate_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

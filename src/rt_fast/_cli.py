@@ -357,8 +357,9 @@ def _print_json(report: dict[str, Any]) -> None:
 def _print_stats(report: dict[str, Any]) -> None:
     mb, elapsed = report["bytes"] / 1e6, report["seconds"]["elapsed"]
     print(
-        f"{', '.join(report['logs'])}: {report['lines']} frames, {mb:.2f} MB, "
-        f"in {elapsed:.2f} s ({mb / max(elapsed, 1e-9):.0f} MB/s, --jobs {report['jobs']})"
+        f"{', '.join(report['logs'])}: {report['lines']} frames, {mb:.2f} MB of JSONL, read, "
+        f"decoded and counted in {elapsed:.2f} s ({mb / max(elapsed, 1e-9):.0f} MB/s, "
+        f"--jobs {report['jobs']}; opening, decompressing and any worker start-up included)"
     )
     print(f"decoded {report['decoded']}, rejected {report['rejected']}, blank {report['blank']}")
     for rejected in report["first_rejected"]:
@@ -376,7 +377,8 @@ def _print_stats(report: dict[str, Any]) -> None:
     if race:
         ours, theirs, per = race["rt_fast"], race["json.loads"], 1e6 / max(race["frames"], 1)
         print(
-            f"\ndecode {race['bytes'] / 1e6:.1f} MB, best of 5: rt_fast {ours * 1e3:.2f} ms "
+            f"\ndecoding alone, {race['bytes'] / 1e6:.1f} MB of JSONL already in memory, one "
+            f"process, best of 5: rt_fast {ours * 1e3:.2f} ms "
             f"({ours * per:.2f} us/frame), json.loads {theirs * 1e3:.2f} ms ({theirs * per:.2f} "
             f"us/frame): rt_fast is {theirs / ours:.1f}x json.loads (typed objects vs plain dicts)"
         )
@@ -617,9 +619,14 @@ def _add_stats(commands: Any) -> None:
         description="Decode every line and count frames by type (unknown types too), bytes, "
         "audio seconds each way (from payload sizes and the session's audio formats), token "
         "usage summed from response.done, and sessions. With no LOG, the bundled sample "
-        "session, timed against json.loads in the same run. --json prints lines, decoded, "
-        "rejected (a count), blank, bytes, by_type, bytes_by_type, audio_seconds {client, "
-        "server}, usage, responses, sessions, session_ids. Exit status 1 if a line is rejected.",
+        "session, timed against json.loads in the same run. --json prints logs, lines, "
+        "decoded, rejected (a count), blank, first_rejected (the first few: log, line, error, "
+        "excerpt), bytes (of JSONL, decompressed), by_type, bytes_by_type, audio_seconds "
+        "{client, server}, responses, usage, sessions, session_ids, jobs, and seconds {elapsed: "
+        "reading, decompressing, decoding and counting every log, worker start-up included; "
+        "race, with --compare or no LOG: {bytes, frames, rt_fast, json.loads}, the best of 5 "
+        "decodes of the first 16 MB already in memory, in seconds}. Exit status 1 if a line is "
+        "rejected.",
     )
     _common(stats, logs="*")
     stats.add_argument("--json", action="store_true", help="print JSON for machines")
