@@ -42,15 +42,19 @@ import msgspec
 
 from . import beta, ga, translation
 from ._audio import (
+    TYPED,
     Payload,
     decode_audio_event,
     ensure_one_payload,
+    locate,
     payloads_of,
     routed_keys,
     routes_for,
 )
+from ._audio import event as audio_event
 from ._errors import DecodeError
 from ._guard import (
+    MAX_DEPTH,
     MAX_FRAME_SIZE,
     SMALL,
     check,
@@ -60,6 +64,8 @@ from ._guard import (
     free_form_markers,
 )
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
+from ._simd import OPENERS
+from ._simd import count_byteset as _count
 from ._variants import NAMINGS, fill, naming_of, recast, variant
 
 __all__ = [
@@ -85,8 +91,10 @@ _INPUT_ERRORS = (msgspec.DecodeError, UnicodeError, RecursionError)
 
 # Frames at least this long whose type is an audio event of the decoder's union go through the
 # audio fast path (rt_fast._audio): its fixed cost (~12 C calls, the header decoded by msgspec)
-# pays off from about 16 KB, where msgspec's own scan of the payload costs more.
-_AUDIO_MIN = 16_000
+# pays off from about 10 KB, where msgspec's own scan of the payload and the check that the
+# payload's key is not repeated cost more.
+_AUDIO_MIN = 10_000
+_PEEK = 128  # a frame's type, where it leads, ends within its first bytes
 
 
 class _Head(msgspec.Struct):
@@ -233,7 +241,7 @@ class Decoder(Generic[T]):
         self._lenient: Callable[[bytes | bytearray | str], Any] = self._first_lenient
         self._events: Mapping[str, Any] | None = _event_table(strict)
         self._patterns = _patterns_of(strict, self._events)
-        self._audio = routes_for(get_args(strict))
+        self._audio = routes_for(get_args(strict)) if TYPED else {}
         self._payloads = _payloads(strict)
 
     def __repr__(self) -> str:
@@ -241,27 +249,36 @@ class Decoder(Generic[T]):
 
     def decode(self, data: Buffer) -> T:
         """Decode one frame."""
-        if data.__class__ is bytes:  # the usual frames, ``_unguarded`` inlined
+        if data.__class__ is bytes:  # the usual frames: strict models alone, where they can
             size = len(data)
-            if size <= self._small or (
-                size < _AUDIO_MIN
-                and size <= self._max_size
-                and data.startswith(b'{"type":"')
-                and (patterns := self._patterns.get(data[9 : data.find(b'"', 9, 128)])) is not None
-                and (not patterns or not _holds_any(data, patterns))
-            ):
-                try:
-                    event = self._decode(data)
-                except _INPUT_ERRORS:
-                    return self._guarded(data, strict_tried=True)
-                payload = self._payloads.get(event.__class__)
-                if payload is not None:
-                    ensure_one_payload(data, payload, getattr(event, payload.field))
-                return event  # type: ignore[no-any-return]
-            if size < _AUDIO_MIN and self._events is not None:
-                return self._guarded(data)  # _unguarded said no, above
-        else:  # a bytearray or str as it is; a view of other memory copied once
-            data = frame_of(data)
+            if size > self._small:
+                # a frame opening with its type: its lead b'{"type":"<tag>' keys the table
+                lead = data[: data.find(b'"', 9, _PEEK)]
+                markers = self._patterns.get(lead)
+                if (
+                    markers is None
+                    or size > self._max_size
+                    or (markers and (_holds_any(data, markers) if _count is None
+                                     else _count(data, OPENERS) > MAX_DEPTH))
+                ):  # fmt: skip
+                    return self._decode_any(data)
+                if size >= _AUDIO_MIN and (route := self._audio.get(lead)) is not None:
+                    found = locate(data, route, 0, size)
+                    if found is not None and (event := audio_event(data, found)) is not None:
+                        return event  # type: ignore[no-any-return]
+            try:
+                event = self._decode(data)
+            except _INPUT_ERRORS:
+                return self._guarded(data, strict_tried=True)
+            payload = self._payloads.get(event.__class__)
+            if payload is not None and size != payload.bare + len(getattr(event, payload.field)):
+                ensure_one_payload(data, payload, getattr(event, payload.field))
+            return event  # type: ignore[no-any-return]
+        return self._decode_any(data)
+
+    def _decode_any(self, data: Buffer) -> T:
+        """``decode`` of any input, by the rules in the class docstring."""
+        data = frame_of(data)  # a bytearray or str as it is; a view of other memory copied once
         if len(data) >= _AUDIO_MIN and self._audio:
             event = decode_audio_event(data, self._audio, self._max_size)
             if event is not None:
@@ -403,6 +420,8 @@ def _patterns_of(union: Any, events: Mapping[str, Any] | None) -> Patterns:
             patterns = (b"\\", b"\\u", *markers) if markers else ()
             table[tag] = tuple(p.decode() for p in patterns)
             table[bytes if tag is str else tag.encode()] = patterns
+            if tag is not str:
+                table[b'{"type":"' + tag.encode()] = patterns
     return table
 
 
@@ -423,7 +442,7 @@ def _merge(tables: list[tuple[Patterns, Mapping[str, Any]]]) -> Patterns:
     always: set[Any] = set()
     for table, events in tables:
         for tag in events:
-            for key in (tag, tag.encode()):
+            for key in (tag, tag.encode(), b'{"type":"' + tag.encode()):
                 if key not in table:
                     always.add(key)
                 elif key not in always:

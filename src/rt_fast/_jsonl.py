@@ -37,7 +37,7 @@ from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
 import msgspec
 
 from . import _variants
-from ._audio import SIMD, _Route, bare, event, locate, measured, one_payload
+from ._audio import TYPED, _Route, bare, event, locate, measured, one_payload
 from ._codec import _AUDIO_MIN, GENERATIONS, Decoder, _AutoDecoder
 from ._errors import DecodeError
 from ._guard import SMALL
@@ -170,7 +170,7 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
     # the strict decoders of each generation (auto: GA's first), called directly
     first, *others = decoder._strict if isinstance(decoder, _AutoDecoder) else [decoder._decode]
     small, limit, lead = min(SMALL, decoder._max_size), decoder._max_size, b'{"type":"'
-    routes = decoder._audio if SIMD else {}
+    routes = decoder._audio if TYPED else {}
     payloads = decoder._payloads
     audio = _AUDIO_MIN if pcm is None else _MEASURE_MIN
     while pos < end:
