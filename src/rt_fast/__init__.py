@@ -9,7 +9,14 @@ from msgspec import UNSET, UnsetType
 
 from . import beta, ga, translation
 from ._audio import audio_payload, decode_pcm, peek_type
-from ._codec import Decoder, decode, decode_client_event, decode_server_event, encode
+from ._codec import (
+    Decoder,
+    decode,
+    decode_client_event,
+    decode_server_event,
+    encode,
+    encode_audio,
+)
 from ._errors import DecodeError
 from ._guard import MAX_DEPTH, MAX_FRAME_SIZE
 from ._jsonl import LogBatch, LogReader, Rejected, map_log, read_log
@@ -37,6 +44,7 @@ __all__ = [
     "decode_pcm",
     "decode_server_event",
     "encode",
+    "encode_audio",
     "ga",
     "map_log",
     "peek_type",

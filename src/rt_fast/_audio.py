@@ -53,6 +53,7 @@ __all__ = [
     "AUDIO_EVENTS",
     "Routes",
     "audio_payload",
+    "b64encode",
     "decode_audio_event",
     "decode_pcm",
     "Payload",
@@ -94,14 +95,25 @@ def _stdlib_b64decode(payload: Any) -> bytes:
 
 try:  # SIMD base64 (the `audio` extra); the stdlib gives the same answers, slower
     from pybase64 import b64decode as _pybase64_decode
+    from pybase64 import b64encode as _pybase64_encode
 
     def _b64decode(payload: Any) -> bytes:
-        return _pybase64_decode(payload, validate=True)
+        decoded: bytes = _pybase64_decode(payload, validate=True)  # Any where it is absent
+        return decoded
+
+    b64encode: Callable[[Any], bytes] = _pybase64_encode
 
     SIMD = True
 except ImportError:  # pragma: no cover - exercised where pybase64 is absent
     _b64decode = _stdlib_b64decode
     SIMD = False
+
+    def _stdlib_encode(data: Any) -> bytes:
+        """Standard base64 of a buffer, padded, on one line."""
+        return binascii.b2a_base64(data, newline=False)
+
+    b64encode = _stdlib_encode
+
 
 TYPED = SIMD or _find_first_not_of is not None
 """Whether a typed audio event can be made by the fast path: its payload checked in one pass."""

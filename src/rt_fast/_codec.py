@@ -42,8 +42,10 @@ import msgspec
 
 from . import beta, ga, translation
 from ._audio import (
+    AUDIO_EVENTS,
     TYPED,
     Payload,
+    b64encode,
     decode_audio_event,
     ensure_one_payload,
     locate,
@@ -66,7 +68,7 @@ from ._guard import (
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
 from ._simd import OPENERS
 from ._simd import count_byteset as _count
-from ._variants import NAMINGS, fill, naming_of, recast, variant
+from ._variants import NAMINGS, fill, naming_of, origin, recast, variant
 
 __all__ = [
     "GENERATIONS",
@@ -76,6 +78,7 @@ __all__ = [
     "decode_client_event",
     "decode_server_event",
     "encode",
+    "encode_audio",
 ]
 
 T = TypeVar("T")
@@ -634,3 +637,58 @@ def encode(obj: Any, *, naming: Naming = "snake") -> bytes:
         _check_naming(naming)
         obj = recast(obj, naming)
     return _encoder.encode(obj)
+
+
+A = TypeVar("A", bound=msgspec.Struct)
+
+
+def encode_audio(
+    cls: type[A],
+    pcm: bytes | bytearray | memoryview,
+    *,
+    naming: Naming = "snake",
+    **fields: Any,
+) -> bytes:
+    """The frame of the audio event ``cls`` carrying ``pcm`` (PCM16 or G.711 bytes), with the
+    event's other ``fields``: byte-identical to ``encode(cls(**fields, audio=base64(pcm)))``
+    (``delta=`` for the server's audio deltas), without making the base64 text a ``str``.
+
+    ``cls`` is an audio event class of any generation (``AUDIO_EVENTS``), else ``TypeError``;
+    a missing or unknown field raises ``TypeError`` as ``cls(...)`` does. Like ``encode``, it
+    does not validate the fields' values.
+    """
+    plan = _AUDIO_PLANS.get((cls, naming)) or _audio_plan(cls, naming)
+    make, empty, key, head, tail = plan
+    if fields or not head:  # the event with an empty payload, encoded, cut at the payload
+        frame = _encoder.encode(make(**fields, **empty))
+        at = frame.index(key) + len(key) - 1
+        head, tail = frame[:at], frame[at:]
+    return b"".join((head, b64encode(pcm), tail))
+
+
+_AudioPlan = tuple[type[Any], dict[str, str], bytes, bytes, bytes]
+"""How ``encode_audio`` writes an audio event class: the class of the naming to build, its
+empty payload (``{field: ""}``), the payload's key with it (``,"<field>":""``: no string
+value holds that unescaped), and the frame with no other field, cut before the payload's
+closing quote (empty where the class requires other fields)."""
+
+
+def _audio_plan(cls: type[Any], naming: str) -> _AudioPlan:
+    field = AUDIO_EVENTS.get(origin(cls)) if isinstance(cls, type) else None
+    if field is None:
+        raise TypeError(f"not an audio event class: {cls!r}")
+    make = variant(origin(cls), **_check_naming(naming))
+    empty, key = {field: ""}, f',"{field}":""'.encode()
+    try:
+        frame = _encoder.encode(make(**empty))
+    except TypeError:  # other fields are required: each call gives them (or raises this)
+        head = tail = b""
+    else:
+        at = frame.find(key) + len(key) - 1
+        head, tail = frame[:at], frame[at:]
+    plan = make, empty, key, head, tail
+    _AUDIO_PLANS[cls, naming] = plan
+    return plan
+
+
+_AUDIO_PLANS: dict[tuple[type[Any], str], _AudioPlan] = {}
