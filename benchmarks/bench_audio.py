@@ -150,3 +150,101 @@ def test_audio(timed: Any, output: str, kind: str, impl: str) -> None:
         return got == expected or "output differs from json.loads + base64.b64decode"
 
     timed(impl, group, data.decode_each, pairs, correct, size=fs.size, ours=ours)
+
+
+# -- audio out: PCM bytes to the frame a gateway or a test server sends ------------------------
+#
+# Each implementation builds every frame of a set from its PCM and the event's other fields:
+# rt_fast.encode_audio; rt_fast.encode of the event holding the base64 text; orjson.dumps of a
+# dict holding pybase64's text; the SDK's way (base64, the SDK's model, json.dumps of its dump).
+# Each output must be the same JSON as the recorded frame (rt_fast's: the same bytes).
+
+_CLASSES = {"server": rt_fast.ga.ResponseOutputAudioDeltaEvent,
+            "client": rt_fast.ga.InputAudioBufferAppendEvent}  # fmt: skip
+_TAGS = {direction: cls.__struct_config__.tag for direction, cls in _CLASSES.items()}
+Job = tuple[str, bytes, dict[str, Any]]  # direction, PCM, the other fields but the type
+
+
+def _jobs(frames: list[tuple[str, bytes]]) -> list[Job]:
+    jobs = []
+    for direction, frame in frames:
+        fields = json.loads(frame)
+        pcm = base64.b64decode(fields.pop(KEYS[direction]))
+        del fields["type"]
+        jobs.append((direction, pcm, fields))
+    return jobs
+
+
+def _build_encode_audio() -> Callable[[Job], bytes]:
+    encode_audio, classes = rt_fast.encode_audio, _CLASSES
+    return lambda job: encode_audio(classes[job[0]], job[1], **job[2])
+
+
+def _build_encode() -> Callable[[Job], bytes]:
+    encode, classes = rt_fast.encode, _CLASSES
+
+    def build(job: Job) -> bytes:
+        direction, pcm, fields = job
+        payload = {KEYS[direction]: base64.b64encode(pcm).decode()}
+        return encode(classes[direction](**fields, **payload))
+
+    return build
+
+
+def _build_orjson() -> Callable[[Job], bytes]:
+    import orjson
+    import pybase64
+
+    dumps, b64 = orjson.dumps, pybase64.b64encode
+
+    def build(job: Job) -> bytes:
+        direction, pcm, fields = job
+        return dumps({"type": _TAGS[direction], **fields, KEYS[direction]: b64(pcm).decode()})
+
+    return build
+
+
+def _build_sdk() -> Callable[[Job], bytes]:
+    from openai.types.realtime import InputAudioBufferAppendEvent, ResponseAudioDeltaEvent
+
+    models = {"server": ResponseAudioDeltaEvent, "client": InputAudioBufferAppendEvent}
+
+    def build(job: Job) -> bytes:
+        direction, pcm, fields = job
+        payload = {KEYS[direction]: base64.b64encode(pcm).decode()}
+        event = models[direction](type=_TAGS[direction], **fields, **payload)
+        return json.dumps(event.model_dump(exclude_unset=True)).encode()
+
+    return build
+
+
+BUILDERS: dict[str, tuple[Callable[[], Callable[[Job], bytes]], bool]] = {
+    "rt_fast.encode_audio": (_build_encode_audio, True),
+    "rt_fast.encode (base64 str)": (_build_encode, True),
+    "orjson + pybase64": (_build_orjson, False),
+    "openai model + json.dumps": (_build_sdk, False),
+}
+
+
+@pytest.mark.parametrize("kind", list(SETS), ids=lambda k: k.replace(" ", "-"))
+@pytest.mark.parametrize("impl", list(BUILDERS))
+def test_audio_frames_built(timed: Any, impl: str, kind: str) -> None:
+    """Build every frame of an audio set from its PCM and its other fields."""
+    fs = SETS[kind]
+    group = f"frames from PCM: {kind} ({len(fs.frames)} frames, {fs.size / 1e6:.2f} MB)"
+    make, ours = BUILDERS[impl]
+    try:
+        build = make()
+    except ImportError as exc:
+        exclude(impl, group, f"{exc.name} is not installed")
+    jobs = _jobs(fs.frames)
+    recorded = [frame for _, frame in fs.frames]
+
+    def correct(out: list[bytes]) -> bool | str:
+        if ours and out != recorded:
+            return "not the recorded frame's bytes"
+        same = all(json.loads(o) == json.loads(r) for o, r in zip(out, recorded, strict=True))
+        return same or "not the recorded frame's JSON"
+
+    timed(impl, group, lambda js: [build(job) for job in js], jobs, correct, size=fs.size,
+          ours=ours)  # fmt: skip
