@@ -23,6 +23,7 @@ from typing import Any
 
 # The row every other row of a group is compared with: the first of these the group has.
 BASELINES = ("rt_fast Decoder", "rt_fast.Decoder", "rt_fast.decode_pcm", "rt_fast.audio_payload",
+             "rt_fast.encode_audio",
              "rt_fast typed + base64", "rt_fast typed", "ga (ga)")  # fmt: skip
 CHARTS = {"decode.png": ("vad", "response.done", "audio-delta", "small", "audio", "objects",
                          "stream", "jsonl"),

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from rt_fast import _cli, _jsonl
+from rt_fast import _cli, _codec, _jsonl
 from rt_fast._cli import main
 from rt_fast._traffic import session_frames
 
@@ -123,7 +123,7 @@ def test_audio_bytes_exact_on_both_paths(tmp_path: Path, measure: bool) -> None:
     """Audio bytes are exact (padding included) whether stats measures payloads in place (long
     frames, as the command does) or reads them from decoded frames (short ones, or not)."""
     sizes = [24000, 24001, 24002, 3, 4, 5, 0]  # PCM bytes: padding "", "==", "="; short frames
-    assert len(_audio(24000)) > _jsonl._MEASURE_MIN > len(_audio(5))
+    assert len(_audio(24000)) > _codec._MEASURE_MIN > len(_audio(5))
     appends = [_frame("input_audio_buffer.append", audio=_audio(n)) for n in sizes]
     deltas = [_frame("response.output_audio.delta", event_id="e", **DELTA, delta=_audio(2 * n))
               for n in sizes]  # fmt: skip

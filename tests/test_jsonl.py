@@ -25,7 +25,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _audio, _jsonl, _pool, _variants, beta, ga, translation
+from rt_fast import _audio, _codec, _jsonl, _pool, _variants, beta, ga, translation
 from rt_fast._jsonl import LogBatch, Rejected, map_log, read_log
 from rt_fast._traffic import session_frames
 
@@ -36,8 +36,12 @@ DEEP = FRAMES[1].replace(
 )
 AUDIO = [frame for frame in FRAMES if len(frame) >= 16_000][:3]  # the reader's audio fast path
 MEASURED = [  # audio frames whose payload stats only measures (_Job.measure), both directions
-    *[f for f in FRAMES if _jsonl._MEASURE_MIN <= len(f) < 16_000 and b'"audio":"' in f][:2],
-    *[f for f in FRAMES if _jsonl._MEASURE_MIN <= len(f) < 16_000 and b'"delta":"' in f][:2],
+    *[f for f in FRAMES if _codec._MEASURE_MIN <= len(f) < _codec._AUDIO_MIN and b'"audio":"' in f][
+        :2
+    ],
+    *[f for f in FRAMES if _codec._MEASURE_MIN <= len(f) < _codec._AUDIO_MIN and b'"delta":"' in f][
+        :2
+    ],
 ]
 BAD = [b"{not json", b'{"type":"response.done","event_id":"e"}', b"\xff\xfe{}", b"[1,2]", b"{}{}"]
 

@@ -49,6 +49,8 @@ from ._audio import (
     decode_audio_event,
     ensure_one_payload,
     locate,
+    measured,
+    one_payload,
     payloads_of,
     routed_keys,
     routes_for,
@@ -98,6 +100,25 @@ _INPUT_ERRORS = (msgspec.DecodeError, UnicodeError, RecursionError)
 # payload's key is not repeated cost more.
 _AUDIO_MIN = 10_000
 _PEEK = 128  # a frame's type, where it leads, ends within its first bytes
+# With ``pcm`` (the log reader's stats), audio frames this long are measured, not copied: the
+# event gets an empty payload and ``pcm`` its decoded size. Below, msgspec decoding the whole
+# frame costs less than finding and checking the payload.
+_MEASURE_MIN = 6 * 1024
+
+
+class _Declined:
+    """What ``Decoder.read`` returns for a frame it does not take (``DECLINED``, ``REJECTED``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"rt_fast._codec.{self.name}"
+
+
+DECLINED, REJECTED = _Declined("DECLINED"), _Declined("REJECTED")
 
 
 class _Head(msgspec.Struct):
@@ -252,32 +273,85 @@ class Decoder(Generic[T]):
 
     def decode(self, data: Buffer) -> T:
         """Decode one frame."""
-        if data.__class__ is bytes:  # the usual frames: strict models alone, where they can
+        if data.__class__ is bytes:  # the usual frames, by ``read``
             size = len(data)
-            if size > self._small:
-                # a frame opening with its type: its lead b'{"type":"<tag>' keys the table
-                lead = data[: data.find(b'"', 9, _PEEK)]
-                markers = self._patterns.get(lead)
-                if (
-                    markers is None
-                    or size > self._max_size
-                    or (markers and (_holds_any(data, markers) if _count is None
-                                     else _count(data, OPENERS) > MAX_DEPTH))
-                ):  # fmt: skip
-                    return self._decode_any(data)
-                if size >= _AUDIO_MIN and (route := self._audio.get(lead)) is not None:
-                    found = locate(data, route, 0, size)
-                    if found is not None and (event := audio_event(data, found)) is not None:
-                        return event  # type: ignore[no-any-return]
-            try:
-                event = self._decode(data)
-            except _INPUT_ERRORS:
+            if size <= self._small:  # ``read``'s first rule, inlined: a Python call saved
+                try:
+                    event = self._decode(data)
+                except _INPUT_ERRORS:
+                    return self._guarded(data, strict_tried=True)
+                payload = self._payloads.get(event.__class__)
+                if payload is None or size == payload.bare + len(getattr(event, payload.field)):
+                    return event  # type: ignore[no-any-return]
+                return self._checked(data, event)  # type: ignore[no-any-return]
+            event = self.read(data, 0, size, data)
+            if event.__class__ is not _Declined:
+                return event  # type: ignore[no-any-return]
+            if event is REJECTED:
                 return self._guarded(data, strict_tried=True)
-            payload = self._payloads.get(event.__class__)
-            if payload is not None and size != payload.bare + len(getattr(event, payload.field)):
-                ensure_one_payload(data, payload, getattr(event, payload.field))
-            return event  # type: ignore[no-any-return]
         return self._decode_any(data)
+
+    def read(
+        self,
+        buffer: bytes | bytearray,
+        start: int,
+        stop: int,
+        frame: bytes | memoryview,
+        pcm: dict[int, int] | None = None,
+        index: int = 0,
+    ) -> Any:
+        """The route of every frame rt_fast reads in place: ``buffer[start:stop]``, a whole
+        ``bytes`` frame or a line of the log reader's buffer, which ``frame`` is (the frame
+        itself, or a view of the line). Returns the event where the strict models alone can
+        check the frame; otherwise ``DECLINED`` (the frame must be guarded first, or is a view
+        the caller copies) or ``REJECTED`` (the strict models refused it): the full path
+        (``decode``) judges it.
+
+        The rules: a frame of at most ``SMALL`` bytes cannot nest too deep; a longer one within
+        ``max_size`` opens with its type (``b'{"type":"<tag>'`` keys the table) and its type's
+        models hold no free-form value, or (stringzilla) it holds at most ``MAX_DEPTH``
+        brackets, or (without) none of the objects that can hold one. An audio frame of
+        ``_AUDIO_MIN`` bytes or more takes the audio fast path (``rt_fast._audio``): its event,
+        or with ``pcm`` the event with an empty payload and its PCM size in ``pcm[index]``.
+        A decoded audio frame must hold its payload's key once. Never an ``UnknownEvent``, whose
+        ``raw`` would alias the caller's buffer."""
+        size = stop - start
+        if size > self._small:
+            close = buffer.find(b'"', start + 9, start + _PEEK)
+            lead = buffer[start:close]
+            if lead.__class__ is not bytes:  # a bytearray's: tables are keyed by bytes
+                lead = bytes(lead)
+            markers = self._patterns.get(lead)
+            if markers is None or size > self._max_size:
+                return DECLINED
+            if markers and (
+                _holds_any(buffer, markers, start, stop)
+                if _count is None
+                else _count(buffer, OPENERS, start, stop) > MAX_DEPTH
+            ):
+                return DECLINED
+            if size >= (_AUDIO_MIN if pcm is None else _MEASURE_MIN):
+                route = self._audio.get(lead)
+                if route is not None and (found := locate(buffer, route, start, stop)):
+                    if pcm is None:
+                        event = audio_event(buffer, found)
+                        if event is not None:
+                            return event
+                    elif (got := measured(buffer, found)) is not None:
+                        pcm[index] = got[1]
+                        return got[0]
+        try:
+            event = self._decode(frame)
+        except _INPUT_ERRORS:
+            return REJECTED
+        payload = self._payloads.get(event.__class__)
+        if payload is not None:
+            value = getattr(event, payload.field)
+            if size != payload.bare + len(value) and not one_payload(
+                buffer, payload.field, start, stop
+            ):
+                return DECLINED  # it may hold its payload twice: the full path judges
+        return event
 
     def _decode_any(self, data: Buffer) -> T:
         """``decode`` of any input, by the rules in the class docstring."""
@@ -428,13 +502,16 @@ def _patterns_of(union: Any, events: Mapping[str, Any] | None) -> Patterns:
     return table
 
 
-def _holds_any(data: Any, patterns: tuple[Any, ...]) -> bool:
-    """Whether ``data`` holds a ``\\u`` escape (one memchr for a backslash first: a two-byte
-    search costs four times more) or one of the markers ``patterns[2:]``."""
-    if patterns[0] in data and patterns[1] in data:
+def _holds_any(
+    data: Any, patterns: tuple[Any, ...], start: int = 0, stop: int | None = None
+) -> bool:
+    """Whether ``data[start:stop]`` holds a ``\\u`` escape (one memchr for a backslash first: a
+    two-byte search costs four times more) or one of the markers ``patterns[2:]``."""
+    find = data.find
+    if find(patterns[0], start, stop) >= 0 and find(patterns[1], start, stop) >= 0:
         return True
     for marker in patterns[2:]:  # noqa: SIM110 - a loop costs less than any() and a generator
-        if marker in data:
+        if find(marker, start, stop) >= 0:
             return True
     return False
 

@@ -37,10 +37,8 @@ from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
 import msgspec
 
 from . import _variants
-from ._audio import TYPED, _Route, bare, event, locate, measured, one_payload
-from ._codec import _AUDIO_MIN, GENERATIONS, Decoder, _AutoDecoder
+from ._codec import GENERATIONS, Decoder, _AutoDecoder, _Declined
 from ._errors import DecodeError
-from ._guard import SMALL
 from ._sources import (
     CHUNK,
     Log,
@@ -72,8 +70,6 @@ _SPLIT = 8 * 1024 * 1024  # bytes of log a worker decodes per task
 _SPLIT_FRAMES = 2 * 1024 * 1024  # the same when the frames themselves travel back
 _AHEAD = 16  # tasks out a worker when each gives one small result (else two)
 _SCAN = 64 * 1024  # the parent's reads when it cuts a file into ranges
-_MEASURE_MIN = 6 * 1024  # audio frames this long are measured, not copied (_Job.measure): below,
-# msgspec decoding the whole line costs less than finding and checking the payload
 _EXCERPT = 80
 _BLANK = b" \t\r"
 
@@ -155,106 +151,20 @@ def _decoder(protocol: str, naming: str) -> Decoder[Any]:
 
 
 def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
-    """Decode lines from ``pos`` by the fast path; returns where it stopped (a declined line).
-
-    Rules: a line goes to the decoder's strict models directly only where ``Decoder.decode``
-    would send it there unguarded (``Decoder._unguarded``: short, or within size, its type
-    leading, and no tagged object that can hold a free-form value in it), so the fast path
-    returns only what the full decoder returns and never parses a frame the guard must see
-    first. It raises, and so declines, for anything else, and never makes an ``UnknownEvent``
-    (whose ``raw`` would alias the reused buffer): the full decoder takes declined lines, from
-    a copy. tests/test_jsonl.py shows both paths agree.
-    """
+    """Decode lines from ``pos`` in place, each by ``Decoder.read`` (the codec's one route);
+    returns where it stopped: a line ``read`` declined, which ``_slow`` decodes from a copy."""
     buffer, frames, ends, pcm = batch._buffer, batch.frames, batch._ends, batch._pcm
-    find, view, patterns = buffer.find, memoryview(buffer), decoder._patterns
-    # the strict decoders of each generation (auto: GA's first), called directly
-    first, *others = decoder._strict if isinstance(decoder, _AutoDecoder) else [decoder._decode]
-    small, limit, lead = min(SMALL, decoder._max_size), decoder._max_size, b'{"type":"'
-    routes = decoder._audio if TYPED else {}
-    payloads = decoder._payloads
-    audio = _AUDIO_MIN if pcm is None else _MEASURE_MIN
+    find, view, read, declined = buffer.find, memoryview(buffer), decoder.read, _Declined
     while pos < end:
         newline = find(b"\n", pos, end)
         newline = end if newline < 0 else newline
-        if newline - pos > small:  # as Decoder._unguarded, on the line in place
-            if newline - pos > limit or not buffer.startswith(lead, pos):
-                return pos
-            close = find(b'"', pos + 9, pos + 128)
-            if close < 0:
-                return pos
-            tag = bytes(buffer[pos + 9 : close])
-            route = routes.get(tag) if newline - pos >= audio else None
-            if route is not None:  # as Decoder.decode: audio, in place
-                frame = _audio_event(buffer, route, pos, newline, pcm, len(frames))
-                if frame is not None:
-                    frames.append(frame)
-                    ends.append(newline)
-                    pos = newline + 1
-                    continue
-            markers = patterns.get(tag)
-            if markers is None or (markers and _line_holds_any(buffer, pos, newline, markers)):
-                return pos
-        try:
-            frame = first(view[pos:newline])
-        except Exception:  # another generation's, or for the full decoder to judge
-            frame = _first_taker(others, view[pos:newline])
-            if frame is None:
-                return pos
-        payload = payloads.get(frame.__class__)
-        if payload is not None and not (
-            bare(buffer, payload, getattr(frame, payload.field), pos, newline)
-            or one_payload(buffer, payload.field, pos, newline)
-        ):
-            return pos  # it may hold its audio twice: the full decoder judges
+        frame = read(buffer, pos, newline, view[pos:newline], pcm, len(frames))
+        if frame.__class__ is declined:
+            return pos
         frames.append(frame)
         ends.append(newline)
         pos = newline + 1
     return pos
-
-
-def _first_taker(decoders: list[Callable[[Any], Any]], line: memoryview) -> Any:
-    """The frame the first of ``decoders`` to take the line makes, or None."""
-    for decode in decoders:
-        try:
-            return decode(line)
-        except Exception:  # the next generation may take it
-            continue
-    return None
-
-
-def _audio_event(
-    buffer: bytes | bytearray,
-    route: _Route,
-    pos: int,
-    end: int,
-    pcm: dict[int, int] | None,
-    index: int,
-) -> Any:
-    """The audio frame ``buffer[pos:end]`` by the audio fast path, or None. With ``pcm``, its
-    payload is left empty and its decoded size put in ``pcm[index]`` (see ``_Job.measure``)."""
-    found = locate(buffer, route, pos, end)
-    if found is None:
-        return None
-    if pcm is None:
-        return event(buffer, found)
-    got = measured(buffer, found)
-    if got is None:
-        return None
-    pcm[index] = got[1]
-    return got[0]
-
-
-def _line_holds_any(
-    buffer: bytes | bytearray, pos: int, end: int, patterns: tuple[bytes, ...]
-) -> bool:
-    """``_codec._holds_any`` on the line ``buffer[pos:end]``, in place."""
-    find = buffer.find
-    if find(patterns[0], pos, end) >= 0 and find(patterns[1], pos, end) >= 0:
-        return True
-    for marker in patterns[2:]:  # noqa: SIM110 - as in _holds_any: cheaper than any()
-        if find(marker, pos, end) >= 0:
-            return True
-    return False
 
 
 def _slow(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int, strict: bool) -> int:
@@ -330,8 +240,9 @@ class _Job(NamedTuple):
     numbered: bool  # fold needs global line numbers in the workers: count before cutting
     combine: Callable[[list[Any]], Any] | None = None  # folds a task's values into one
     # fold reads audio payloads only for their size (stats): an audio frame the fast path takes
-    # (``_MEASURE_MIN`` bytes or more) has an empty payload, and ``batch._pcm`` maps its index in
-    # ``frames`` to the bytes of audio the payload decodes to, checked as strictly as ever
+    # (``_codec._MEASURE_MIN`` bytes or more) has an empty payload, and ``batch._pcm`` maps its
+    # index in ``frames`` to the bytes of audio the payload decodes to, checked as strictly as
+    # ever
     measure: bool = False
 
 

@@ -13,7 +13,6 @@ into the event as it is.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 __all__ = ["OPENERS", "PLAIN", "count_byteset", "find_first_not_of"]
 
@@ -23,8 +22,8 @@ PLAIN = "".join(map(chr, range(0x20, 0x7F))).replace("\\", "").replace('"', "")
 run of them is a string's text exactly as msgspec reads it (no escape, no control character,
 nothing for UTF-8 to check)."""
 
-count_byteset: Callable[[Any, str], int] | None
-find_first_not_of: Callable[[Any, str, int, int], int] | None
+count_byteset: Callable[..., int] | None  # (data, chars[, start, end])
+find_first_not_of: Callable[..., int] | None
 try:
     import stringzilla
 except ImportError:  # pragma: no cover - exercised where stringzilla is absent
