@@ -409,3 +409,19 @@ def test_without_pybase64_the_answers_are_the_same(monkeypatch: pytest.MonkeyPat
         _check_all(protocol, direction, frame)
         _check_all(protocol, direction, frame.replace(b"/", b"\\/", 1))
         assert rt_fast.decode_pcm(frame) == bytes(range(256)) * 12
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'{"type":"input_audio_buffer.append","audio":"}',  # the lead's quote is the end's
+        b'{"type":"input_audio_buffer.append","audio":"AAAA"}}',
+        b'{"type":"input_audio_buffer.append","audio":"AA"AA"}',
+        b'{"type":"input_audio_buffer.append","audio":"AAAA","audio":"BBBB"}',
+    ],
+)
+def test_bare_microphone_frames_that_are_not_are_errors(frame: bytes) -> None:
+    """The bare-frame shortcut of audio_payload and decode_pcm takes only what decodes."""
+    for read in (rt_fast.audio_payload, rt_fast.decode_pcm, rt_fast.decode_client_event):
+        with pytest.raises(rt_fast.DecodeError):
+            read(frame)
