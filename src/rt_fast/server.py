@@ -1,0 +1,232 @@
+"""A local Realtime server (the ``ws`` extra: ``websockets``) that plays a recorded session.
+
+For tests, demos and gateway development: it answers at ``/v1/realtime`` as the official SDK's
+clients call it (``AsyncOpenAI(websocket_base_url="ws://127.0.0.1:PORT/v1")``), takes any API
+key, and speaks the protocol a GA session uses:
+
+* on connect, the recording's ``session.created``;
+* ``session.update`` -> the recording's ``session.updated`` (or, if it has none, one holding
+  the ``session.created`` session);
+* ``input_audio_buffer.commit`` -> ``input_audio_buffer.committed``, ``.clear`` -> ``.cleared``;
+  appends are taken silently, as the API takes them;
+* ``response.create`` -> the recording's next response, its server frames from
+  ``response.created`` to ``response.done`` (and the ``rate_limits.updated`` after it), bytes
+  unchanged; after the last response the first comes again;
+* a frame rt_fast cannot decode as a GA client event (not JSON, a wrong field, an unknown type,
+  a binary frame) -> the API's ``error`` event naming the fault; the connection stays open.
+
+Every frame it sends is a text frame of the recording's bytes, or ``rt_fast.encode`` of an
+event. ``pace="realtime"`` spaces each response's audio deltas by the audio they carry (PCM16
+at 24 kHz), ``"fast"`` (the default) sends them as fast as the client reads: a slow reader
+holds the sender back (websockets' write buffer), it does not grow memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from importlib import resources
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection
+from websockets.asyncio.server import serve as _serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from . import beta, ga, translation
+from ._audio import audio_payload, peek_type
+from ._codec import decode_client_event, decode_server_event, encode
+from ._errors import DecodeError
+from ._jsonl import LogBatch, map_log
+from ._models import UnknownEvent
+from ._sources import Source
+
+__all__ = ["PATH", "Recording", "run", "serve"]
+
+PATH = "/v1/realtime"
+"""Where the server answers, as the SDK's clients call it (a query string may follow)."""
+
+_CLIENT_TAGS = frozenset(itertools.chain(ga.CLIENT_EVENTS, beta.CLIENT_EVENTS,
+                                         translation.CLIENT_EVENTS))  # fmt: skip
+_PCM_RATE = 48_000  # bytes a second of PCM16 at 24 kHz, the API's default output
+
+
+def _server_frames(batch: LogBatch) -> list[tuple[str, bytes]]:
+    """The (type, bytes) of a chunk's server frames (run where the chunk was decoded)."""
+    frames = []
+    for line in batch.raw_lines():
+        tag = peek_type(line)
+        if tag not in _CLIENT_TAGS:
+            frames.append((tag, line))
+    return frames
+
+
+@dataclass(frozen=True)
+class Recording:
+    """The frames a server plays, taken from a session log (``Recording.load``)."""
+
+    created: bytes
+    updated: bytes | None
+    responses: tuple[tuple[bytes, ...], ...]
+    _ids: Iterator[int] = field(default_factory=itertools.count, compare=False)
+
+    @classmethod
+    def load(cls, log: Source | None = None) -> Recording:
+        """The recording of a log (plain, gzip or zstd; the bundled sample by default): its
+        first ``session.created`` and ``session.updated``, and every response."""
+        if log is None:
+            sample = resources.files("rt_fast").joinpath("data", "sample_session.jsonl.gz")
+            with sample.open("rb") as opened:
+                return cls.load(opened)
+        frames = [frame for chunk in map_log(log, _server_frames) for frame in chunk]
+        created = next((raw for tag, raw in frames if tag == "session.created"), None)
+        if created is None:
+            raise ValueError("the log holds no session.created frame to play")
+        updated = next((raw for tag, raw in frames if tag == "session.updated"), None)
+        return cls(created, updated, tuple(_responses(frames)))
+
+    def event_id(self) -> str:
+        """A fresh ``event_id`` for a frame the server makes."""
+        return f"event_rtfast{next(self._ids):08d}"
+
+
+def _responses(frames: Iterable[tuple[str, bytes]]) -> Iterator[tuple[bytes, ...]]:
+    """Each ``response.created`` .. ``response.done`` run of frames, with the
+    ``rate_limits.updated`` frames right after it."""
+    current: list[bytes] | None = None
+    done: list[bytes] | None = None
+    for tag, raw in frames:
+        if done is not None:
+            if tag == "rate_limits.updated":
+                done.append(raw)
+                continue
+            yield tuple(done)
+            done = None
+        if tag == "response.created":
+            current = [raw]
+        elif current is not None:
+            current.append(raw)
+            if tag == "response.done":
+                done, current = current, None
+    if done is not None:
+        yield tuple(done)
+
+
+class _Session:
+    """One client's connection: the protocol above."""
+
+    def __init__(self, recording: Recording, connection: ServerConnection, pace: str) -> None:
+        self.recording, self.connection, self.pace = recording, connection, pace
+        self.responses = itertools.cycle(recording.responses or [()])
+        self.items = itertools.count()
+        self.playing: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        await self.connection.send(self.recording.created, text=True)
+        try:
+            async for message in self.connection:
+                await self.answer(message)
+        except ConnectionClosed:
+            pass
+        finally:
+            for task in self.playing:
+                task.cancel()
+
+    async def answer(self, message: str | bytes) -> None:
+        if isinstance(message, bytes):
+            await self.error("binary frames are not accepted: send JSON text frames", None)
+            return
+        try:
+            event = decode_client_event(message)
+        except DecodeError as exc:
+            await self.error(str(exc), exc.path)
+            return
+        match event:
+            case ga.SessionUpdateEvent():
+                await self.send(self.recording.updated or self.updated())
+            case ga.InputAudioBufferCommitEvent():
+                item = f"item_rtfast{next(self.items):08d}"
+                await self.send(encode(ga.InputAudioBufferCommittedEvent(
+                    event_id=self.recording.event_id(), item_id=item)))  # fmt: skip
+            case ga.InputAudioBufferClearEvent():
+                await self.send(encode(ga.InputAudioBufferClearedEvent(
+                    event_id=self.recording.event_id())))  # fmt: skip
+            case ga.ResponseCreateEvent():
+                task = asyncio.create_task(self.play(next(self.responses)))
+                self.playing.add(task)
+                task.add_done_callback(self.playing.discard)
+            case UnknownEvent(type=tag):
+                await self.error(f"unknown client event type {tag!r}", "$.type")
+            case _:  # the rest (conversation items, cancels, appends) is taken silently
+                pass
+
+    def updated(self) -> bytes:
+        """A ``session.updated`` holding the recording's ``session.created`` session."""
+        created = decode_server_event(self.recording.created)
+        if not isinstance(created, ga.SessionCreatedEvent):
+            raise ValueError("the recording's session.created is not a GA session.created")
+        updated = ga.SessionUpdatedEvent(event_id=self.recording.event_id(),
+                                         session=created.session)  # fmt: skip
+        return encode(updated)
+
+    async def play(self, frames: tuple[bytes, ...]) -> None:
+        for frame in frames:
+            await self.send(frame)
+            if self.pace == "realtime" and peek_type(frame) == "response.output_audio.delta":
+                await asyncio.sleep(len(audio_payload(frame)) * 3 / 4 / _PCM_RATE)
+
+    async def error(self, message: str, param: str | None) -> None:
+        error = ga.RealtimeError(type="invalid_request_error", message=message, param=param)
+        await self.send(encode(ga.ErrorEvent(event_id=self.recording.event_id(), error=error)))
+
+    async def send(self, frame: bytes) -> None:
+        with contextlib.suppress(ConnectionClosed):  # the receive loop ends the session
+            await self.connection.send(frame, text=True)
+
+
+def _check_path(connection: ServerConnection, request: Request) -> Response | None:
+    """Refuse any path but ``PATH`` (404), as the API does."""
+    if request.path.split("?", 1)[0].rstrip("/") != PATH:
+        return connection.respond(HTTPStatus.NOT_FOUND, f"no Realtime endpoint at {request.path}\n")
+    return None
+
+
+async def serve(
+    recording: Recording | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    pace: str = "fast",
+    **options: Any,
+) -> Server:
+    """Start the server (``async with await serve(...) as server``); ``port=0`` picks a free
+    one (``server.sockets[0].getsockname()[1]``). ``options`` go to ``websockets``' ``serve``;
+    by default frames up to 16 MiB are read, uncompressed, as the API sends them."""
+    if pace not in ("fast", "realtime"):
+        raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
+    played = Recording.load() if recording is None else recording
+
+    async def handler(connection: ServerConnection) -> None:
+        await _Session(played, connection, pace).run()
+
+    options.setdefault("max_size", 16 * 1024 * 1024)
+    options.setdefault("compression", None)
+    return await _serve(handler, host, port, process_request=_check_path, **options)
+
+
+def run(recording: Recording, *, host: str, port: int, pace: str, label: str) -> None:
+    """Serve until interrupted (``rt-fast serve``), saying where on standard output."""
+
+    async def forever() -> None:
+        async with await serve(recording, host=host, port=port, pace=pace) as running:
+            bound, at = running.sockets[0].getsockname()[:2]
+            print(f"rt-fast serve: ws://{bound}:{at}{PATH} ({len(recording.responses)} "
+                  f"responses from {label}); Ctrl-C stops", flush=True)  # fmt: skip
+            await running.serve_forever()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(forever())

@@ -1,0 +1,159 @@
+"""The local Realtime server: a real websockets server on 127.0.0.1, the official SDK's client."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openai import AsyncOpenAI
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+import rt_fast
+from rt_fast import ga, server
+from rt_fast._traffic import session_frames
+
+RECORDING = server.Recording.load()
+
+
+def _run(test: Callable[[int], Awaitable[None]], recording: server.Recording = RECORDING) -> None:
+    """Run ``test(port)`` against a server on a free port of 127.0.0.1."""
+
+    async def main() -> None:
+        async with await server.serve(recording) as running:
+            await asyncio.wait_for(test(running.sockets[0].getsockname()[1]), 60)
+
+    asyncio.run(main())
+
+
+def _sdk(port: int) -> AsyncOpenAI:
+    return AsyncOpenAI(api_key="sk-any", websocket_base_url=f"ws://127.0.0.1:{port}/v1")
+
+
+def test_the_recording_holds_the_samples_responses() -> None:
+    """Each response runs from response.created to response.done (then its rate limits)."""
+    assert len(RECORDING.responses) == 4
+    for response in RECORDING.responses:
+        types = [rt_fast.peek_type(frame) for frame in response]
+        assert types[0] == "response.created"
+        assert types.index("response.done") == len(types) - 1 - types.count("rate_limits.updated")
+    assert rt_fast.peek_type(RECORDING.created) == "session.created"
+
+
+def test_the_sdk_client_holds_a_session_and_gets_the_recorded_bytes() -> None:
+    """The official client, unmodified: session.created, session.updated, then every frame of
+    the recorded responses in turn, byte-identical, parsed by the SDK's own models."""
+
+    async def session(port: int) -> None:
+        async with _sdk(port).realtime.connect(model="gpt-realtime") as conn:
+            assert (await conn.recv()).type == "session.created"
+            await conn.session.update(session={"type": "realtime", "instructions": "be brief"})
+            assert (await conn.recv()).type == "session.updated"
+            for recorded in RECORDING.responses[:2]:
+                await conn.response.create()
+                got = [await conn.recv_bytes() for _ in recorded]
+                assert got == list(recorded)
+                assert conn.parse_event(got[-1]).type in ("response.done", "rate_limits.updated")
+
+    _run(session)
+
+
+def test_audio_is_acknowledged_as_the_api_does() -> None:
+    """Appends are taken silently; commit and clear are acknowledged with new item ids."""
+
+    async def session(port: int) -> None:
+        async with _sdk(port).realtime.connect(model="gpt-realtime") as conn:
+            await conn.recv()
+            await conn.input_audio_buffer.append(audio="AAAA")
+            await conn.input_audio_buffer.commit()
+            committed = await conn.recv()
+            assert committed.type == "input_audio_buffer.committed"
+            assert committed.item_id.startswith("item_")
+            await conn.input_audio_buffer.clear()
+            assert (await conn.recv()).type == "input_audio_buffer.cleared"
+
+    _run(session)
+
+
+@pytest.mark.parametrize(
+    ("frame", "says"),
+    [
+        ("{not json", "malformed"),
+        ('{"type":"session.update","session":{"type":"realtime","audio":7}}', "$.session.audio"),
+        ('{"type":"brand.new.event"}', "unknown client event type 'brand.new.event'"),
+        (b"\x00\x01", "binary frames are not accepted"),
+    ],
+)
+def test_a_bad_frame_gets_an_error_event_and_the_session_goes_on(frame: Any, says: str) -> None:
+    """The API's error event, naming the fault; the connection stays open and still answers."""
+
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime?model=x") as ws:
+            await ws.recv()
+            await ws.send(frame)
+            error = rt_fast.decode_server_event(await ws.recv(decode=False))
+            assert isinstance(error, ga.ErrorEvent)
+            assert says in error.error.message or says == error.error.param
+            await ws.send('{"type":"session.update","session":{"type":"realtime"}}')
+            assert rt_fast.peek_type(await ws.recv(decode=False)) == "session.updated"
+
+    _run(session)
+
+
+def test_other_paths_are_not_found() -> None:
+    async def session(port: int) -> None:
+        with pytest.raises(InvalidStatus) as info:
+            async with connect(f"ws://127.0.0.1:{port}/v1/chat"):
+                pass
+        assert info.value.response.status_code == 404
+
+    _run(session)
+
+
+def test_a_log_without_session_updated_answers_with_the_created_session(tmp_path: Path) -> None:
+    """A replayed log of its own (gzip here): its frames, and a session.updated made from its
+    session.created when it recorded none."""
+    frames = [f for _, f in session_frames(seed=3, turns=2) if b'"session.updated"' not in f[:40]]
+    log = tmp_path / "log.jsonl.gz"
+    log.write_bytes(gzip.compress(b"\n".join(frames) + b"\n"))
+    recording = server.Recording.load(str(log))
+    assert recording.updated is None and recording.responses
+
+    async def session(port: int) -> None:
+        async with _sdk(port).realtime.connect(model="gpt-realtime") as conn:
+            created = json.loads(await conn.recv_bytes())
+            await conn.session.update(session={"type": "realtime"})
+            updated = json.loads(await conn.recv_bytes())
+            assert updated["type"] == "session.updated"
+            assert updated["session"] == created["session"]
+            await conn.response.create()
+            assert await conn.recv_bytes() == recording.responses[0][0]
+
+    _run(session, recording)
+
+
+def test_the_command_serves_until_stopped() -> None:
+    """``rt-fast serve --port 0`` says where it listens; a client holds a session there."""
+    command = [sys.executable, "-m", "rt_fast", "serve", "--port", "0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            assert line.startswith("rt-fast serve: ws://127.0.0.1:"), line
+            port = int(line.split(":")[3].split("/")[0])
+
+            async def session() -> None:
+                async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+                    assert await ws.recv(decode=False) == RECORDING.created
+
+            asyncio.run(asyncio.wait_for(session(), 60))
+        finally:
+            process.terminate()
+    assert process.returncode is not None
