@@ -32,6 +32,7 @@ from typing import IO, Any, NoReturn
 
 import msgspec
 
+from ._cli_ws import add_relay, add_serve
 from ._jsonl import LogBatch, LogReader, Rejected, _map_log, map_log
 from ._models import UNSET, UnknownEvent
 from ._sources import Source, close, logs_of, open_log
@@ -704,44 +705,14 @@ def _add_bench(commands: Any) -> None:
     bench.set_defaults(run=_cmd_bench)
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    try:
-        from . import server
-    except ModuleNotFoundError:
-        needs = "rt-fast serve needs websockets: pip install 'rt-fast[ws]'"
-        raise ModuleNotFoundError(needs) from None
-    recording = server.Recording.load(args.replay)
-    label = args.replay or "the bundled sample"
-    server.run(recording, host=args.host, port=args.port, pace=args.pace, label=label)
-    return 0
-
-
-def _add_serve(commands: Any) -> None:
-    serve = commands.add_parser(
-        "serve",
-        help="a local Realtime server that plays a recorded session (needs the ws extra)",
-        description="Answer at /v1/realtime as the official SDK's clients call it "
-        "(websocket_base_url='ws://HOST:PORT/v1'), any API key: session.created on connect, "
-        "session.update -> session.updated, input_audio_buffer.commit/clear acknowledged, "
-        "response.create -> the log's next recorded response, bytes unchanged, and an error "
-        "event for a frame that does not decode (the connection stays open).",
-    )
-    serve.add_argument("--replay", metavar="LOG", help="the session log to play "
-                       "(default: the bundled sample)")  # fmt: skip
-    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765, help="default: 8765 (0: any free)")
-    serve.add_argument("--pace", choices=("fast", "realtime"), default="fast",
-                       help="audio as fast as the client reads, or at its own pace")  # fmt: skip
-    serve.set_defaults(run=_cmd_serve)
-
-
 _COMMANDS: tuple[Callable[[Any], None], ...] = (
     _add_stats,
     _add_validate,
     _add_filter,
     _add_export,
     _add_bench,
-    _add_serve,
+    add_serve,
+    add_relay,
 )
 
 

@@ -1,0 +1,179 @@
+"""The relay, between real websockets peers on 127.0.0.1: the official SDK's client, the local
+Realtime server, and small upstreams that show what reached them."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from openai import AsyncOpenAI
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+import rt_fast
+from rt_fast import ga, relay, server
+
+RECORDING = server.Recording.load()
+
+
+def _port(running: Any) -> int:
+    return int(running.sockets[0].getsockname()[1])
+
+
+def _through_relay(
+    test: Callable[[int], Awaitable[None]],
+    upstream: Callable[[ServerConnection], Awaitable[None]] | None = None,
+    **options: Any,
+) -> None:
+    """Run ``test(relay port)`` with a relay to ``upstream`` (the local server by default)."""
+
+    async def main() -> None:
+        if upstream is None:
+            up = await server.serve(RECORDING)
+        else:
+            up = await serve(upstream, "127.0.0.1", 0)
+        async with up:
+            url = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
+            async with await relay.relay(url, **options) as running:
+                await asyncio.wait_for(test(_port(running)), 60)
+
+    asyncio.run(main())
+
+
+def test_the_sdk_client_through_the_relay_gets_the_servers_bytes() -> None:
+    """A whole session through the relay: every frame the server sent reaches the SDK's
+    client byte-identical, and the record holds both directions in order."""
+    record = io.BytesIO()
+
+    async def session(port: int) -> None:
+        client = AsyncOpenAI(api_key="sk-any", websocket_base_url=f"ws://127.0.0.1:{port}/v1")
+        async with client.realtime.connect(model="gpt-realtime") as conn:
+            assert await conn.recv_bytes() == RECORDING.created
+            for recorded in RECORDING.responses:
+                await conn.response.create()
+                assert [await conn.recv_bytes() for _ in recorded] == list(recorded)
+
+    _through_relay(session, record=record)
+    lines = record.getvalue().splitlines()
+    server_lines = [line for line in lines if rt_fast.peek_type(line) != "response.create"]
+    assert server_lines == [RECORDING.created, *(f for r in RECORDING.responses for f in r)]
+    assert sum(rt_fast.peek_type(line) == "response.create" for line in lines) == 4
+
+
+async def _echo(connection: ServerConnection) -> None:
+    """An upstream that says what reached it: its path, its Authorization, then each frame."""
+    request = connection.request
+    assert request is not None
+    hello = {"type": "hello", "path": request.path, "auth": request.headers.get("Authorization")}
+    await connection.send(json.dumps(hello))
+    async for message in connection:
+        await connection.send(json.dumps({"type": "echo", "frame": message}))
+
+
+def test_query_and_authorization_reach_the_upstream_and_frames_cross_unchanged() -> None:
+    async def session(port: int) -> None:
+        headers = {"Authorization": "Bearer sk-secret"}
+        url = f"ws://127.0.0.1:{port}/v1/realtime?model=gpt-realtime"
+        async with connect(url, additional_headers=headers) as ws:
+            hello = json.loads(await ws.recv())
+            assert hello["path"] == "/v1/realtime?model=gpt-realtime"
+            assert hello["auth"] == "Bearer sk-secret"
+            frame = '{"type":"conversation.item.create",  "item":{"type":"message"}}'
+            await ws.send(frame)
+            assert json.loads(await ws.recv())["frame"] == frame  # spaces and all
+
+    _through_relay(session, _echo)
+
+
+def test_handlers_see_typed_events_replace_and_drop_frames() -> None:
+    """A policy: drop session.update from clients, count response.done usage from servers."""
+    seen: list[Any] = []
+
+    def drop(event: Any, frame: bytes) -> None:
+        assert isinstance(event, ga.SessionUpdateEvent)
+        return None
+
+    def usage(event: Any, frame: bytes) -> bytes:
+        assert isinstance(event, ga.ResponseDoneEvent)
+        seen.append(event.response.usage)
+        return frame
+
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            await ws.recv()
+            await ws.send('{"type":"session.update","session":{"type":"realtime"}}')
+            await ws.send('{"type":"response.create"}')
+            frames = []
+            while not frames or rt_fast.peek_type(frames[-1]) != "rate_limits.updated":
+                frames.append(await ws.recv(decode=False))
+            assert "session.updated" not in map(rt_fast.peek_type, frames)  # never sent on
+            assert frames == list(RECORDING.responses[0])
+
+    _through_relay(session, client={"session.*": drop}, server={"response.done": usage})
+    assert len(seen) == 1 and seen[0].total_tokens > 0
+
+
+def test_a_frame_that_could_route_two_ways_is_refused_not_forwarded() -> None:
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            await ws.recv()
+            await ws.send('{"type":"response.cancel","type":"response.create"}')
+            await ws.send(b'{"type":"response.create"}')  # binary: not relayed either
+            for _ in range(2):
+                error = rt_fast.decode_server_event(await ws.recv(decode=False))
+                assert isinstance(error, ga.ErrorEvent) and "rt_fast relay" in error.error.message
+            await ws.send('{"type":"x"}')
+            assert json.loads(await ws.recv())["frame"] == '{"type":"x"}'  # only this one
+
+    _through_relay(session, _echo)
+
+
+def test_close_codes_cross_both_ways() -> None:
+    async def closes(connection: ServerConnection) -> None:
+        await connection.send('{"type":"hello"}')
+        await connection.close(4000, "upstream says bye")
+
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            await ws.recv()
+            try:
+                await ws.recv()
+            except ConnectionClosed as closed:
+                assert closed.rcvd is not None
+                assert (closed.rcvd.code, closed.rcvd.reason) == (4000, "upstream says bye")
+            else:
+                raise AssertionError("the relay did not close")
+
+    _through_relay(session, closes)
+
+
+def test_the_command_relays_and_records(tmp_path: Path) -> None:
+    """``rt-fast relay --upstream URL --port 0 --record LOG`` in front of ``rt-fast serve``."""
+    log = tmp_path / "session.jsonl"
+
+    async def main() -> None:
+        async with await server.serve(RECORDING) as up:
+            upstream = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
+            command = [sys.executable, "-m", "rt_fast", "relay", "--upstream", upstream,
+                       "--port", "0", "--record", str(log)]  # fmt: skip
+            process = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
+            try:
+                assert process.stdout is not None
+                line = (await process.stdout.readline()).decode()
+                assert line.startswith("rt-fast relay: ws://127.0.0.1:"), line
+                port = int(line.split(":")[3].split(" ")[0])
+                async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+                    assert await ws.recv(decode=False) == RECORDING.created
+            finally:
+                process.terminate()
+                await process.wait()
+
+    asyncio.run(asyncio.wait_for(main(), 60))
+    assert log.read_bytes() == RECORDING.created + b"\n"
