@@ -1,0 +1,207 @@
+"""The socket layer (the ``ws`` extra): a Realtime connection whose frames are rt_fast events.
+
+``await rt_fast.ws.connect(url, api_key=...)`` opens a client connection to a Realtime endpoint
+(``wss://api.openai.com/v1/realtime?model=...``, Azure's, a local one); ``connect_sync`` is
+the same on ``websockets.sync`` for threaded gateways. ``recv()`` decodes each text frame
+straight from the socket's bytes (websockets then skips its UTF-8 check: rt_fast's guard does
+it); ``recv(decode=False)`` gives the bytes. ``send()`` takes an event (encoded by
+``rt_fast.encode``) or the bytes of a frame, always as a text frame; ``send_audio(pcm)`` sends
+microphone PCM as ``input_audio_buffer.append``, built by ``rt_fast.encode_audio``.
+
+A frame that does not decode never ends the receive loop unless asked: with
+``errors="report"`` (the default) it is kept in ``rejected`` (and handed to ``on_reject``) and
+the next frame is read; ``errors="raise"`` raises ``DecodeError``. A frame of a type this
+version does not know is an ``UnknownEvent``, and the API's ``error`` events are events, like
+any other. Frames up to 16 MiB are read (the API's reach 15 MiB), uncompressed by default: the
+audio that dominates the bytes is base64 noise that deflate barely shrinks, at a CPU cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any, Literal, NamedTuple
+
+from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import connect as _connect
+from websockets.exceptions import ConnectionClosedOK
+from websockets.sync.client import ClientConnection as SyncClientConnection
+from websockets.sync.client import connect as _connect_sync
+
+from ._codec import _SERVER, GENERATIONS, Decoder, _decoder, encode, encode_audio
+from ._errors import DecodeError
+
+__all__ = ["Connection", "Rejected", "SyncConnection", "connect", "connect_sync"]
+
+_MAX_SIZE = 16 * 1024 * 1024
+Errors = Literal["report", "raise"]
+
+
+class Rejected(NamedTuple):
+    """A frame ``recv`` could not decode, and why."""
+
+    frame: bytes
+    error: DecodeError
+
+
+class _Frames:
+    """What both connections share: how frames become events and events frames."""
+
+    def __init__(self, protocol: str, errors: Errors,
+                 on_reject: Callable[[Rejected], None] | None) -> None:  # fmt: skip
+        if errors not in ("report", "raise"):
+            raise ValueError(f"unknown errors {errors!r}; expected 'report' or 'raise'")
+        self.decoder: Decoder[Any] = _decoder(_SERVER, protocol, "snake")
+        events = GENERATIONS.get(protocol, GENERATIONS["ga"]).CLIENT_EVENTS  # auto: GA's
+        self.append = next(c for t, c in events.items() if t.endswith("input_audio_buffer.append"))
+        self.errors, self.on_reject = errors, on_reject
+        self.rejected: list[Rejected] = []
+
+    def event(self, frame: bytes) -> tuple[bool, Any]:
+        """(True, the event), or (False, None) for a frame reported as rejected."""
+        try:
+            return True, self.decoder.decode(frame)
+        except DecodeError as exc:
+            if self.errors == "raise":
+                raise
+            rejected = Rejected(frame, exc)
+            self.rejected.append(rejected)
+            if self.on_reject is not None:
+                self.on_reject(rejected)
+            return False, None
+
+    @staticmethod
+    def frame(event: Any) -> bytes | str:
+        return event if isinstance(event, (bytes, str)) else encode(event)
+
+
+def _headers(api_key: str | None, headers: Mapping[str, str] | None) -> dict[str, str]:
+    merged = dict(headers or {})
+    if api_key is not None:
+        merged.setdefault("Authorization", f"Bearer {api_key}")
+    return merged
+
+
+class Connection:
+    """An asyncio Realtime connection (``connect``): ``async for event in connection``."""
+
+    def __init__(self, socket: ClientConnection, frames: _Frames) -> None:
+        self.socket, self._frames = socket, frames
+
+    @property
+    def rejected(self) -> list[Rejected]:
+        """The frames ``recv`` could not decode, with ``errors="report"``."""
+        return self._frames.rejected
+
+    async def recv(self, *, decode: bool = True) -> Any:
+        """The next event (or, with ``decode=False``, the next frame's bytes)."""
+        while True:
+            frame = await self.socket.recv(decode=False)
+            if not decode:
+                return frame
+            ok, event = self._frames.event(frame)
+            if ok:
+                return event
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        try:
+            while True:
+                yield await self.recv()
+        except ConnectionClosedOK:
+            return
+
+    async def send(self, event: Any) -> None:
+        """Send an event, or a frame's bytes as they are, as a text frame."""
+        await self.socket.send(self._frames.frame(event), text=True)
+
+    async def send_audio(self, pcm: bytes | bytearray | memoryview, **fields: Any) -> None:
+        """Send microphone PCM as an ``input_audio_buffer.append`` of this protocol."""
+        await self.socket.send(encode_audio(self._frames.append, pcm, **fields), text=True)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        await self.socket.close(code, reason)
+
+    async def __aenter__(self) -> Connection:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+async def connect(
+    url: str,
+    *,
+    api_key: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    protocol: str = "ga",
+    errors: Errors = "report",
+    on_reject: Callable[[Rejected], None] | None = None,
+    **options: Any,
+) -> Connection:
+    """Open a Realtime connection; ``options`` go to ``websockets.asyncio.client.connect``."""
+    frames = _Frames(protocol, errors, on_reject)
+    options.setdefault("max_size", _MAX_SIZE)
+    options.setdefault("compression", None)
+    socket = await _connect(url, additional_headers=_headers(api_key, headers), **options)
+    return Connection(socket, frames)
+
+
+class SyncConnection:
+    """``Connection`` on ``websockets.sync``, for threads: ``for event in connection``."""
+
+    def __init__(self, socket: SyncClientConnection, frames: _Frames) -> None:
+        self.socket, self._frames = socket, frames
+
+    @property
+    def rejected(self) -> list[Rejected]:
+        return self._frames.rejected
+
+    def recv(self, timeout: float | None = None, *, decode: bool = True) -> Any:
+        while True:
+            frame = self.socket.recv(timeout, decode=False)
+            if not decode:
+                return frame
+            ok, event = self._frames.event(frame)
+            if ok:
+                return event
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            while True:
+                yield self.recv()
+        except ConnectionClosedOK:
+            return
+
+    def send(self, event: Any) -> None:
+        self.socket.send(self._frames.frame(event), text=True)
+
+    def send_audio(self, pcm: bytes | bytearray | memoryview, **fields: Any) -> None:
+        self.socket.send(encode_audio(self._frames.append, pcm, **fields), text=True)
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        self.socket.close(code, reason)
+
+    def __enter__(self) -> SyncConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect_sync(
+    url: str,
+    *,
+    api_key: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    protocol: str = "ga",
+    errors: Errors = "report",
+    on_reject: Callable[[Rejected], None] | None = None,
+    **options: Any,
+) -> SyncConnection:
+    """``connect`` on ``websockets.sync.client.connect``."""
+    frames = _Frames(protocol, errors, on_reject)
+    options.setdefault("max_size", _MAX_SIZE)
+    options.setdefault("compression", None)
+    opening = _connect_sync(url, additional_headers=_headers(api_key, headers), **options)
+    # websockets 17 wants connect() entered as a context manager (older ones return the
+    # connection itself, whose __enter__ is itself): the connection closes with ours.
+    return SyncConnection(opening.__enter__(), frames)
