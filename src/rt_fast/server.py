@@ -79,7 +79,7 @@ class Recording:
         """The recording of a log (plain, gzip or zstd; the bundled sample by default): its
         first ``session.created`` and ``session.updated``, and every response."""
         if log is None:
-            sample = resources.files("rt_fast").joinpath("data", "sample_session.jsonl.gz")
+            sample = resources.files("rt_fast").joinpath("data").joinpath("sample_session.jsonl.gz")
             with sample.open("rb") as opened:
                 return cls.load(opened)
         frames = [frame for chunk in map_log(log, _server_frames) for frame in chunk]

@@ -204,4 +204,5 @@ def connect_sync(
     opening = _connect_sync(url, additional_headers=_headers(api_key, headers), **options)
     # websockets 17 wants connect() entered as a context manager (older ones return the
     # connection itself, whose __enter__ is itself): the connection closes with ours.
-    return SyncConnection(opening.__enter__(), frames)
+    socket: SyncClientConnection = opening.__enter__()  # type: ignore[assignment,unused-ignore]
+    return SyncConnection(socket, frames)
