@@ -9,6 +9,8 @@ and reads the whole response back through it (75 frames, ~1 MB, mostly audio del
 - ``rt_fast relay + handler``: the same with a handler on every server frame (each decoded once
   into its typed event), as a gateway inspecting the traffic runs it;
 - ``json relay``: plain websockets, each frame through ``json.loads`` and ``json.dumps``;
+- ``no relay``: the client connected to the server itself, the floor: a relay's own cost is
+  its row's time less this one's;
 - ``openai SDK``: the SDK's own connection to the upstream (``client.realtime.connect``): each
   server frame received and parsed into the SDK's models by ``recv``, then re-serialized
   (``model_dump_json``) and sent on.
@@ -82,7 +84,12 @@ async def _sdk_relay(upstream: str) -> Any:
     return await serve(handler, "127.0.0.1", 0, max_size=None, compression=None)
 
 
+async def _direct(upstream: str) -> Any:
+    return None  # the client connects to the server itself
+
+
 RELAYS: dict[str, tuple[Relay, bool]] = {
+    "no relay (client to server)": (_direct, True),
     "rt_fast relay": (_rt_fast, True),
     "rt_fast relay + handler": (_rt_fast_handler, True),
     "json relay": (_json_relay, False),
@@ -101,7 +108,7 @@ class _Session:
     async def _open(self) -> None:
         self.upstream = await server.serve(RECORDING)
         url = f"ws://127.0.0.1:{self.upstream.sockets[0].getsockname()[1]}/v1/realtime"
-        self.relay = await self.make(url)
+        self.relay = await self.make(url) or self.upstream
         port = self.relay.sockets[0].getsockname()[1]
         self.client = await connect(f"ws://127.0.0.1:{port}/v1/realtime", max_size=None,
                                     compression=None)  # fmt: skip
