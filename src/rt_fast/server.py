@@ -11,7 +11,7 @@ key, and speaks the protocol a GA session uses:
   appends are taken silently, as the API takes them;
 * ``response.create`` -> the recording's next response, its server frames from
   ``response.created`` to ``response.done`` (and the ``rate_limits.updated`` after it), bytes
-  unchanged; after the last response the first comes again;
+  unchanged, one response at a time in the order asked; after the last the first comes again;
 * a frame rt_fast cannot decode as a GA client event (not JSON, a wrong field, an unknown type,
   a binary frame) -> the API's ``error`` event naming the fault; the connection stays open.
 
@@ -124,6 +124,7 @@ class _Session:
         self.responses = itertools.cycle(recording.responses or [()])
         self.items = itertools.count()
         self.playing: set[asyncio.Task[None]] = set()
+        self.last: asyncio.Task[None] | None = None  # the response played last
 
     async def run(self) -> None:
         await self.connection.send(self.recording.created, text=True)
@@ -156,7 +157,9 @@ class _Session:
                 await self.send(encode(ga.InputAudioBufferClearedEvent(
                     event_id=self.recording.event_id())))  # fmt: skip
             case ga.ResponseCreateEvent():
-                task = asyncio.create_task(self.play(next(self.responses)))
+                # one response at a time, in the order asked, while the session goes on
+                task = asyncio.create_task(self.play(next(self.responses), self.last))
+                self.last = task
                 self.playing.add(task)
                 task.add_done_callback(self.playing.discard)
             case UnknownEvent(type=tag):
@@ -173,7 +176,9 @@ class _Session:
                                          session=created.session)  # fmt: skip
         return encode(updated)
 
-    async def play(self, frames: tuple[bytes, ...]) -> None:
+    async def play(self, frames: tuple[bytes, ...], after: asyncio.Task[None] | None) -> None:
+        if after is not None:
+            await asyncio.wait([after])
         for frame in frames:
             await self.send(frame)
             if self.pace == "realtime" and peek_type(frame) == "response.output_audio.delta":
