@@ -4,16 +4,21 @@ wrappers of ``rt_fast.server`` and ``rt_fast.relay``, imported only when run."""
 from __future__ import annotations
 
 import argparse
+import importlib
 from typing import Any
 
-_NEEDS = "rt-fast {} needs websockets: pip install 'rt-fast[ws]'"
+
+def _gateway(module: str, command: str) -> Any:
+    """``rt_fast.<module>``, or the error that says which extra to install."""
+    try:
+        return importlib.import_module(f"rt_fast.{module}")
+    except ModuleNotFoundError:
+        needs = f"rt-fast {command} needs websockets: pip install 'rt-fast[ws]'"
+        raise ModuleNotFoundError(needs) from None
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    try:
-        from . import server
-    except ModuleNotFoundError:
-        raise ModuleNotFoundError(_NEEDS.format("serve")) from None
+    server = _gateway("server", "serve")
     recording = server.Recording.load(args.replay)
     label = args.replay or "the bundled sample"
     server.run(recording, host=args.host, port=args.port, pace=args.pace, label=label)
@@ -40,10 +45,7 @@ def add_serve(commands: Any) -> None:
 
 
 def _cmd_relay(args: argparse.Namespace) -> int:
-    try:
-        from . import relay
-    except ModuleNotFoundError:
-        raise ModuleNotFoundError(_NEEDS.format("relay")) from None
+    relay = _gateway("relay", "relay")
     relay.run(args.upstream, host=args.host, port=args.port, record=args.record)
     return 0
 

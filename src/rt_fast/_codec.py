@@ -223,8 +223,9 @@ class Decoder(Generic[T]):
     ``decode_lines``) over ``max_size`` bytes raises ``DecodeError`` before it is parsed.
 
     A frame is first decoded by the strict models (unknown members forbidden), unguarded where
-    that cannot go wrong (``_unguarded``); a frame they reject is guarded (``_guard.check``)
-    and decoded by lenient subclasses generated from them, which ignore unknown members, and,
+    that cannot go wrong (``read``; ``_unguarded`` for other inputs); a frame they reject is
+    guarded (``_guard.check``) and decoded by lenient subclasses generated from them, which
+    ignore unknown members, and,
     if it holds an object without the tag its union is told apart by, by lenient subclasses
     that take such objects (``rt_fast._models.or_untagged``).
     """
@@ -641,7 +642,7 @@ if TYPE_CHECKING:
     AnyClient = Union[GAClient, BetaClient, TranslationClient]
 
 
-# The two functions below inline Decoder.decode: one Python frame per call on the hot path.
+# The two functions below find their decoder by two dict lookups, then call its decode.
 
 
 @overload

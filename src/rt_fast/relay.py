@@ -28,17 +28,15 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from . import ga
 from ._audio import peek_type
-from ._codec import decode_client_event, decode_server_event, encode
+from ._codec import decode_client_event, decode_server_event
 from ._errors import DecodeError
+from .ws import error_frame, socket_options
 
 __all__ = ["Handler", "relay", "run"]
 
 Handler = Callable[[Any, bytes], "bytes | None"]
 """``handler(event, frame) -> frame to forward, or None to drop it``."""
-
-_MAX_SIZE = 16 * 1024 * 1024  # the API's frames reach 15 MiB
 
 
 class _Router:
@@ -65,9 +63,7 @@ class _Router:
 
 
 def _refusal(exc: DecodeError) -> bytes:
-    error = ga.RealtimeError(type="invalid_request_error", message=f"rt_fast relay: {exc}",
-                             param=exc.path)  # fmt: skip
-    return encode(ga.ErrorEvent(event_id="event_rtfast_relay", error=error))
+    return error_frame(f"rt_fast relay: {exc}", exc.path, "event_rtfast_relay")
 
 
 async def _pump(
@@ -116,8 +112,7 @@ async def relay(
     ``async with await relay(...) as running``. ``client`` and ``server`` map type globs to
     the handlers of the frames each side sends; ``record`` is a binary file (see the module).
     ``options`` go to both websockets connections."""
-    options.setdefault("max_size", _MAX_SIZE)
-    options.setdefault("compression", None)
+    options = socket_options(options)
     from_client = _Router(client or {}, decode_client_event)
     from_server = _Router(server or {}, decode_server_event)
 

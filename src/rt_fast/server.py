@@ -44,6 +44,7 @@ from ._errors import DecodeError
 from ._jsonl import LogBatch, map_log
 from ._models import UnknownEvent
 from ._sources import Source
+from .ws import error_frame, socket_options
 
 __all__ = ["PATH", "Recording", "run", "serve"]
 
@@ -185,8 +186,7 @@ class _Session:
                 await asyncio.sleep(len(audio_payload(frame)) * 3 / 4 / _PCM_RATE)
 
     async def error(self, message: str, param: str | None) -> None:
-        error = ga.RealtimeError(type="invalid_request_error", message=message, param=param)
-        await self.send(encode(ga.ErrorEvent(event_id=self.recording.event_id(), error=error)))
+        await self.send(error_frame(message, param, self.recording.event_id()))
 
     async def send(self, frame: bytes) -> None:
         with contextlib.suppress(ConnectionClosed):  # the receive loop ends the session
@@ -218,9 +218,8 @@ async def serve(
     async def handler(connection: ServerConnection) -> None:
         await _Session(played, connection, pace).run()
 
-    options.setdefault("max_size", 16 * 1024 * 1024)
-    options.setdefault("compression", None)
-    return await _serve(handler, host, port, process_request=_check_path, **options)
+    return await _serve(handler, host, port, process_request=_check_path,
+                        **socket_options(options))  # fmt: skip
 
 
 def run(recording: Recording, *, host: str, port: int, pace: str, label: str) -> None:

@@ -27,13 +27,33 @@ from websockets.exceptions import ConnectionClosedOK
 from websockets.sync.client import ClientConnection as SyncClientConnection
 from websockets.sync.client import connect as _connect_sync
 
+from . import ga
 from ._codec import _SERVER, GENERATIONS, Decoder, _decoder, encode, encode_audio
 from ._errors import DecodeError
 
-__all__ = ["Connection", "Rejected", "SyncConnection", "connect", "connect_sync"]
+__all__ = [
+    "Connection",
+    "Rejected",
+    "SyncConnection",
+    "connect",
+    "connect_sync",
+    "error_frame",
+    "socket_options",
+]
 
-_MAX_SIZE = 16 * 1024 * 1024
 Errors = Literal["report", "raise"]
+
+
+def socket_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """websockets options for Realtime traffic, every rt_fast socket's: frames up to 16 MiB
+    (the API's reach 15 MiB), no compression (base64 audio barely deflates); ``options`` win."""
+    return {"max_size": 16 * 1024 * 1024, "compression": None, **options}
+
+
+def error_frame(message: str, param: str | None, event_id: str) -> bytes:
+    """The API's ``error`` event for a client frame that cannot be taken."""
+    error = ga.RealtimeError(type="invalid_request_error", message=message, param=param)
+    return encode(ga.ErrorEvent(event_id=event_id, error=error))
 
 
 class Rejected(NamedTuple):
@@ -139,9 +159,8 @@ async def connect(
 ) -> Connection:
     """Open a Realtime connection; ``options`` go to ``websockets.asyncio.client.connect``."""
     frames = _Frames(protocol, errors, on_reject)
-    options.setdefault("max_size", _MAX_SIZE)
-    options.setdefault("compression", None)
-    socket = await _connect(url, additional_headers=_headers(api_key, headers), **options)
+    headers = _headers(api_key, headers)
+    socket = await _connect(url, additional_headers=headers, **socket_options(options))
     return Connection(socket, frames)
 
 
@@ -199,9 +218,8 @@ def connect_sync(
 ) -> SyncConnection:
     """``connect`` on ``websockets.sync.client.connect``."""
     frames = _Frames(protocol, errors, on_reject)
-    options.setdefault("max_size", _MAX_SIZE)
-    options.setdefault("compression", None)
-    opening = _connect_sync(url, additional_headers=_headers(api_key, headers), **options)
+    headers = _headers(api_key, headers)
+    opening = _connect_sync(url, additional_headers=headers, **socket_options(options))
     # websockets 17 wants connect() entered as a context manager (older ones return the
     # connection itself, whose __enter__ is itself): the connection closes with ours.
     socket: SyncClientConnection = opening.__enter__()  # type: ignore[assignment,unused-ignore]
