@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from rt_fast import _cli, _codec, _jsonl
+from rt_fast import _cli, _codec, _export, _jsonl, _stats
 from rt_fast._cli import main
 from rt_fast._traffic import session_frames
 
@@ -128,9 +128,9 @@ def test_audio_bytes_exact_on_both_paths(tmp_path: Path, measure: bool) -> None:
     deltas = [_frame("response.output_audio.delta", event_id="e", **DELTA, delta=_audio(2 * n))
               for n in sizes]  # fmt: skip
     log = _write(tmp_path / "log.jsonl", appends + deltas)
-    tallies = _jsonl._map_log(str(log), _cli._tally, protocol="auto", jobs=1, on_reject=None,
+    tallies = _jsonl._map_log(str(log), _stats.tally, protocol="auto", jobs=1, on_reject=None,
                               numbered=False, whole=False, measure=measure)  # fmt: skip
-    audio = _cli._combine(list(tallies)).audio
+    audio = _stats.combine(list(tallies)).audio
     assert audio == {("client", None): sum(sizes), ("server", None): 2 * sum(sizes)}
 
 
@@ -265,7 +265,7 @@ def test_export_parquet_columns(tmp_path: Path) -> None:
     out = tmp_path / "frames.parquet"
     assert main(["export", "--format", "parquet", "-o", str(out), str(log)]) == 1
     rows = pq.read_table(out).to_pylist()
-    assert list(rows[0]) == list(_cli.COLUMNS)
+    assert list(rows[0]) == list(_export.COLUMNS)
     assert [r["line"] for r in rows] == [1, 2, 3, 4, 5, 6, 7, 9, 10]
     delta, done, unknown = rows[2], rows[3], rows[6]
     assert (delta["type"], delta["event_id"], delta["response_id"], delta["item_id"]) == (

@@ -25,16 +25,15 @@ import io
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any, NoReturn
 
 import msgspec
 
+from . import _export, _stats
 from ._cli_ws import add_relay, add_serve
 from ._jsonl import LogBatch, LogReader, Rejected, _map_log, map_log
-from ._models import UNSET, UnknownEvent
 from ._sources import Source, close, logs_of, open_log
 
 __all__ = ["main"]
@@ -42,7 +41,6 @@ __all__ = ["main"]
 SAMPLE = "sample_session.jsonl.gz"
 _PROGRESS_MIN = 32 * 1024 * 1024  # logs smaller than this get no progress bar
 _RACE_MAX = 16 * 1024 * 1024  # bytes timed against json.loads
-_SHOWN = 10  # rejected lines printed (and kept, by stats)
 _ROW_GROUP = 65536  # rows of a Parquet row group
 
 # -- logs and progress ------------------------------------------------------------------------
@@ -93,214 +91,22 @@ def _progress(reader: LogReader[Any]) -> Iterator[Callable[[], None]]:
         yield tick
 
 
-_tags: dict[type, str] = {}
-
-
-def _tag(frame: Any) -> str:
-    """A frame's wire type (its class's tag; an unknown event's own)."""
-    cls = type(frame)
-    tag = _tags.get(cls)
-    if tag is None:
-        if cls is UnknownEvent:
-            return frame.type  # type: ignore[no-any-return]
-        tag = _tags[cls] = cls.__struct_config__.tag
-    return tag
-
-
 # -- stats ------------------------------------------------------------------------------------
 
-# Audio frames: tag -> (direction, payload field), in every generation.
-_AUDIO = {
-    "input_audio_buffer.append": ("client", "audio"),
-    "response.output_audio.delta": ("server", "delta"),
-    "response.audio.delta": ("server", "delta"),
-    "session.input_audio_buffer.append": ("client", "audio"),
-    "session.output_audio.delta": ("server", "delta"),
-}
-# Frames that announce a session's audio formats.
-_SESSIONS = (
-    "session.created",
-    "session.updated",
-    "session.update",
-    "transcription_session.updated",
-    "transcription_session.update",
-)
-# Bytes of audio a second: PCM16 at 24 kHz, G.711 at 8 kHz (GA format types, beta names).
-_RATES = {
-    "pcm16": 48000,
-    "g711_ulaw": 8000,
-    "g711_alaw": 8000,
-    "audio/pcmu": 8000,
-    "audio/pcma": 8000,
-}
-_DEFAULT_RATE = 48000
-_DIRECTIONS = ("client", "server")
 
-
-class _Tally:
-    """The statistics of one batch, made where it was decoded. ``audio`` is bytes by direction
-    and bytes a second; audio before the batch's first format announcement is under ``None``,
-    for the format in force, which only the batches before know."""
-
-    def __init__(self, by_type: Counter[str] | None = None, starts_log: bool = False) -> None:
-        self.by_type: Counter[str] = Counter() if by_type is None else by_type
-        self.bytes_by_type: dict[str, int] = {}
-        self.audio: dict[tuple[str, int | None], int] = {}
-        self.rate: dict[str, int] = {}
-        self.usage: Counter[str] = Counter()
-        self.responses = 0
-        self.sessions: list[str] = []
-        self.starts_log = starts_log
-
-
-def _rate(audio_format: Any) -> int | None:
-    """Bytes a second of a GA format object or a beta format name; None when unknown."""
-    if isinstance(audio_format, dict):
-        if audio_format.get("type") == "audio/pcm":
-            return 2 * int(audio_format.get("rate") or 24000)
-        audio_format = audio_format.get("type")
-    return _RATES.get(audio_format) if isinstance(audio_format, str) else None
-
-
-def _formats(session: dict[str, Any]) -> dict[str, int]:
-    """The audio formats a session announces (GA ``audio.*.format``, beta ``*_audio_format``)."""
-    audio = session.get("audio") if isinstance(session.get("audio"), dict) else {}
-    found = {}
-    for direction, key in (("client", "input"), ("server", "output")):
-        ga_format = ((audio or {}).get(key) or {}).get("format")
-        rate = _rate(ga_format if ga_format is not None else session.get(f"{key}_audio_format"))
-        if rate:
-            found[direction] = rate
-    return found
-
-
-def _flat(prefix: str, value: Any, into: Counter[str]) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _flat(f"{prefix}{key}.", item, into)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        into[prefix[:-1]] += value
-
-
-def _on_audio(tally: _Tally, frame: Any, tag: str, size: int | None) -> None:
-    direction, name = _AUDIO[tag]
-    if size is None:  # not measured: base64 is 3 bytes per 4 characters, less the padding
-        payload = getattr(frame, name)
-        size = len(payload) * 3 // 4 - payload.endswith("==") - payload.endswith("=")
-    key = (direction, tally.rate.get(direction))
-    tally.audio[key] = tally.audio.get(key, 0) + size
-
-
-def _on_session(tally: _Tally, frame: Any, tag: str, _: object) -> None:
-    session = msgspec.to_builtins(frame.session) if frame.session is not UNSET else None
-    if isinstance(session, dict):
-        tally.rate.update(_formats(session))
-        if tag == "session.created" and isinstance(session.get("id"), str):
-            tally.sessions.append(session["id"])
-
-
-def _on_done(tally: _Tally, frame: Any, tag: str, _: object) -> None:
-    tally.responses += 1
-    usage = frame.response.usage  # a model in every generation (the output is not converted)
-    if isinstance(usage, msgspec.Struct):
-        _flat("", msgspec.to_builtins(usage), tally.usage)
-
-
-_HANDLERS: dict[str, Callable[[_Tally, Any, str, Any], None]] = {
-    **dict.fromkeys(_AUDIO, _on_audio),
-    **dict.fromkeys(_SESSIONS, _on_session),
-    "response.done": _on_done,
-}
-
-
-def _tally(batch: LogBatch) -> _Tally:
-    """The statistics of a batch (run where it was decoded, in a worker with --jobs)."""
-    tags = list(map(_tag, batch.frames))
-    tally, handlers = _Tally(by_type=Counter(tags), starts_log=batch.offset == 0), _HANDLERS
-    sizes = tally.bytes_by_type
-    for tag, size in zip(tags, batch.sizes(), strict=True):
-        sizes[tag] = sizes.get(tag, 0) + size
-    pcm = batch._pcm or {}
-    for index, (frame, tag) in enumerate(zip(batch.frames, tags, strict=True)):
-        if tag in handlers and frame.__class__ is not UnknownEvent:  # another generation's
-            handlers[tag](tally, frame, tag, pcm.get(index))
-    return tally
-
-
-def _combine(tallies: list[_Tally]) -> _Tally:
-    """The tallies of consecutive batches of one log as one (in a worker, before they travel)."""
-    whole = _Tally(starts_log=tallies[0].starts_log)
-    for tally in tallies:
-        whole.by_type.update(tally.by_type)
-        for tag, size in tally.bytes_by_type.items():
-            whole.bytes_by_type[tag] = whole.bytes_by_type.get(tag, 0) + size
-        for (direction, rate), size in tally.audio.items():
-            key = (direction, rate or whole.rate.get(direction))  # None: still not known
-            whole.audio[key] = whole.audio.get(key, 0) + size
-        whole.rate.update(tally.rate)
-        whole.usage.update(tally.usage)
-        whole.responses += tally.responses
-        whole.sessions += tally.sessions
-    return whole
-
-
-class _Totals:
-    """The tallies of the batches added up, in log order."""
-
-    def __init__(self) -> None:
-        self.rate = dict.fromkeys(_DIRECTIONS, _DEFAULT_RATE)
-        self.by_type: Counter[str] = Counter()
-        self.bytes_by_type: Counter[str] = Counter()
-        self.usage: Counter[str] = Counter()
-        self.audio: Counter[tuple[str, int]] = Counter()
-        self.responses = 0
-        self.sessions: dict[str, None] = {}
-
-    def add(self, tally: _Tally) -> None:
-        if tally.starts_log:  # formats start over
-            self.rate = dict.fromkeys(_DIRECTIONS, _DEFAULT_RATE)
-        for (direction, rate), size in tally.audio.items():
-            self.audio[direction, rate or self.rate[direction]] += size
-        self.rate.update(tally.rate)
-        self.by_type.update(tally.by_type)
-        self.bytes_by_type.update(tally.bytes_by_type)
-        self.usage.update(tally.usage)
-        self.responses += tally.responses
-        self.sessions.update(dict.fromkeys(tally.sessions))
-
-    def audio_seconds(self) -> dict[str, float]:
-        seconds = dict.fromkeys(_DIRECTIONS, 0.0)
-        for (direction, rate), size in self.audio.items():
-            seconds[direction] += size / rate
-        return {direction: round(value, 3) for direction, value in seconds.items()}
-
-
-def _stats(
-    args: argparse.Namespace, reader: LogReader[_Tally], shown: list[Rejected], seconds: float
+def _report(
+    args: argparse.Namespace, reader: LogReader[_stats.Tally], shown: list[Rejected], start: float
 ) -> dict[str, Any]:
-    totals = _Totals()
+    totals = _stats.Totals()
     with _progress(reader) as tick:
         for tally in reader:
             totals.add(tally)
             tick()
-    by_type = dict(totals.by_type.most_common())
     return {
         "logs": [_label(args.log)] if not args.log else list(args.log),
-        "lines": reader.lines,
-        "decoded": reader.decoded,
-        "rejected": reader.rejected_count,
-        "blank": reader.blank,
-        "first_rejected": [msgspec.to_builtins(r) for r in shown],
-        "bytes": reader.bytes,
-        "by_type": by_type,
-        "bytes_by_type": {tag: totals.bytes_by_type[tag] for tag in by_type},
-        "audio_seconds": totals.audio_seconds(),
-        "responses": totals.responses,
-        "usage": dict(sorted(totals.usage.items())),
-        "sessions": len(totals.sessions),
-        "session_ids": list(totals.sessions),
+        **_stats.summary(reader, totals, shown),
         "jobs": args.jobs,
-        "seconds": {"elapsed": round(time.perf_counter() - seconds, 4)},
+        "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
     }
 
 
@@ -389,13 +195,15 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     shown: list[Rejected] = []
 
     def keep(rejected: Rejected) -> None:
-        if len(shown) < _SHOWN:
+        if len(shown) < _stats.SHOWN:
             shown.append(rejected)
 
     with _sources(args.log) as sources:
         start = time.perf_counter()
-        reader = _scan(args, sources, _tally, keep, small=True, combine=_combine, measure=True)
-        report = _stats(args, reader, shown, start)
+        reader = _scan(
+            args, sources, _stats.tally, keep, small=True, combine=_stats.combine, measure=True
+        )
+        report = _report(args, reader, shown, start)
     if args.compare or not args.log:
         with _sources(args.log) as sources:
             data = _head_bytes(sources[0], _RACE_MAX)
@@ -459,7 +267,7 @@ def _matches(patterns: tuple[str, ...], tag: str) -> bool:
 
 def _matching(patterns: tuple[str, ...], batch: LogBatch) -> bytes:
     """The lines of the frames whose type matches, as logged, each with a newline."""
-    picked = [i for i, frame in enumerate(batch.frames) if _matches(patterns, _tag(frame))]
+    picked = [i for i, frame in enumerate(batch.frames) if _matches(patterns, _stats.tag(frame))]
     return b"".join(line + b"\n" for line in batch.raw_lines(picked)) if picked else b""
 
 
@@ -484,103 +292,24 @@ def _cmd_filter(args: argparse.Namespace) -> int:
 
 # -- export -----------------------------------------------------------------------------------
 
-_USAGE = {
-    "total_tokens": ("total_tokens",),
-    "input_tokens": ("input_tokens",),
-    "output_tokens": ("output_tokens",),
-    "input_text_tokens": ("input_token_details", "text_tokens"),
-    "input_audio_tokens": ("input_token_details", "audio_tokens"),
-    "input_cached_tokens": ("input_token_details", "cached_tokens"),
-    "output_text_tokens": ("output_token_details", "text_tokens"),
-    "output_audio_tokens": ("output_token_details", "audio_tokens"),
-}
-_STRINGS = ("log", "type", "event_id", "response_id", "item_id")
-_INTS = ("line", "size", *_USAGE)
-COLUMNS = ("log", "line", "type", "event_id", "response_id", "item_id", "size", *_USAGE)
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _id(frame: Any, name: str, holder: str) -> str | None:
-    """``frame.<name>``, else ``frame.<holder>.id`` (a response's, an item's)."""
-    return _text(getattr(frame, name, None)) or _text(
-        getattr(getattr(frame, holder, None), "id", None)
-    )
-
-
-def _usage(frame: Any, tag: str) -> dict[str, Any]:
-    usage = (
-        getattr(getattr(frame, "response", None), "usage", None) if tag == "response.done" else None
-    )
-    usage = msgspec.to_builtins(usage) if isinstance(usage, msgspec.Struct) else None
-    if not isinstance(usage, dict):
-        return dict.fromkeys(_USAGE)
-    return {column: _dig(usage, path) for column, path in _USAGE.items()}
-
-
-def _dig(value: Any, path: tuple[str, ...]) -> int | None:
-    for key in path:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value if isinstance(value, int) else None
-
-
-def _rows(batch: LogBatch) -> dict[str, list[Any]]:
-    """One row per frame, as columns (run where the batch was decoded)."""
-    columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
-    rows = zip(batch.frames, batch.numbers(), batch.sizes(), strict=True)
-    for frame, number, size in rows:
-        tag = _tag(frame)
-        row = {
-            "log": batch.log,
-            "line": number,
-            "type": tag,
-            "size": size,
-            "event_id": _text(getattr(frame, "event_id", None)),
-            "response_id": _id(frame, "response_id", "response"),
-            "item_id": _id(frame, "item_id", "item"),
-            **_usage(frame, tag),
-        }
-        for name in COLUMNS:
-            columns[name].append(row[name])
-    return columns
-
-
-def _pyarrow() -> tuple[Any, Any]:
-    try:
-        return importlib.import_module("pyarrow"), importlib.import_module("pyarrow.parquet")
-    except ModuleNotFoundError:
-        raise ModuleNotFoundError(
-            "rt-fast export needs pyarrow: pip install 'rt-fast[parquet]'"
-        ) from None
-
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    pa, pq = _pyarrow()
-    fields = [(name, pa.string() if name in _STRINGS else pa.int64()) for name in COLUMNS]
-    schema = pa.schema(fields)
+    pa, pq = _export.pyarrow()
     pending: list[dict[str, list[Any]]] = []
 
     def add(columns: dict[str, list[Any]]) -> None:
         pending.append(columns)
         if sum(len(c["line"]) for c in pending) >= _ROW_GROUP:
-            _write(pa, writer, schema, pending)
+            writer.write_table(_export.table(pa, pending))
+            pending.clear()
 
-    with _sources(args.log) as sources, pq.ParquetWriter(args.output, schema) as writer:
-        reader = map_log(sources, _rows, protocol=args.protocol, errors="report",
+    with _sources(args.log) as sources, pq.ParquetWriter(args.output, _export.schema(pa)) as writer:
+        reader = map_log(sources, _export.rows, protocol=args.protocol, errors="report",
                          jobs=args.jobs, on_reject=_report_rejected)  # fmt: skip
         _consume(reader, add)
-        _write(pa, writer, schema, pending)
+        if pending:
+            writer.write_table(_export.table(pa, pending))
     return 1 if reader.rejected_count else 0
-
-
-def _write(pa: Any, writer: Any, schema: Any, pending: list[dict[str, list[Any]]]) -> None:
-    """Write the pending columns as one row group."""
-    if pending:
-        joined = {name: [v for c in pending for v in c[name]] for name in COLUMNS}
-        writer.write_table(pa.Table.from_pydict(joined, schema=schema))
-        pending.clear()
 
 
 # -- the parser -------------------------------------------------------------------------------
@@ -679,7 +408,7 @@ def _add_export(commands: Any) -> None:
     export = commands.add_parser(
         "export",
         help="write one row per frame to Parquet (needs pyarrow: rt-fast[parquet])",
-        description="One row per frame: " + ", ".join(COLUMNS) + " (usage columns from "
+        description="One row per frame: " + ", ".join(_export.COLUMNS) + " (usage columns from "
         "response.done). Read it with DuckDB or Polars.",
     )
     _common(export)
