@@ -14,6 +14,7 @@ import io
 import itertools
 import json
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -359,13 +360,23 @@ def test_jobs_2_raises_at_the_first_bad_line(tmp_path: Path) -> None:
     assert len(got) == len(FRAMES)
 
 
-def test_camel_frames_cross_processes(tmp_path: Path) -> None:
-    """camelCase frames (generated variant classes) come back from workers as the same class."""
+@pytest.mark.parametrize("threaded", [False, True], ids=["forked", "spawned"])
+def test_camel_frames_cross_processes(tmp_path: Path, threaded: bool) -> None:
+    """camelCase frames (generated variant classes) come back from workers as the same class,
+    whether the workers were forked or spawned (another thread runs: forking is not safe)."""
     camel = [rt_fast.encode(f, naming="camel") for f in read_log(io.BytesIO(_log(FRAMES[:30])))]
     path = tmp_path / "camel.jsonl"
     path.write_bytes(_log(camel))
     one = list(read_log(path, naming="camel"))
-    two = list(read_log(path, naming="camel", jobs=2))
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    if threaded:
+        other.start()
+    try:
+        assert _pool._fork_safe() is not threaded
+        two = list(read_log(path, naming="camel", jobs=2))
+    finally:
+        stop.set()
     assert [type(f) for f in one] == [type(f) for f in two] and _same(one, two)
 
 

@@ -323,8 +323,8 @@ class _Window:
 
 def _work(job: _Job, task: _Task) -> list[_Part]:
     """A worker's task: decode a range of a file, shipped lines, or a whole log."""
-    _let_variants_travel()
     parts = _task_parts(job, task)
+    _let_variants_travel()  # after decoding: a spawned worker makes its variants meanwhile
     return _combined(parts, job.combine) if job.combine else parts
 
 
@@ -338,9 +338,15 @@ def _task_parts(job: _Job, task: _Task) -> list[_Part]:
         return parts
     assert task.log.path is not None
     with open(task.log.path, "rb", buffering=0) as file:
-        file.seek(task.start)
-        window = _Window(file, task.end - task.start)
-        parts = list(_parts_of(job, task.log, window, task.first_line or 1, task.start))
+        return _file_parts(job, task.log, file, task.start, task.end, task.first_line or 1)
+
+
+def _file_parts(
+    job: _Job, log: Log, file: Any, start: int, end: int, first_line: int
+) -> list[_Part]:
+    """The parts of bytes ``start:end`` of a file (whole lines), its first line numbered so."""
+    file.seek(start)
+    parts = list(_parts_of(job, log, _Window(file, end - start), first_line, start))
     return [part._replace(advance=part.nbytes) for part in parts]
 
 
