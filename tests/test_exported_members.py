@@ -18,7 +18,7 @@ GENERATIONS = [ga, beta, translation]
 def test_all_is_sorted_and_complete() -> None:
     """rt_fast.__all__ is sorted and lists every public name the package defines."""
     modules = {"beta", "ga", "translation"}
-    extras = {"relay", "server", "ws"}  # imported on demand: they need an extra (websockets)
+    extras = {"dask", "relay", "server", "ws"}  # imported on demand: each needs an extra
     public = {name for name in vars(rt_fast) if not name.startswith("_")} - modules - extras
     assert rt_fast.__all__ == sorted(rt_fast.__all__)
     assert public | modules | {"__version__"} == set(rt_fast.__all__)

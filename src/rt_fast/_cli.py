@@ -198,13 +198,18 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         if len(shown) < _stats.SHOWN:
             shown.append(rejected)
 
-    with _sources(args.log) as sources:
-        start = time.perf_counter()
-        reader = _scan(
-            args, sources, _stats.tally, keep, small=True, combine=_stats.combine, measure=True
-        )
-        report = _report(args, reader, shown, start)
-    if args.compare or not args.log:
+    if args.scheduler:
+        report = _on_cluster(args, _cluster_stats)
+        if not args.log:
+            report["logs"] = [_label(args.log)]
+    else:
+        with _sources(args.log) as sources:
+            start = time.perf_counter()
+            reader = _scan(
+                args, sources, _stats.tally, keep, small=True, combine=_stats.combine, measure=True
+            )
+            report = _report(args, reader, shown, start)
+    if (args.compare or not args.log) and not args.scheduler:
         with _sources(args.log) as sources:
             data = _head_bytes(sources[0], _RACE_MAX)
         report["seconds"]["race"] = _race(data, args.protocol)
@@ -294,6 +299,11 @@ def _cmd_filter(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    if args.scheduler:
+        exported = _on_cluster(args, _cluster_export)
+        for rejected in exported.rejected:
+            _report_rejected(rejected)
+        return 1 if exported.rejected else 0
     pa, pq = _export.pyarrow()
     pending: list[dict[str, list[Any]]] = []
 
@@ -310,6 +320,50 @@ def _cmd_export(args: argparse.Namespace) -> int:
         if pending:
             writer.write_table(_export.table(pa, pending))
     return 1 if reader.rejected_count else 0
+
+
+# -- on a cluster ------------------------------------------------------------------------------
+
+_Work = Callable[[Any, argparse.Namespace, list[str], Any], Any]
+
+
+def _on_cluster(args: argparse.Namespace, work: _Work) -> Any:
+    """``work(rt_fast.dask, args, logs, client)`` on the cluster of ``--scheduler``; the logs
+    are paths or fsspec URLs that every worker reaches (none: the bundled sample). A report
+    gets the cluster's start-up time apart, as ``seconds.cluster``."""
+    if "-" in args.log:
+        raise OSError("standard input cannot be read on a cluster: name a file or URL")
+    from importlib import resources
+
+    from . import dask as on_dask  # only with --scheduler: dask is an extra
+
+    sample = resources.as_file(resources.files("rt_fast").joinpath("data").joinpath(SAMPLE))
+    with sample as path:
+        start = time.perf_counter()
+        with on_dask.cluster(args.scheduler) as client:
+            up = time.perf_counter() - start
+            result = work(on_dask, args, list(args.log) or [str(path)], client)
+    if isinstance(result, dict):
+        result["seconds"]["cluster"] = round(up, 4)
+    return result
+
+
+def _cluster_stats(on_dask: Any, args: argparse.Namespace, logs: list[str], client: Any) -> Any:
+    return on_dask.stats(logs, client, protocol=args.protocol)
+
+
+def _cluster_export(on_dask: Any, args: argparse.Namespace, logs: list[str], client: Any) -> Any:
+    return on_dask.to_parquet(logs, args.output, client, protocol=args.protocol)
+
+
+def _scheduler(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=f"run on the Dask cluster at ADDRESS (tcp://host:8786), or 'local' for a new "
+        f"LocalCluster of this machine's cores (needs rt-fast[dask]); LOGs may then be fsspec "
+        f"URLs (s3://, gs://, ...) every worker can read; {what}",
+    )
 
 
 # -- the parser -------------------------------------------------------------------------------
@@ -360,6 +414,7 @@ def _add_stats(commands: Any) -> None:
     )
     _common(stats, logs="*")
     stats.add_argument("--json", action="store_true", help="print JSON for machines")
+    _scheduler(stats, "--jobs is then the cluster's, and seconds.cluster its start-up")
     stats.add_argument(
         "--compare",
         action="store_true",
@@ -413,7 +468,11 @@ def _add_export(commands: Any) -> None:
     )
     _common(export)
     export.add_argument("--format", choices=("parquet",), default="parquet", help="parquet")
-    export.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write")
+    export.add_argument(
+        "-o", "--output", required=True, metavar="OUT",
+        help="file to write; with --scheduler, a Parquet dataset: a folder (or URL) of files",
+    )  # fmt: skip
+    _scheduler(export, "OUT is then a dataset, a file a task")
     export.set_defaults(run=_cmd_export)
 
 

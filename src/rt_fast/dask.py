@@ -1,0 +1,329 @@
+"""Session logs on a Dask cluster: the log reader's work as Dask tasks, anywhere fsspec reads.
+
+``read_logs`` gives a ``dask.bag.Bag`` of decoded frames, ``stats`` what ``rt-fast stats
+--json`` gives, ``to_parquet`` the rows of ``rt-fast export`` as a Parquet dataset. Each task is
+the log reader's own (``rt_fast._jsonl``): the same chunks, the same route for every line, the
+same fold (``rt_fast._stats``, ``rt_fast._export``). Extra ``dask``: ``dask[bag]``,
+``distributed`` and ``fsspec``.
+
+How logs become tasks (``_pieces``): each file, glob match or fsspec URL is a log; a compressed
+log is one task; a plain one is cut into ranges of ``blocksize`` bytes, and the task of a range
+decodes the lines that start in it (it finds the newlines itself, so the client reads nothing
+but each log's first bytes, to tell its compression). A task numbers its lines from 1; the
+lines of the tasks before it in its log shift them to the file's numbers afterwards, where the
+results meet (``stats``: in the client; ``read_logs`` and ``to_parquet``: a small task after
+each, chained through the log). Tasks are pure, so the scheduler may run one again (a worker
+lost mid-run): only the results of finished tasks are counted, once.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NamedTuple, Union
+
+import msgspec
+
+from . import _export, _stats
+from ._jsonl import (
+    LogBatch,
+    LogReader,
+    Rejected,
+    _combined,
+    _file_parts,
+    _Job,
+    _job,
+    _let_variants_travel,
+    _local,
+    _next_line,
+    _Part,
+    _renumbered,
+    _shifted,
+    _value,
+)
+from ._sources import Log, decompressor
+
+try:
+    import dask.bag
+    import fsspec
+    from dask.base import compute
+    from dask.delayed import delayed
+except ModuleNotFoundError as exc:  # pragma: no cover - the message is the point
+    raise ModuleNotFoundError(
+        f"rt_fast.dask needs dask, distributed and fsspec ({exc.name} is missing): "
+        "pip install 'rt-fast[dask]'"
+    ) from exc
+
+__all__ = ["BLOCKSIZE", "Exported", "cluster", "read_logs", "stats", "to_parquet"]
+
+BLOCKSIZE = 32 * 1024 * 1024
+"""Bytes of plain log a task decodes (a compressed log is one task, whatever its size)."""
+
+Paths = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
+
+
+class Exported(msgspec.Struct, frozen=True):
+    """What ``to_parquet`` wrote: the dataset's files (one a task, in log order), the counts,
+    and every rejected line with its log and line number."""
+
+    files: list[str]
+    lines: int
+    decoded: int
+    blank: int
+    rejected: list[Rejected]
+
+
+# -- logs into pieces -------------------------------------------------------------------------
+
+
+class _Piece(NamedTuple):
+    """A task's share of a log: bytes ``start:end`` (``end`` None: all of it, decompressed)."""
+
+    fs: Any  # an fsspec file system, which travels to the workers
+    path: str
+    log: Log  # its name in reports, and its position among the logs
+    start: int
+    end: int | None
+    size: int
+
+
+def _files(path: str | os.PathLike[str]) -> Iterator[tuple[Any, str, str]]:
+    """``(file system, path, name)`` of each file a path, glob or URL names, in sorted order;
+    a local glob's names are what the shell would give, a URL's keep their protocol."""
+    text = os.fspath(path)
+    fs, root = fsspec.core.url_to_fs(text)
+    if not any(magic in text for magic in "*?["):
+        yield fs, root, text
+        return
+    local = "://" not in text and not text.startswith("file:")
+    matches = sorted(glob.glob(text)) if local else [fs.unstrip_protocol(p) for p in fs.glob(root)]
+    if not matches:
+        raise FileNotFoundError(f"no log matches {text!r}")
+    for name in matches:
+        yield fs, fsspec.core.url_to_fs(name)[1], name
+
+
+def _pieces(paths: Paths, blocksize: int) -> list[_Piece]:
+    if blocksize <= 0:
+        raise ValueError(f"blocksize must be positive, not {blocksize}")
+    names = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    pieces = []
+    for source, (fs, path, name) in enumerate(f for n in names for f in _files(n)):
+        log, size = Log(name, None, None, source), fs.size(path)
+        with fs.open(path, "rb") as file:
+            plain = decompressor(file) is None
+        starts = range(0, max(size, 1), blocksize) if plain else range(1)  # empty: one
+        pieces += [_Piece(fs, path, log, start, start + blocksize if plain else None, size)
+                   for start in starts]  # fmt: skip
+    return pieces
+
+
+# -- the tasks --------------------------------------------------------------------------------
+
+
+def _decode(job: _Job, piece: _Piece) -> list[_Part]:
+    """Decode a piece with the log reader (its parts combined into one when the job says)."""
+    with piece.fs.open(piece.path, "rb") as file:
+        if piece.end is None:
+            parts = list(_local(job, piece.log._replace(file=file)))
+        else:
+            start = _next_line(file, piece.start, piece.size) if piece.start else 0
+            end = _next_line(file, piece.end, piece.size) if piece.end < piece.size else piece.size
+            parts = _file_parts(job, piece.log, file, start, end, 1) if start < end else []
+    _let_variants_travel()  # after decoding, which made the variants this worker has
+    return _combined(parts, job.combine) if job.combine and parts else parts
+
+
+def _lines(parts: list[_Part], before: int) -> int:
+    """The lines of a log up to the end of a piece, given those before it."""
+    return before + sum(part.physical for part in parts)
+
+
+def _numbered(parts: list[_Part], before: int) -> list[_Part]:
+    """A piece's parts, its line numbers the file's: ``before`` lines came before it."""
+    shifted = [_shifted(part, before) if before else part for part in parts]
+    for part in shifted:
+        if part.error is not None:
+            raise part.error
+    return shifted
+
+
+def _chained(job: _Job, pieces: list[_Piece], finish: Callable[..., Any]) -> list[Any]:
+    """A task per piece, then ``finish(parts, lines_before, index)`` of it, where the lines
+    before it are summed by a chain of tiny tasks through its log."""
+    decode, lines, done = delayed(_decode, pure=True), delayed(_lines, pure=True), []
+    before: Any = 0
+    for index, piece in enumerate(pieces):
+        if index and piece.log.source != pieces[index - 1].log.source:
+            before = 0
+        parts = decode(job, piece)
+        done.append(delayed(finish, pure=True)(parts, before, index))
+        before = lines(parts, before)
+    return done
+
+
+def _compute(tasks: list[Any], client: Any) -> list[Any]:
+    """The tasks' results, on ``client`` (a ``distributed.Client``), else Dask's default."""
+    return list(compute(*tasks, **({"scheduler": client} if client is not None else {})))
+
+
+# -- read_logs --------------------------------------------------------------------------------
+
+
+def _items(batch: LogBatch) -> list[Any]:
+    """A batch's frames, with each rejected line (a ``Rejected``) in its place among them."""
+    if not batch.rejected:
+        return batch.frames
+    rejected = {r.line - batch.first_line: r for r in batch.rejected}
+    frames, skipped = iter(batch.frames), set(batch._skipped)
+    rows = (row for row in range(batch.physical) if row not in skipped or row in rejected)
+    return [rejected[row] if row in rejected else next(frames) for row in rows]
+
+
+def _concat(values: list[list[Any]]) -> list[Any]:
+    return [item for value in values for item in value]
+
+
+def _partition(parts: list[_Part], before: int, index: int) -> list[Any]:
+    """A partition of ``read_logs``: a piece's items, line numbers the file's."""
+    parts = _numbered(parts, before)
+    items = _concat([part.value for part in parts])
+    if not before or not any(part.rejected for part in parts):
+        return items
+    return [_relined(before, item) if item.__class__ is Rejected else item for item in items]
+
+
+def _relined(before: int, rejected: Rejected) -> Rejected:
+    return msgspec.structs.replace(rejected, line=rejected.line + before)
+
+
+def read_logs(paths: Paths, protocol: str = "auto", errors: str = "report", *,
+              naming: str = "snake", blocksize: int = BLOCKSIZE) -> Any:  # fmt: skip
+    """The decoded frames of logs as a ``dask.bag.Bag``, in log order, a partition a task.
+
+    ``paths``: a path, glob or fsspec URL (``s3://``, ``gs://``, ``memory://`` ...), or a
+    sequence of them. ``protocol`` and ``naming`` are ``read_log``'s. With ``errors="report"``
+    each line that does not decode is a ``Rejected`` (log, line, error, excerpt) in its place
+    among the frames, so nothing is lost: ``bag.filter(lambda x: isinstance(x, Rejected))``;
+    ``errors="raise"``: computing the bag raises ``DecodeError`` naming the log and line.
+    """
+    job = _job(_items, protocol, naming, errors, whole=False, numbered=False, combine=_concat)
+    pieces = _pieces(paths, blocksize)
+    return (
+        dask.bag.from_delayed(_chained(job, pieces, _partition))
+        if pieces
+        else dask.bag.from_sequence([])
+    )
+
+
+# -- stats ------------------------------------------------------------------------------------
+
+
+def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
+          blocksize: int = BLOCKSIZE) -> dict[str, Any]:  # fmt: skip
+    """What ``rt-fast stats --json`` gives for the same logs, decoded on a Dask cluster:
+    ``client`` (a ``distributed.Client``), else Dask's default scheduler (the current client,
+    if one was made). ``jobs`` is the cluster's worker threads; ``seconds`` covers the run,
+    not the cluster's start."""
+    import time
+
+    start = time.perf_counter()
+    pieces = _pieces(paths, blocksize)
+    job = _job(_stats.tally, protocol, "snake", "report", whole=True, numbered=False,
+               combine=_stats.combine, measure=True)  # fmt: skip
+    tasks = [delayed(_decode, pure=True)(job, piece) for piece in pieces]
+    parts = (part for result in _compute(tasks, client) for part in result)
+    shown: list[Rejected] = []
+    keep = functools.partial(_keep, shown)
+    reader = LogReader(_renumbered(parts), _value, keep, sum(p.size for p in _firsts(pieces)))
+    totals = _stats.Totals()
+    for tally in reader:
+        totals.add(tally)
+    return {
+        "logs": [piece.log.name for piece in _firsts(pieces)],
+        **_stats.summary(reader, totals, shown),
+        "jobs": _threads(client),
+        "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
+    }
+
+
+def _keep(shown: list[Rejected], rejected: Rejected) -> None:
+    if len(shown) < _stats.SHOWN:
+        shown.append(rejected)
+
+
+def _firsts(pieces: list[_Piece]) -> list[_Piece]:
+    """The first piece of each log."""
+    return [p for i, p in enumerate(pieces) if not i or p.log.source != pieces[i - 1].log.source]
+
+
+def _threads(client: Any) -> int | None:
+    """The worker threads of a client's cluster (None: not a distributed cluster)."""
+    if client is None:
+        try:
+            from distributed import default_client
+
+            client = default_client()
+        except (ImportError, ValueError):
+            return None
+    return int(sum(client.nthreads().values()))
+
+
+# -- to_parquet -------------------------------------------------------------------------------
+
+
+def _columns(values: list[dict[str, list[Any]]]) -> dict[str, list[Any]]:
+    return {name: _concat([value[name] for value in values]) for name in _export.COLUMNS}
+
+
+def _write(out: tuple[Any, str, str], parts: list[_Part], before: int, index: int) -> _Part:
+    """Write a piece's rows as a file of the dataset; gives the piece's part, its value the
+    file's name (the rows stay behind)."""
+    pa, pq = _export.pyarrow()
+    fs, root, name = out
+    (part,) = _numbered(parts, before) or [_Part(-1, 1, 0, 0, 0, 0, [], None, _columns([]))]
+    columns = part.value
+    columns["line"] = [line + before for line in columns["line"]] if before else columns["line"]
+    with fs.open(f"{root}/part-{index:05d}.parquet", "wb") as file:
+        pq.write_table(_export.table(pa, [columns]), file)
+    return part._replace(value=f"{name}/part-{index:05d}.parquet")
+
+
+def to_parquet(paths: Paths, out: str, client: Any = None, *, protocol: str = "auto",
+               blocksize: int = BLOCKSIZE) -> Exported:  # fmt: skip
+    """Write the rows of ``rt-fast export`` (one a frame: ``rt_fast._export.COLUMNS``) for the
+    logs as one Parquet dataset at ``out`` (a folder or an fsspec URL), a file a task
+    (``part-00000.parquet`` ...), line numbers the files'. Rejected lines are reported in the
+    result, not written."""
+    _export.pyarrow()  # fails here, not in a worker, without pyarrow
+    fs, root = fsspec.core.url_to_fs(out)
+    fs.makedirs(root, exist_ok=True)
+    job = _job(_export.rows, protocol, "snake", "report", whole=False, numbered=False,
+               combine=_columns)  # fmt: skip
+    write = functools.partial(_write, (fs, root.rstrip("/"), out.rstrip("/")))
+    written = _compute(_chained(job, _pieces(paths, blocksize), write), client)
+    rejected = [r for part in written for r in part.rejected]
+    decoded = sum(part.decoded for part in written)
+    blank = sum(part.physical - part.decoded - len(part.rejected) for part in written)
+    return Exported([part.value for part in written], decoded + len(rejected), decoded, blank,
+                    rejected)  # fmt: skip
+
+
+# -- a cluster for the command line -----------------------------------------------------------
+
+
+@contextmanager
+def cluster(address: str) -> Iterator[Any]:
+    """A ``distributed.Client`` of the scheduler at ``address``, or of a new ``LocalCluster``
+    (worker processes for this machine's cores) for ``"local"``; closed on leaving."""
+    from distributed import Client, LocalCluster
+
+    if address != "local":
+        with Client(address) as client:
+            yield client
+        return
+    with LocalCluster(dashboard_address=":0") as local, Client(local) as client:
+        yield client

@@ -1,0 +1,288 @@
+"""rt_fast.dask on a real cluster: a ``LocalCluster`` of two worker processes, started once,
+reading logs from disk and from fsspec's ``memory://`` file system (the stand-in for object
+storage: every worker process holds the same files, put there by a worker plugin, as every
+node of a cluster sees the same bucket). Every answer is compared with the one-machine reader
+and the command line on the same logs."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import distributed.utils
+import fsspec
+import msgspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+from distributed import Client, LocalCluster
+from distributed.diagnostics.plugin import WorkerPlugin
+
+import rt_fast
+from rt_fast import dask as rt_dask
+from rt_fast._cli import main
+from rt_fast._jsonl import Rejected, read_log
+
+SAMPLE = resources.files("rt_fast").joinpath("data/sample_session.jsonl.gz").read_bytes()
+PLAIN = gzip.decompress(SAMPLE)
+LINES = PLAIN.splitlines(keepends=True)
+# Bad lines, blank lines and a CRLF among good ones, at places a small block cuts around.
+MESSY = b"".join(
+    [*LINES[:3], b'{"type": broken\n', b"\n", b"  \r\n", LINES[3].replace(b"\n", b"\r\n"),
+     *LINES[4:50], b"not json at all\n", *LINES[50:], b'{"type":"response.done"}']
+)  # fmt: skip
+
+
+def _store(files: dict[str, bytes]) -> None:
+    memory = fsspec.filesystem("memory")
+    for path, data in files.items():
+        memory.pipe(path, data)
+
+
+def _files_under(folder: str) -> dict[str, bytes]:
+    memory = fsspec.filesystem("memory")
+    return {path: memory.cat(path) for path in memory.find(folder)}
+
+
+class _Bucket(WorkerPlugin):
+    """Puts files into a worker's ``memory://`` file system when it starts (restarts too)."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+
+    def setup(self, worker: Any) -> None:
+        _store(self.files)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
+        as cluster,
+        Client(cluster) as client,
+    ):  # fmt: skip
+        yield client
+    # distributed's one offload thread outlives its clusters; the tests after these fork log
+    # workers, which rt_fast does only where no other thread runs.
+    distributed.utils._offload_executor.shutdown(wait=True)
+    assert threading.active_count() == 1, threading.enumerate()
+
+
+@pytest.fixture(scope="module")
+def bucket(client: Client) -> dict[str, bytes]:
+    """Logs in ``memory://bucket/``, in every worker and here."""
+    files = {
+        "/bucket/day1/messy.jsonl": MESSY,
+        "/bucket/day1/sample.jsonl.gz": SAMPLE,
+        "/bucket/day2/sample.jsonl.zst": zstandard.ZstdCompressor().compress(PLAIN),
+    }
+    client.register_plugin(_Bucket(files), name="bucket")
+    _store(files)
+    return files
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The same logs on disk."""
+    folder = tmp_path_factory.mktemp("logs")
+    zstd = zstandard.ZstdCompressor().compress(PLAIN)
+    names = {"messy.jsonl": MESSY, "sample.jsonl.gz": SAMPLE, "sample.jsonl.zst": zstd}
+    for name, data in names.items():
+        (folder / name).write_bytes(data)
+    return [str(folder / name) for name in names]
+
+
+def _cli_stats(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
+    capsys.readouterr()
+    status = main(["stats", "--json", *argv])
+    return status, json.loads(capsys.readouterr().out)
+
+
+def _timeless(report: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in report.items() if key not in ("seconds", "jobs")}
+
+
+@pytest.mark.parametrize("blocksize", [4096, 300_000, rt_dask.BLOCKSIZE])
+def test_stats_is_what_the_command_line_gives(
+    client: Client, logs: list[str], capsys: pytest.CaptureFixture[str], blocksize: int
+) -> None:
+    status, expected = _cli_stats(capsys, *logs)
+    report = rt_dask.stats(logs, client, blocksize=blocksize)
+    assert status == 1 and _timeless(report) == _timeless(expected)
+    assert report["jobs"] == 2  # the cluster's worker threads
+    assert report["decoded"] + report["rejected"] == report["lines"] == len(LINES) * 3 + 3
+    assert [(r["line"], r["excerpt"][:9]) for r in report["first_rejected"]] == [
+        (4, '{"type": '), (54, "not json "), (425, '{"type":"')]  # fmt: skip
+
+
+def test_stats_of_object_storage_urls_and_globs(
+    client: Client, bucket: dict[str, bytes], logs: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = rt_dask.stats("memory://bucket/*/*", client, blocksize=100_000)
+    _, local = _cli_stats(capsys, *logs)
+    urls = [f"memory://{path}" for path in sorted(bucket)]
+    assert report["logs"] == urls
+    assert [r["log"] for r in report["first_rejected"]] == [urls[0]] * 3
+    for rejected in local["first_rejected"]:
+        rejected["log"] = urls[0]
+    assert _timeless({**report, "logs": None}) == _timeless({**local, "logs": None})
+
+
+def test_blocks_smaller_than_lines(client: Client, tmp_path: Path) -> None:
+    """Blocks shorter than most lines: many tasks have no line of their own; each line is
+    still read once, numbered as in the file."""
+    log = tmp_path / "small.jsonl"
+    small = [line for line in MESSY.splitlines(keepends=True) if len(line) < 300]
+    log.write_bytes(b"".join([*small[:20], b"{bad\n", b"\n", *small[20:40]]))
+    items = rt_dask.read_logs(str(log), blocksize=97).compute(scheduler=client)
+    with read_log(str(log), errors="report") as reader:
+        frames = list(reader)
+    assert [i for i in items if not isinstance(i, Rejected)] == frames
+    assert [i.line for i in items if isinstance(i, Rejected)] == [r.line for r in reader.rejected]
+
+
+def test_read_logs_keeps_every_line_in_its_place(client: Client, bucket: dict[str, bytes]) -> None:
+    url = "memory://bucket/day1/messy.jsonl"
+    bag = rt_dask.read_logs([url], blocksize=50_000)
+    assert bag.npartitions == -(-len(MESSY) // 50_000)
+    items = bag.compute(scheduler=client)
+    expected: list[Any] = []  # each line read alone, by the one-machine reader
+    for number, line in enumerate(MESSY.splitlines(keepends=True), 1):
+        with read_log(io.BytesIO(line), errors="report") as reader:
+            expected += list(reader)
+        expected += [msgspec.structs.replace(r, log=url, line=number) for r in reader.rejected]
+    assert items == expected
+    assert [(i, r.line) for i, r in enumerate(items) if isinstance(r, Rejected)] == [
+        (3, 4),
+        (51, 54),
+        (422, 425),
+    ]
+
+
+def test_read_logs_raise_names_the_files_line(client: Client, bucket: dict[str, bytes]) -> None:
+    bag = rt_dask.read_logs("memory://bucket/day1/messy.jsonl", errors="raise", blocksize=4096)
+    with pytest.raises(rt_fast.DecodeError) as caught:
+        bag.compute(scheduler=client)
+    assert caught.value.line in (4, 54, 425)
+    assert f"line {caught.value.line}:" in str(caught.value)
+
+
+def test_read_logs_gives_typed_frames_to_work_on(client: Client, bucket: dict[str, bytes]) -> None:
+    bag = rt_dask.read_logs("memory://bucket/day1/sample.jsonl.gz")
+    deltas = bag.filter(lambda f: isinstance(f, rt_fast.ga.ResponseOutputAudioDeltaEvent))
+    seconds = deltas.map(lambda f: len(rt_fast.decode_pcm(rt_fast.encode(f))) / 48000).sum()
+    expected = sum(
+        len(rt_fast.decode_pcm(line)) / 48000
+        for line in LINES
+        if b'"response.output_audio.delta"' in line[:40]
+    )
+    assert seconds.compute(scheduler=client) == pytest.approx(expected) and expected > 0
+
+
+def test_camel_case_logs(client: Client, tmp_path: Path) -> None:
+    """Frames of generated variant classes (camelCase keys) come back from the workers as the
+    classes this process has."""
+    with read_log(io.BytesIO(b"".join(LINES[:60]))) as reader:
+        camel = b"".join(rt_fast.encode(f, naming="camel") + b"\n" for f in reader)
+    log = tmp_path / "camel.jsonl"
+    log.write_bytes(camel)
+    items = rt_dask.read_logs(str(log), naming="camel", blocksize=20_000).compute(scheduler=client)
+    local = list(read_log(str(log), naming="camel"))
+    assert [type(i) for i in items] == [type(f) for f in local] and items == local
+
+
+def test_to_parquet_writes_the_rows_of_export(
+    client: Client, bucket: dict[str, bytes], logs: list[str], tmp_path: Path
+) -> None:
+    out = "memory://bucket/exported"
+    written = rt_dask.to_parquet("memory://bucket/*/*", out, client, blocksize=500_000)
+    assert main(["export", "-o", str(tmp_path / "one.parquet"), *logs]) == 1
+    local = pq.read_table(tmp_path / "one.parquet").to_pylist()
+    # The workers wrote the files, each into its own memory: the bucket is what they all hold.
+    held = client.run(_files_under, "/bucket/exported")
+    files = {path: data for each in held.values() for path, data in each.items()}
+    assert sorted(files) == [url.replace("memory://", "/") for url in written.files]
+    rows = pa.concat_tables(pq.read_table(pa.BufferReader(files[p])) for p in sorted(files))
+    names = dict(zip(logs, [f"memory://{p}" for p in sorted(bucket)], strict=True))
+    for row in local:
+        row["log"] = names[row["log"]]
+    key = lambda row: (row["log"], row["line"])  # noqa: E731
+    assert sorted(rows.to_pylist(), key=key) == sorted(local, key=key)
+    assert written.files == [f"{out}/part-{i:05d}.parquet" for i in range(len(written.files))]
+    assert len(written.files) == -(-len(MESSY) // 500_000) + 2  # a file a task
+    assert (written.lines, written.decoded, written.blank) == (
+        len(LINES) * 3 + 3,
+        len(LINES) * 3,
+        2,
+    )
+    assert [(r.log, r.line) for r in written.rejected] == [
+        (names[logs[0]], 4),
+        (names[logs[0]], 54),
+        (names[logs[0]], 425),
+    ]
+
+
+def test_a_worker_killed_mid_run_changes_no_count(
+    client: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGKILL a worker while it decodes: its nanny starts another, the scheduler runs its
+    tasks again (those it had finished too, as their results died with it); nothing is
+    counted twice, nothing lost."""
+    log = tmp_path / "big.jsonl"
+    log.write_bytes(MESSY * 12)
+    _, expected = _cli_stats(capsys, str(log))
+    pids = client.run(os.getpid)
+    result: dict[str, Any] = {}
+    run = threading.Thread(target=lambda: result.update(
+        rt_dask.stats(str(log), client, blocksize=256 * 1024)))  # fmt: skip
+    run.start()
+    deadline, victim = time.monotonic() + 60, None
+    while victim is None and time.monotonic() < deadline and run.is_alive():
+        busy = [worker for worker, keys in client.processing().items() if keys]
+        victim = busy[0] if busy else None
+        time.sleep(0.005)
+    assert victim is not None, "the run ended before a worker could be killed"
+    os.kill(pids[victim], signal.SIGKILL)
+    run.join(120)
+    assert _timeless(result) == _timeless(expected)
+    client.wait_for_workers(2, timeout=60)
+    assert set(client.run(os.getpid).values()) != set(pids.values())
+
+
+def test_the_command_line_on_a_cluster(
+    client: Client, logs: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    address: str = client.scheduler_info()["address"]
+    _, local = _cli_stats(capsys, *logs)
+    status, remote = _cli_stats(capsys, "--scheduler", address, *logs)
+    assert status == 1 and _timeless(remote) == _timeless(local) and remote["jobs"] == 2
+    assert remote["seconds"]["cluster"] >= 0
+    out = tmp_path / "dataset"
+    assert main(["export", "--scheduler", address, "-o", str(out), *logs]) == 1
+    assert "line 54" in capsys.readouterr().err
+    assert pq.read_table(out).num_rows == len(LINES) * 3
+
+
+def test_scheduler_local_starts_a_cluster_of_its_own(capsys: pytest.CaptureFixture[str]) -> None:
+    status, report = _cli_stats(capsys, "--scheduler", "local")
+    assert status == 0 and report["lines"] == len(LINES) and report["jobs"] >= 1
+    assert report["seconds"]["cluster"] > 0
+
+
+def test_paths_that_name_nothing(client: Client) -> None:
+    with pytest.raises(FileNotFoundError):
+        rt_dask.stats("memory://nowhere/*.jsonl", client)
+    with pytest.raises(FileNotFoundError):
+        rt_dask.stats("/no/such/log.jsonl", client)
+    with pytest.raises(ValueError, match="blocksize"):
+        rt_dask.read_logs("memory://bucket/day1/messy.jsonl", blocksize=0)
