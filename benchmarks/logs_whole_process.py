@@ -7,7 +7,10 @@ sessions, both directions, mostly audio), then runs, in one go and interleaved o
 * a plain Python loop of ``orjson.loads`` per line over the same file (``for line in file``);
 * the same loop in two forked processes, each over half the file: what two cores give plain
   per-line decoding on this machine at this moment, the yardstick for ``--jobs 2``;
-* optionally (``--json-loop``) the same loop with ``json.loads``.
+* optionally (``--json-loop``) the same loop with ``json.loads``;
+* optionally (``--dask``) ``rt-fast stats --scheduler local LOG``: a ``LocalCluster`` of one
+  worker process a core, started by the command, which reports its start-up time apart
+  (``seconds.cluster``) from the run once it is up (``seconds.elapsed``).
 
 The order of the commands reverses every other round. For each it reports the wall time (the
 best and median of the rounds), MB/s of log, CPU time (user + system, workers included;
@@ -140,6 +143,7 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=500, help="log size (default: 500)")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each (default: 3)")
     parser.add_argument("--json-loop", action="store_true", help="also time a json.loads loop")
+    parser.add_argument("--dask", action="store_true", help="also stats on a LocalCluster")
     parser.add_argument("--keep", action="store_true", help="keep the generated log")
     args = parser.parse_args()
     path = Path(tempfile.gettempdir()) / f"rt_fast_bench_{args.size_mb}mb.jsonl"
@@ -161,16 +165,28 @@ def main() -> None:
     }
     if args.json_loop:
         commands["json.loads loop"] = [python, "-c", LOOP.format(module="json"), str(path)]
+    dask = "rt-fast stats --scheduler local"
+    if args.dask:
+        commands[dask] = [*stats, "--scheduler", "local", str(path)]
     results: dict[str, list[tuple[float, float, int, int]]] = {name: [] for name in commands}
-    lines = set()
+    lines, reports, clusters = set(), {}, []
     for round_ in range(args.rounds):  # every other round in reverse: neither order is favoured
         order = list(commands.items())
         for name, command in order if round_ % 2 == 0 else order[::-1]:
             seconds, cpu, rss, tree, out = run(command)
             results[name].append((seconds, cpu, rss, tree))
-            lines.add(json.loads(out)["lines"] if name.startswith("rt-fast") else int(out))
+            report = json.loads(out) if name.startswith("rt-fast") else None
+            lines.add(report["lines"] if report else int(out))
+            if report:
+                timing = report.pop("seconds")
+                report.pop("jobs")
+                reports[json.dumps(report, sort_keys=True)] = name
+            if name == dask:
+                clusters.append((timing["cluster"], timing["elapsed"]))
     if len(lines) != 1:
         raise SystemExit(f"the commands disagree on the number of lines: {sorted(lines)}")
+    if len(reports) != 1:
+        raise SystemExit(f"the stats differ between {sorted(set(reports.values()))}")
     print(f"log: {path}, {size / 1e6:.0f} MB, {lines.pop()} lines; {args.rounds} rounds; "
           f"Python {sys.version.split()[0]}, {os.cpu_count()} cores")  # fmt: skip
     print("| command | wall s, best | wall s, median | MB/s (best) | CPU s, best | "
@@ -188,6 +204,15 @@ def main() -> None:
         ratios = [x[0] / y[0] for x, y in zip(results[a], results[b], strict=True)]
         print(f"{a} / {b}: median of the rounds' ratios {statistics.median(ratios):.2f}x, "
               f"of the best times {min(r[0] for r in results[a]) / min(r[0] for r in results[b]):.2f}x")  # fmt: skip
+    if clusters:
+        up, elapsed = zip(*clusters, strict=True)
+        one = [r[0] for r in results["rt-fast stats --jobs 1"]]
+        ratios = [a / b for a, b in zip(one, elapsed, strict=True)]
+        print(f"{dask}: the same stats; cluster start-up {min(up):.2f} s at best (median "
+              f"{statistics.median(up):.2f} s), then the run {min(elapsed):.2f} s (median "
+              f"{statistics.median(elapsed):.2f} s): --jobs 1 / the run once the cluster is up: "
+              f"median of the rounds' ratios {statistics.median(ratios):.2f}x, of the best times "
+              f"{min(one) / min(elapsed):.2f}x")  # fmt: skip
     if not args.keep:
         path.unlink()
 
