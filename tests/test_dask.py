@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import dask.config
 import distributed.utils
 import fsspec
 import msgspec
@@ -66,7 +67,9 @@ class _Bucket(WorkerPlugin):
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
+    # No event-loop profiler (a thread of the scheduler, in this process, on Pythons but 3.11).
     with (
+        dask.config.set({"distributed.worker.profile.enabled": False}),
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
         as cluster,
         Client(cluster) as client,

@@ -18,6 +18,7 @@ lost mid-run): only the results of finished tasks are counted, once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import os
@@ -33,6 +34,7 @@ from ._jsonl import (
     LogReader,
     Rejected,
     _combined,
+    _decoder,
     _file_parts,
     _Job,
     _job,
@@ -51,6 +53,7 @@ try:
     import fsspec
     from dask.base import compute
     from dask.delayed import delayed
+    from distributed.diagnostics.plugin import WorkerPlugin
 except ModuleNotFoundError as exc:  # pragma: no cover - the message is the point
     raise ModuleNotFoundError(
         f"rt_fast.dask needs dask, distributed and fsspec ({exc.name} is missing): "
@@ -315,15 +318,29 @@ def to_parquet(paths: Paths, out: str, client: Any = None, *, protocol: str = "a
 # -- a cluster for the command line -----------------------------------------------------------
 
 
+class _Ready(WorkerPlugin):
+    """Builds the log reader's decoders when a worker starts (restarts too), so that no task
+    pays for them; ``cluster`` registers it."""
+
+    name, idempotent = "rt_fast-ready", True
+
+    def setup(self, worker: Any) -> None:
+        _decoder("auto", "snake")
+
+
 @contextmanager
 def cluster(address: str) -> Iterator[Any]:
     """A ``distributed.Client`` of the scheduler at ``address``, or of a new ``LocalCluster``
-    (worker processes for this machine's cores) for ``"local"``; closed on leaving."""
+    (worker processes for this machine's cores) for ``"local"``, its workers ready to decode
+    (``_Ready``); closed on leaving."""
     from distributed import Client, LocalCluster
 
-    if address != "local":
-        with Client(address) as client:
-            yield client
-        return
-    with LocalCluster(dashboard_address=":0") as local, Client(local) as client:
+    with contextlib.ExitStack() as stack:
+        local = (
+            stack.enter_context(LocalCluster(dashboard_address=":0"))
+            if address == "local"
+            else None
+        )
+        client = stack.enter_context(Client(local if local is not None else address))
+        client.register_plugin(_Ready())
         yield client
