@@ -333,6 +333,10 @@ def _on_cluster(args: argparse.Namespace, work: _Work) -> Any:
     gets the cluster's start-up time apart, as ``seconds.cluster``."""
     if "-" in args.log:
         raise OSError("standard input cannot be read on a cluster: name a file or URL")
+    if not args.log and args.scheduler != "local":
+        raise OSError("the bundled sample is on this machine only: name logs the workers read")
+    if getattr(args, "compare", False):
+        raise OSError("--compare times decoding here, not on a cluster: leave out --scheduler")
     from importlib import resources
 
     from . import dask as on_dask  # only with --scheduler: dask is an extra

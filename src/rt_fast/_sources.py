@@ -225,7 +225,7 @@ def chunks(stream: Any, size: int) -> Iterator[tuple[bytearray, int]]:
     The buffer is reused: a chunk is valid until the next one is asked for. A read that ends
     leaves its buffer to the next (a worker reads many ranges: fresh memory costs page faults).
     """
-    buffer = _spare.pop() if _spare and len(_spare[-1]) == size else bytearray(size)
+    buffer = _spare_buffer(size)
     start = 0
     while True:
         got = stream.readinto(memoryview(buffer)[start:])
@@ -247,3 +247,13 @@ def chunks(stream: Any, size: int) -> Iterator[tuple[bytearray, int]]:
 
 
 _spare: list[bytearray] = []  # the buffer of the last read that ended, for the next
+
+
+def _spare_buffer(size: int) -> bytearray:
+    """The spare buffer if it has ``size`` bytes, else a new one (threads may race for it:
+    one takes it, the others make their own)."""
+    try:
+        spare = _spare.pop()
+    except IndexError:
+        return bytearray(size)
+    return spare if len(spare) == size else bytearray(size)

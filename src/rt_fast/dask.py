@@ -18,10 +18,10 @@ lost mid-run): only the results of finished tasks are counted, once.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import glob
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, Union
@@ -53,6 +53,7 @@ try:
     import fsspec
     from dask.base import compute
     from dask.delayed import delayed
+    from distributed import Client, LocalCluster, default_client
     from distributed.diagnostics.plugin import WorkerPlugin
 except ModuleNotFoundError as exc:  # pragma: no cover - the message is the point
     raise ModuleNotFoundError(
@@ -93,19 +94,28 @@ class _Piece(NamedTuple):
     size: int
 
 
+def _magic(text: str) -> int:
+    """Where a glob's first wildcard is (-1: none)."""
+    return min((i for i in map(text.find, "*?[") if i >= 0), default=-1)
+
+
 def _files(path: str | os.PathLike[str]) -> Iterator[tuple[Any, str, str]]:
-    """``(file system, path, name)`` of each file a path, glob or URL names, in sorted order;
-    a local glob's names are what the shell would give, a URL's keep their protocol."""
+    """``(file system, path, name)`` of each file a path, glob or URL names, in sorted order.
+    A name that exists is taken as it is, wildcards or not; a glob's matches are named as the
+    pattern is spelled (a local glob's as the shell would, a URL's with the pattern's prefix)."""
     text = os.fspath(path)
     fs, root = fsspec.core.url_to_fs(text)
-    if not any(magic in text for magic in "*?["):
+    if _magic(text) < 0 or fs.exists(root):
         yield fs, root, text
         return
-    local = "://" not in text and not text.startswith("file:")
-    matches = sorted(glob.glob(text)) if local else [fs.unstrip_protocol(p) for p in fs.glob(root)]
-    if not matches:
+    if "://" not in text and not text.startswith("file:"):
+        names = sorted(glob.glob(text))
+    else:
+        prefix, stem = text[: _magic(text)], root[: _magic(root)]
+        names = [prefix + match[len(stem) :] for match in sorted(fs.glob(root))]
+    if not names:
         raise FileNotFoundError(f"no log matches {text!r}")
-    for name in matches:
+    for name in names:
         yield fs, fsspec.core.url_to_fs(name)[1], name
 
 
@@ -128,20 +138,25 @@ def _pieces(paths: Paths, blocksize: int) -> list[_Piece]:
 
 
 def _decode(job: _Job, piece: _Piece) -> list[_Part]:
-    """Decode a piece with the log reader (its parts combined into one when the job says)."""
+    """Decode a piece with the log reader (its parts combined into one when the job says):
+    a whole log, or the lines that start in ``start:end`` (as the file was when listed)."""
+    size = piece.size
     with piece.fs.open(piece.path, "rb") as file:
         if piece.end is None:
             parts = list(_local(job, piece.log._replace(file=file)))
         else:
-            start = _next_line(file, piece.start, piece.size) if piece.start else 0
-            end = _next_line(file, piece.end, piece.size) if piece.end < piece.size else piece.size
+            start = min(_next_line(file, piece.start, size), size) if piece.start else 0
+            end = min(_next_line(file, piece.end, size), size) if piece.end < size else size
             parts = _file_parts(job, piece.log, file, start, end, 1) if start < end else []
     _let_variants_travel()  # after decoding, which made the variants this worker has
     return _combined(parts, job.combine) if job.combine and parts else parts
 
 
 def _lines(parts: list[_Part], before: int) -> int:
-    """The lines of a log up to the end of a piece, given those before it."""
+    """The lines of a log up to the end of a piece, given those before it. A piece stopped
+    by a bad line (``errors="raise"``) raises its error here too, so that every later piece
+    of the log fails with it, numbered right, rather than misnumbering its own."""
+    _numbered(parts, before)
     return before + sum(part.physical for part in parts)
 
 
@@ -173,6 +188,10 @@ def _compute(tasks: list[Any], client: Any) -> list[Any]:
     return list(compute(*tasks, **({"scheduler": client} if client is not None else {})))
 
 
+def _concat(values: list[list[Any]]) -> list[Any]:
+    return [item for value in values for item in value]
+
+
 # -- read_logs --------------------------------------------------------------------------------
 
 
@@ -186,13 +205,10 @@ def _items(batch: LogBatch) -> list[Any]:
     return [rejected[row] if row in rejected else next(frames) for row in rows]
 
 
-def _concat(values: list[list[Any]]) -> list[Any]:
-    return [item for value in values for item in value]
-
-
 def _partition(parts: list[_Part], before: int, index: int) -> list[Any]:
     """A partition of ``read_logs``: a piece's items, line numbers the file's."""
     parts = _numbered(parts, before)
+    _let_variants_travel()  # this worker may not be the one that decoded them
     items = _concat([part.value for part in parts])
     if not before or not any(part.rejected for part in parts):
         return items
@@ -211,15 +227,12 @@ def read_logs(paths: Paths, protocol: str = "auto", errors: str = "report", *,
     sequence of them. ``protocol`` and ``naming`` are ``read_log``'s. With ``errors="report"``
     each line that does not decode is a ``Rejected`` (log, line, error, excerpt) in its place
     among the frames, so nothing is lost: ``bag.filter(lambda x: isinstance(x, Rejected))``;
-    ``errors="raise"``: computing the bag raises ``DecodeError`` naming the log and line.
+    ``errors="raise"``: computing the bag raises ``DecodeError`` naming the log and line (of
+    a log's first bad line; of any log's, when several have one).
     """
     job = _job(_items, protocol, naming, errors, whole=False, numbered=False, combine=_concat)
     pieces = _pieces(paths, blocksize)
-    return (
-        dask.bag.from_delayed(_chained(job, pieces, _partition))
-        if pieces
-        else dask.bag.from_sequence([])
-    )
+    return dask.bag.from_delayed(_chained(job, pieces, _partition))
 
 
 # -- stats ------------------------------------------------------------------------------------
@@ -228,11 +241,10 @@ def read_logs(paths: Paths, protocol: str = "auto", errors: str = "report", *,
 def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
           blocksize: int = BLOCKSIZE) -> dict[str, Any]:  # fmt: skip
     """What ``rt-fast stats --json`` gives for the same logs, decoded on a Dask cluster:
-    ``client`` (a ``distributed.Client``), else Dask's default scheduler (the current client,
-    if one was made). ``jobs`` is the cluster's worker threads; ``seconds`` covers the run,
-    not the cluster's start."""
-    import time
-
+    ``client`` (a ``distributed.Client``), else Dask's default scheduler (the last client
+    made, if any; else threads, which the GIL holds to one core). ``jobs`` is the cluster's
+    worker threads (None without a cluster); ``seconds`` covers the run, not the cluster's
+    start."""
     start = time.perf_counter()
     pieces = _pieces(paths, blocksize)
     job = _job(_stats.tally, protocol, "snake", "report", whole=True, numbered=False,
@@ -240,13 +252,14 @@ def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
     tasks = [delayed(_decode, pure=True)(job, piece) for piece in pieces]
     parts = (part for result in _compute(tasks, client) for part in result)
     shown: list[Rejected] = []
-    keep = functools.partial(_keep, shown)
-    reader = LogReader(_renumbered(parts), _value, keep, sum(p.size for p in _firsts(pieces)))
+    firsts = [p for i, p in enumerate(pieces) if not i or p.log != pieces[i - 1].log]
+    reader = LogReader(_renumbered(parts), _value, functools.partial(_keep, shown),
+                       sum(piece.size for piece in firsts))  # fmt: skip
     totals = _stats.Totals()
     for tally in reader:
         totals.add(tally)
     return {
-        "logs": [piece.log.name for piece in _firsts(pieces)],
+        "logs": [piece.log.name for piece in firsts],
         **_stats.summary(reader, totals, shown),
         "jobs": _threads(client),
         "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
@@ -258,61 +271,66 @@ def _keep(shown: list[Rejected], rejected: Rejected) -> None:
         shown.append(rejected)
 
 
-def _firsts(pieces: list[_Piece]) -> list[_Piece]:
-    """The first piece of each log."""
-    return [p for i, p in enumerate(pieces) if not i or p.log.source != pieces[i - 1].log.source]
-
-
 def _threads(client: Any) -> int | None:
     """The worker threads of a client's cluster (None: not a distributed cluster)."""
     if client is None:
         try:
-            from distributed import default_client
-
             client = default_client()
-        except (ImportError, ValueError):
+        except ValueError:  # no client was made
             return None
-    return int(sum(client.nthreads().values()))
+    nthreads = getattr(client, "nthreads", None)  # another scheduler dask.compute takes
+    return int(sum(nthreads().values())) if nthreads is not None else None
 
 
 # -- to_parquet -------------------------------------------------------------------------------
+
+
+class _Written(NamedTuple):
+    file: str
+    physical: int
+    decoded: int
+    rejected: list[Rejected]
 
 
 def _columns(values: list[dict[str, list[Any]]]) -> dict[str, list[Any]]:
     return {name: _concat([value[name] for value in values]) for name in _export.COLUMNS}
 
 
-def _write(out: tuple[Any, str, str], parts: list[_Part], before: int, index: int) -> _Part:
-    """Write a piece's rows as a file of the dataset; gives the piece's part, its value the
-    file's name (the rows stay behind)."""
+def _write(out: tuple[Any, str, str], parts: list[_Part], before: int, index: int) -> _Written:
+    """Write a piece's rows as a file of the dataset (its part's value stays as it was: the
+    scheduler may hand it to this task again)."""
     pa, pq = _export.pyarrow()
     fs, root, name = out
-    (part,) = _numbered(parts, before) or [_Part(-1, 1, 0, 0, 0, 0, [], None, _columns([]))]
-    columns = part.value
-    columns["line"] = [line + before for line in columns["line"]] if before else columns["line"]
+    parts = _numbered(parts, before)
+    columns = _columns([part.value for part in parts])
+    columns["line"] = [line + before for line in columns["line"]]
     with fs.open(f"{root}/part-{index:05d}.parquet", "wb") as file:
         pq.write_table(_export.table(pa, [columns]), file)
-    return part._replace(value=f"{name}/part-{index:05d}.parquet")
+    physical, decoded = sum(p.physical for p in parts), sum(p.decoded for p in parts)
+    rejected = [r for p in parts for r in p.rejected]
+    return _Written(f"{name}/part-{index:05d}.parquet", physical, decoded, rejected)
 
 
 def to_parquet(paths: Paths, out: str, client: Any = None, *, protocol: str = "auto",
                blocksize: int = BLOCKSIZE) -> Exported:  # fmt: skip
     """Write the rows of ``rt-fast export`` (one a frame: ``rt_fast._export.COLUMNS``) for the
     logs as one Parquet dataset at ``out`` (a folder or an fsspec URL), a file a task
-    (``part-00000.parquet`` ...), line numbers the files'. Rejected lines are reported in the
-    result, not written."""
+    (``part-00000.parquet`` ...; those of an earlier dataset there are removed first), line
+    numbers the files'. Rejected lines are reported in the result, not written."""
     _export.pyarrow()  # fails here, not in a worker, without pyarrow
     fs, root = fsspec.core.url_to_fs(out)
+    root = root.rstrip("/")
     fs.makedirs(root, exist_ok=True)
+    for stale in fs.glob(f"{root}/part-*.parquet"):
+        fs.rm_file(stale)
     job = _job(_export.rows, protocol, "snake", "report", whole=False, numbered=False,
                combine=_columns)  # fmt: skip
-    write = functools.partial(_write, (fs, root.rstrip("/"), out.rstrip("/")))
-    written = _compute(_chained(job, _pieces(paths, blocksize), write), client)
-    rejected = [r for part in written for r in part.rejected]
-    decoded = sum(part.decoded for part in written)
-    blank = sum(part.physical - part.decoded - len(part.rejected) for part in written)
-    return Exported([part.value for part in written], decoded + len(rejected), decoded, blank,
-                    rejected)  # fmt: skip
+    write = functools.partial(_write, (fs, root, out.rstrip("/")))
+    written: list[_Written] = _compute(_chained(job, _pieces(paths, blocksize), write), client)
+    rejected = [r for w in written for r in w.rejected]
+    decoded = sum(w.decoded for w in written)
+    blank = sum(w.physical for w in written) - decoded - len(rejected)
+    return Exported([w.file for w in written], decoded + len(rejected), decoded, blank, rejected)
 
 
 # -- a cluster for the command line -----------------------------------------------------------
@@ -331,16 +349,14 @@ class _Ready(WorkerPlugin):
 @contextmanager
 def cluster(address: str) -> Iterator[Any]:
     """A ``distributed.Client`` of the scheduler at ``address``, or of a new ``LocalCluster``
-    (worker processes for this machine's cores) for ``"local"``, its workers ready to decode
-    (``_Ready``); closed on leaving."""
-    from distributed import Client, LocalCluster
-
-    with contextlib.ExitStack() as stack:
-        local = (
-            stack.enter_context(LocalCluster(dashboard_address=":0"))
-            if address == "local"
-            else None
-        )
-        client = stack.enter_context(Client(local if local is not None else address))
+    for ``"local"`` (a worker process a core, one thread each: decoding holds the GIL), its
+    workers ready to decode (``_Ready``); closed on leaving."""
+    if address == "local":
+        workers = os.cpu_count() or 1
+        local = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0")
+        with local, cluster(local.scheduler_address) as client:
+            yield client
+        return
+    with Client(address) as client:
         client.register_plugin(_Ready())
         yield client
