@@ -6,10 +6,11 @@ the log reader's own (``rt_fast._jsonl``): the same chunks, the same route for e
 same fold (``rt_fast._stats``, ``rt_fast._export``). Extra ``dask``: ``dask[bag]``,
 ``distributed`` and ``fsspec``.
 
-How logs become tasks (``_pieces``): each file, glob match or fsspec URL is a log; a compressed
-log is one task; a plain one is cut into ranges of ``blocksize`` bytes, and the task of a range
-decodes the lines that start in it (it finds the newlines itself, so the client reads nothing
-but each log's first bytes, to tell its compression). A task numbers its lines from 1; the
+How logs become tasks (``_pieces``): each file, glob match or fsspec URL is a log, cut into
+ranges of ``blocksize`` bytes by its listed size alone (the client opens no log: thousands of
+objects cost a listing, not thousands of reads); the task of a range decodes the lines that
+start in it, finding the newlines itself, and tells a compressed log by its first bytes: then
+the first range's task decodes it all, the others nothing. A task numbers its lines from 1; the
 lines of the tasks before it in its log shift them to the file's numbers afterwards, where the
 results meet (``stats``: in the client; ``read_logs`` and ``to_parquet``: a small task after
 each, chained through the log). Tasks are pure, so the scheduler may run one again (a worker
@@ -84,13 +85,14 @@ class Exported(msgspec.Struct, frozen=True):
 
 
 class _Piece(NamedTuple):
-    """A task's share of a log: bytes ``start:end`` (``end`` None: all of it, decompressed)."""
+    """A task's share of a log: the lines that start in bytes ``start:end``; of a compressed
+    log, the first piece decodes it all and the others nothing."""
 
     fs: Any  # an fsspec file system, which travels to the workers
     path: str
     log: Log  # its name in reports, and its position among the logs
     start: int
-    end: int | None
+    end: int
     size: int
 
 
@@ -99,39 +101,37 @@ def _magic(text: str) -> int:
     return min((i for i in map(text.find, "*?[") if i >= 0), default=-1)
 
 
-def _files(path: str | os.PathLike[str]) -> Iterator[tuple[Any, str, str]]:
-    """``(file system, path, name)`` of each file a path, glob or URL names, in sorted order.
-    A name that exists is taken as it is, wildcards or not; a glob's matches are named as the
-    pattern is spelled (a local glob's as the shell would, a URL's with the pattern's prefix)."""
+def _files(path: str | os.PathLike[str]) -> Iterator[tuple[Any, str, str, int]]:
+    """``(file system, path, name, size)`` of each file a path, glob or URL names, in sorted
+    order, from one listing a glob. A name that exists is taken as it is, wildcards or not; a
+    glob's matches are named as the pattern is spelled (a local glob's as the shell would, a
+    URL's with the pattern's prefix)."""
     text = os.fspath(path)
     fs, root = fsspec.core.url_to_fs(text)
     if _magic(text) < 0 or fs.exists(root):
-        yield fs, root, text
+        yield fs, root, text, fs.size(root)
         return
     if "://" not in text and not text.startswith("file:"):
-        names = sorted(glob.glob(text))
+        found = [(name, os.path.abspath(name), os.path.getsize(name)) for name in glob.glob(text)]
     else:
         prefix, stem = text[: _magic(text)], root[: _magic(root)]
-        names = [prefix + match[len(stem) :] for match in sorted(fs.glob(root))]
-    if not names:
+        listed = fs.glob(root, detail=True).items()
+        found = [(prefix + p[len(stem) :], p, info["size"]) for p, info in listed]
+    if not found:
         raise FileNotFoundError(f"no log matches {text!r}")
-    for name in names:
-        yield fs, fsspec.core.url_to_fs(name)[1], name
+    for name, matched, size in sorted(found):
+        yield fs, matched, name, size
 
 
 def _pieces(paths: Paths, blocksize: int) -> list[_Piece]:
+    """The pieces of the logs, from their sizes alone: the client opens none of them."""
     if blocksize <= 0:
         raise ValueError(f"blocksize must be positive, not {blocksize}")
     names = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
-    pieces = []
-    for source, (fs, path, name) in enumerate(f for n in names for f in _files(n)):
-        log, size = Log(name, None, None, source), fs.size(path)
-        with fs.open(path, "rb") as file:
-            plain = decompressor(file) is None
-        starts = range(0, max(size, 1), blocksize) if plain else range(1)  # empty: one
-        pieces += [_Piece(fs, path, log, start, start + blocksize if plain else None, size)
-                   for start in starts]  # fmt: skip
-    return pieces
+    files = (f for name in names for f in _files(name))
+    return [_Piece(fs, path, Log(name, None, None, source), start, start + blocksize, size)
+            for source, (fs, path, name, size) in enumerate(files)
+            for start in range(0, max(size, 1), blocksize)]  # fmt: skip
 
 
 # -- the tasks --------------------------------------------------------------------------------
@@ -139,11 +139,12 @@ def _pieces(paths: Paths, blocksize: int) -> list[_Piece]:
 
 def _decode(job: _Job, piece: _Piece) -> list[_Part]:
     """Decode a piece with the log reader (its parts combined into one when the job says):
-    a whole log, or the lines that start in ``start:end`` (as the file was when listed)."""
+    the lines that start in ``start:end`` (of the file as it was listed), or, the first piece
+    of a compressed log, all of it."""
     size = piece.size
     with piece.fs.open(piece.path, "rb") as file:
-        if piece.end is None:
-            parts = list(_local(job, piece.log._replace(file=file)))
+        if decompressor(file) is not None:
+            parts = list(_local(job, piece.log._replace(file=file))) if not piece.start else []
         else:
             start = min(_next_line(file, piece.start, size), size) if piece.start else 0
             end = min(_next_line(file, piece.end, size), size) if piece.end < size else size
@@ -286,7 +287,7 @@ def _threads(client: Any) -> int | None:
 
 
 class _Written(NamedTuple):
-    file: str
+    file: str | None  # None: nothing to write
     physical: int
     decoded: int
     rejected: list[Rejected]
@@ -297,17 +298,19 @@ def _columns(values: list[dict[str, list[Any]]]) -> dict[str, list[Any]]:
 
 
 def _write(out: tuple[Any, str, str], parts: list[_Part], before: int, index: int) -> _Written:
-    """Write a piece's rows as a file of the dataset (its part's value stays as it was: the
-    scheduler may hand it to this task again)."""
+    """Write a piece's rows as a file of the dataset, if it has lines (its part's value stays
+    as it was: the scheduler may hand it to this task again)."""
     pa, pq = _export.pyarrow()
     fs, root, name = out
     parts = _numbered(parts, before)
+    physical, decoded = sum(p.physical for p in parts), sum(p.decoded for p in parts)
+    rejected = [r for p in parts for r in p.rejected]
+    if not physical:  # a range without a line of its own, a compressed log's later ranges
+        return _Written(None, 0, 0, [])
     columns = _columns([part.value for part in parts])
     columns["line"] = [line + before for line in columns["line"]]
     with fs.open(f"{root}/part-{index:05d}.parquet", "wb") as file:
         pq.write_table(_export.table(pa, [columns]), file)
-    physical, decoded = sum(p.physical for p in parts), sum(p.decoded for p in parts)
-    rejected = [r for p in parts for r in p.rejected]
     return _Written(f"{name}/part-{index:05d}.parquet", physical, decoded, rejected)
 
 
@@ -315,8 +318,9 @@ def to_parquet(paths: Paths, out: str, client: Any = None, *, protocol: str = "a
                blocksize: int = BLOCKSIZE) -> Exported:  # fmt: skip
     """Write the rows of ``rt-fast export`` (one a frame: ``rt_fast._export.COLUMNS``) for the
     logs as one Parquet dataset at ``out`` (a folder or an fsspec URL), a file a task
-    (``part-00000.parquet`` ...; those of an earlier dataset there are removed first), line
-    numbers the files'. Rejected lines are reported in the result, not written."""
+    (``part-00000.parquet`` ...; a task without lines writes none; those of an earlier
+    dataset there are removed first), line numbers the files'. Rejected lines are reported in
+    the result, not written."""
     _export.pyarrow()  # fails here, not in a worker, without pyarrow
     fs, root = fsspec.core.url_to_fs(out)
     root = root.rstrip("/")
@@ -330,7 +334,8 @@ def to_parquet(paths: Paths, out: str, client: Any = None, *, protocol: str = "a
     rejected = [r for w in written for r in w.rejected]
     decoded = sum(w.decoded for w in written)
     blank = sum(w.physical for w in written) - decoded - len(rejected)
-    return Exported([w.file for w in written], decoded + len(rejected), decoded, blank, rejected)
+    files = [w.file for w in written if w.file is not None]
+    return Exported(files, decoded + len(rejected), decoded, blank, rejected)
 
 
 # -- a cluster for the command line -----------------------------------------------------------
