@@ -306,10 +306,16 @@ def test_the_command_line_refuses_what_a_cluster_cannot_do(
     assert "standard input" in capsys.readouterr().err
 
 
-def test_scheduler_local_starts_a_cluster_of_its_own(capsys: pytest.CaptureFixture[str]) -> None:
+def test_scheduler_local_starts_a_cluster_of_its_own(
+    client: Client, logs: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     status, report = _cli_stats(capsys, "--scheduler", "local")
     assert status == 0 and report["lines"] == len(LINES) and report["jobs"] >= 1
     assert report["seconds"]["cluster"] > 0
+    address: str = client.scheduler_info()["address"]
+    assert main(["stats", "--scheduler", address, logs[1]]) == 0
+    out = capsys.readouterr().out
+    assert "420 frames" in out and "on a Dask cluster of 2 worker threads, started in" in out
 
 
 def test_a_name_with_wildcards_that_exists_is_that_file(client: Client, tmp_path: Path) -> None:

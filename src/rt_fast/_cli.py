@@ -163,10 +163,15 @@ def _print_json(report: dict[str, Any]) -> None:
 
 def _print_stats(report: dict[str, Any]) -> None:
     mb, elapsed = report["bytes"] / 1e6, report["seconds"]["elapsed"]
+    cluster = report["seconds"].get("cluster")
+    how = (
+        f"--jobs {report['jobs']}; opening, decompressing and any worker start-up included"
+        if cluster is None
+        else f"on a Dask cluster of {report['jobs']} worker threads, started in {cluster:.2f} s"
+    )
     print(
         f"{', '.join(report['logs'])}: {report['lines']} frames, {mb:.2f} MB of JSONL, read, "
-        f"decoded and counted in {elapsed:.2f} s ({mb / max(elapsed, 1e-9):.0f} MB/s, "
-        f"--jobs {report['jobs']}; opening, decompressing and any worker start-up included)"
+        f"decoded and counted in {elapsed:.2f} s ({mb / max(elapsed, 1e-9):.0f} MB/s, {how})"
     )
     print(f"decoded {report['decoded']}, rejected {report['rejected']}, blank {report['blank']}")
     for rejected in report["first_rejected"]:
