@@ -198,11 +198,7 @@ def _print_stats(report: dict[str, Any]) -> None:
 
 def _cmd_stats(args: argparse.Namespace) -> int:
     shown: list[Rejected] = []
-
-    def keep(rejected: Rejected) -> None:
-        if len(shown) < _stats.SHOWN:
-            shown.append(rejected)
-
+    keep = functools.partial(_stats.keep_first, shown)
     if args.scheduler:
         report = _on_cluster(args, _cluster_stats)
         if not args.log:

@@ -17,7 +17,7 @@ import msgspec
 from ._jsonl import LogBatch, LogReader, Rejected
 from ._models import UNSET, UnknownEvent
 
-__all__ = ["SHOWN", "Tally", "Totals", "combine", "summary", "tag", "tally"]
+__all__ = ["SHOWN", "Tally", "Totals", "combine", "keep_first", "summary", "tag", "tally"]
 
 SHOWN = 10  # rejected lines a report lists
 
@@ -200,6 +200,12 @@ class Totals:
         for (direction, rate), size in self.audio.items():
             seconds[direction] += size / rate
         return {direction: round(value, 3) for direction, value in seconds.items()}
+
+
+def keep_first(shown: list[Rejected], rejected: Rejected) -> None:
+    """Keep ``rejected`` in ``shown`` while it holds fewer than ``SHOWN`` (an ``on_reject``)."""
+    if len(shown) < SHOWN:
+        shown.append(rejected)
 
 
 def summary(reader: LogReader[Any], totals: Totals, shown: list[Rejected]) -> dict[str, Any]:

@@ -254,7 +254,7 @@ def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
     parts = (part for result in _compute(tasks, client) for part in result)
     shown: list[Rejected] = []
     firsts = [p for i, p in enumerate(pieces) if not i or p.log != pieces[i - 1].log]
-    reader = LogReader(_renumbered(parts), _value, functools.partial(_keep, shown),
+    reader = LogReader(_renumbered(parts), _value, functools.partial(_stats.keep_first, shown),
                        sum(piece.size for piece in firsts))  # fmt: skip
     totals = _stats.Totals()
     for tally in reader:
@@ -265,11 +265,6 @@ def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
         "jobs": _threads(client),
         "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
     }
-
-
-def _keep(shown: list[Rejected], rejected: Rejected) -> None:
-    if len(shown) < _stats.SHOWN:
-        shown.append(rejected)
 
 
 def _threads(client: Any) -> int | None:
