@@ -411,6 +411,19 @@ def test_without_pybase64_the_answers_are_the_same(monkeypatch: pytest.MonkeyPat
         assert rt_fast.decode_pcm(frame) == bytes(range(256)) * 12
 
 
+def test_without_stringzilla_the_answers_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With pybase64 alone (the ``audio`` extra), payloads are checked as base64 instead of by
+    stringzilla's one pass, and every path still agrees: plain, escaped, not base64."""
+    monkeypatch.setattr(_audio, "_find_first_not_of", None)
+    payload = base64.b64encode(bytes(range(256)) * 12).decode()
+    for protocol, direction, cls, field in AUDIO:
+        for text in (payload, payload[:-4] + "AA=A", "not base64 at all"):
+            frame = _dump({**_frame(cls, field, text), "event_id": "event_1"})
+            _check_all(protocol, direction, frame)
+            _check_all(protocol, direction, frame.replace(b"/", b"\\/", 1))
+            _check_all(protocol, direction, frame.decode())
+
+
 @pytest.mark.parametrize(
     "frame",
     [

@@ -265,7 +265,7 @@ _SPELLINGS = {
 def _find(data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> _Found | None:
     """The route, payload span and checked header of a frame the fast path can take, or None.
 
-    The payload's content is the caller's to check (``_plain_base64``, or a validating decode).
+    The payload's content is the caller's to check (``_plain``, or a validating decode).
     """
     if data.__class__ is bytes:  # keyed by its lead, b'{"type":"<tag>'
         route = routes.get(data[: data.find(b'"', 9, _PEEK)])
@@ -332,6 +332,14 @@ def _plain_base64(payload: Any) -> bool:
     return True
 
 
+def _plain(data: Any, begin: int, end: int) -> bool:
+    """Whether ``data[begin:end]`` is a JSON string's text exactly as the generic decoder reads
+    it: by one SIMD pass over the bytes (stringzilla), or else as plain base64 (pybase64)."""
+    if _find_first_not_of is not None:
+        return bool(_find_first_not_of(data, PLAIN, begin, end) < 0)
+    return _plain_base64(data[begin:end] if isinstance(data, str) else memoryview(data)[begin:end])
+
+
 def decode_audio_event(data: Buffer, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> Any:
     """The typed event of an audio frame of ``routes``, by the fast path; None where it fails."""
     found = _find(data, routes, max_size) if TYPED else None
@@ -342,15 +350,9 @@ def event(data: Buffer, found: _Found) -> Any:
     """The typed event of a frame ``locate`` found, if its payload is a plain JSON string (with
     stringzilla) or plain base64 (with pybase64); else None."""
     route, begin, end, header = found
-    if _find_first_not_of is not None:
-        if _find_first_not_of(data, PLAIN, begin, end) >= 0:
-            return None
-        payload = data[begin:end] if isinstance(data, str) else memoryview(data)[begin:end]
-    else:
-        payload = _slice(data, found)
-        if not _plain_base64(payload):
-            return None
-    text = payload if isinstance(payload, str) else str(payload, "ascii")
+    if not _plain(data, begin, end):
+        return None
+    text = data[begin:end] if isinstance(data, str) else str(memoryview(data)[begin:end], "ascii")
     return msgspec.structs.replace(header, **{route.field: text})
 
 
@@ -446,20 +448,13 @@ _BARE_LEADS = frozenset(
 def audio_payload(data: Buffer) -> memoryview:
     """The base64 audio of an audio frame, as a view of ``data`` where it can be (no copy)."""
     begin = _bare(data)
-    if begin:
-        payload = memoryview(data)[begin:-2]  # type: ignore[arg-type]
-        if (
-            _plain_base64(payload)
-            if _find_first_not_of is None
-            else _find_first_not_of(data, PLAIN, begin, len(data) - 2) < 0
-        ):
-            return payload
+    if begin and _plain(data, begin, len(data) - 2):
+        return memoryview(data)[begin:-2]  # type: ignore[arg-type]
     data = frame_of(data)
-    found = _find(data, _ALL) if SIMD else None
-    if found is not None:
+    found = _find(data, _ALL) if TYPED else None
+    if found is not None and _plain(data, found[1], found[2]):
         payload = _slice(data, found)
-        if _plain_base64(payload):
-            return memoryview(payload.encode()) if isinstance(payload, str) else payload
+        return memoryview(payload.encode()) if isinstance(payload, str) else payload
     return memoryview(_generic(data)[0].encode())
 
 
