@@ -278,6 +278,20 @@ def test_truncation_at_every_offset() -> None:
         _check_all("ga", "server", frame[:end])
 
 
+@pytest.mark.parametrize(
+    "tail",
+    ['"AAAA","x":"BB"}', '"AA"AA"}', '"AAAA","delta":"BBBB"}', '"AAAA","delta":""}', '""}', '"}'],
+)
+def test_a_payload_that_does_not_end_at_the_frame_end_agrees(tail: str) -> None:
+    """A frame ending ``"}`` whose payload is not all of what lies before it: a member after
+    it, a stray quote, a repeat. The fast path reads up to the frame's end and then finds the
+    quote in its check of the payload: the answers are the generic path's."""
+    head = _dump(_frame(ga.ResponseOutputAudioDeltaEvent, "delta", ""))[: -len('""}')]
+    frame = (head.decode() + tail).encode()
+    _check_all("ga", "server", frame)
+    _check_all("ga", "server", frame.replace(b'"delta":"', b'"delta":"' + b"A" * 12_000, 1))
+
+
 def test_fast_path_is_taken_and_zero_copy() -> None:
     """A compact frame's payload is a view of the input buffer, and the typed fast path runs."""
     pytest.importorskip("pybase64", reason="the zero-copy paths need pybase64 (the audio extra)")
