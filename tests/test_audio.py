@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _audio, _codec, _guard, _variants, beta, ga, translation
+from rt_fast import _audio, _codec, _guard, _stats, _variants, beta, ga, translation
 
 AUDIO = [
     ("ga", "server", ga.ResponseOutputAudioDeltaEvent, "delta"),
@@ -175,16 +175,19 @@ def _base64(payload: str) -> bool:
 
 
 def _check_measured(buffer: bytearray, route: Any, start: int, stop: int, event: Any) -> None:
-    """Measuring (the log reader's stats path) takes the frames ``event`` takes whose payload
-    is base64 (the typed path, with stringzilla, takes any plain string), giving the event with
-    an empty payload and the size of the payload decoded."""
+    """Measuring (the log reader's stats path) takes the frames ``event`` takes, giving the
+    event with an empty payload and the size the statistics give any payload: a base64
+    payload's decoded size."""
     pcm: dict[int, int] = {}
     header = None if route is None else _in_place(buffer, route, start, stop, pcm)
-    field = None if event is None else _audio.AUDIO_EVENTS[_variants.origin(type(event))]
-    assert (header is None) == (event is None or not _base64(getattr(event, field)))
+    assert (header is None) == (event is None)
     if header is not None:
+        field = _audio.AUDIO_EVENTS[_variants.origin(type(event))]
+        payload = getattr(event, field)
         assert header == msgspec.structs.replace(event, **{field: ""})
-        assert pcm[0] == len(base64.b64decode(getattr(event, field), validate=True))
+        assert pcm[0] == _stats.pcm_bytes(payload)
+        if _base64(payload):
+            assert pcm[0] == len(base64.b64decode(payload, validate=True))
 
 
 payloads = st.binary(max_size=4000).map(lambda b: base64.b64encode(b).decode())

@@ -108,11 +108,16 @@ def _flat(prefix: str, value: Any, into: Counter[str]) -> None:
         into[prefix[:-1]] += value
 
 
+def pcm_bytes(payload: str) -> int:
+    """The bytes of audio a payload stands for: base64 is 3 bytes per 4 characters, less the
+    padding (a valid payload's decoded size; the statistics check no payload's base64)."""
+    return len(payload) * 3 // 4 - payload.endswith("==") - payload.endswith("=")
+
+
 def _on_audio(into: Tally, frame: Any, kind: str, size: int | None) -> None:
     direction, name = _AUDIO[kind]
-    if size is None:  # not measured: base64 is 3 bytes per 4 characters, less the padding
-        payload = getattr(frame, name)
-        size = len(payload) * 3 // 4 - payload.endswith("==") - payload.endswith("=")
+    if size is None:  # not measured (``_audio.measured`` gives the same number)
+        size = pcm_bytes(getattr(frame, name))
     key = (direction, into.rate.get(direction))
     into.audio[key] = into.audio.get(key, 0) + size
 
