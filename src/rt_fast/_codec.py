@@ -309,38 +309,48 @@ class Decoder(Generic[T]):
         (``decode``) judges it.
 
         The rules: a frame of at most ``SMALL`` bytes cannot nest too deep; a longer one within
-        ``max_size`` opens with its type (``b'{"type":"<tag>'`` keys the table) and its type's
-        models hold no free-form value, or (stringzilla) it holds at most ``MAX_DEPTH``
-        brackets, or (without) none of the objects that can hold one. An audio frame of
+        ``max_size`` and shorter than an audio frame the fast path takes holds at most
+        ``MAX_DEPTH`` brackets, by one stringzilla count, whatever its type; otherwise (larger,
+        or without stringzilla) it opens with its type (``b'{"type":"<tag>'`` keys the table)
+        and its type's models hold no free-form value, or it holds at most ``MAX_DEPTH``
+        brackets (stringzilla) or none of the objects that can hold one. An audio frame of
         ``_AUDIO_MIN`` bytes or more takes the audio fast path (``rt_fast._audio``): its event,
         or with ``pcm`` the event with an empty payload and its PCM size in ``pcm[index]``.
         A decoded audio frame must hold its payload's key once. Never an ``UnknownEvent``, whose
         ``raw`` would alias the caller's buffer."""
         size = stop - start
         if size > self._small:
-            close = buffer.find(b'"', start + 9, start + _PEEK)
-            lead = buffer[start:close]
-            if lead.__class__ is not bytes:  # a bytearray's: tables are keyed by bytes
-                lead = bytes(lead)
-            markers = self._patterns.get(lead)
-            if markers is None or size > self._max_size:
+            if size > self._max_size:
                 return DECLINED
-            if markers and (
-                _holds_any(buffer, markers, start, stop)
-                if _count is None
-                else _count(buffer, OPENERS, start, stop) > MAX_DEPTH
-            ):
-                return DECLINED
-            if size >= (_AUDIO_MIN if pcm is None else _MEASURE_MIN):
-                route = self._audio.get(lead)
-                if route is not None and (found := locate(buffer, route, start, stop)):
-                    if pcm is None:
-                        event = audio_event(buffer, found)
-                        if event is not None:
-                            return event
-                    elif (got := measured(buffer, found)) is not None:
-                        pcm[index] = got[1]
-                        return got[0]
+            audio = size >= (_AUDIO_MIN if pcm is None else _MEASURE_MIN)
+            if _count is not None and not audio:  # one SIMD pass bounds it, whatever its type
+                if _count(buffer, OPENERS, start, stop) > MAX_DEPTH:
+                    return DECLINED
+            else:
+                close = buffer.find(b'"', start + 9, start + _PEEK)
+                lead = buffer[start:close]
+                if lead.__class__ is not bytes:  # a bytearray's: tables are keyed by bytes
+                    lead = bytes(lead)
+                markers = self._patterns.get(lead)
+                if markers is None or (
+                    markers
+                    and (
+                        _holds_any(buffer, markers, start, stop)
+                        if _count is None
+                        else _count(buffer, OPENERS, start, stop) > MAX_DEPTH
+                    )
+                ):
+                    return DECLINED
+                if audio:
+                    route = self._audio.get(lead)
+                    if route is not None and (found := locate(buffer, route, start, stop)):
+                        if pcm is None:
+                            event = audio_event(buffer, found)
+                            if event is not None:
+                                return event
+                        elif (got := measured(buffer, found)) is not None:
+                            pcm[index] = got[1]
+                            return got[0]
         try:
             event = self._decode(frame)
         except _INPUT_ERRORS:
