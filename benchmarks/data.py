@@ -179,6 +179,22 @@ def _msgspec_bare() -> Codec:
                  either.decode_lines, msgspec.to_builtins)  # fmt: skip
 
 
+def _msgspec_called() -> Codec:
+    """The bare decoders, each behind one Python function that does nothing else: the least a
+    Python layer over msgspec can cost, on this machine (rt_fast's is one such layer)."""
+    bare = _msgspec_bare()
+
+    def called(decode: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+        def call(frame: bytes) -> Any:
+            return decode(frame)
+
+        return call
+
+    assert bare.client is not None and bare.either is not None and bare.lines is not None
+    return Codec(called(bare.server), called(bare.client), called(bare.either),
+                 called(bare.lines), bare.to_builtins)  # fmt: skip
+
+
 def _json() -> Codec:
     return Codec(json.loads, json.loads, json.loads)
 
@@ -263,6 +279,8 @@ IMPLS: dict[str, Impl] = {
         Impl("rt_fast functions", "typed, validated Structs", _rt_fast_functions, ours=True),
         Impl("msgspec Decoder", "the same Structs, no rt_fast wrapper", _msgspec_bare, "msgspec",
              ours=True),
+        Impl("msgspec + a Python call", "the same, through one Python function: any wrapper's "
+             "least cost", _msgspec_called, "msgspec", ours=True),
         Impl("json.loads", "untyped dicts", _json),
         Impl("json + dataclasses", "typed frozen dataclasses, unvalidated", _dataclasses),
         Impl("orjson.loads", "untyped dicts", _orjson, "orjson"),
