@@ -12,12 +12,13 @@ Rules of the fast paths here:
    API sends it); outside the payload there is no backslash, and ``"type"`` and the payload's
    key appear once each (so neither can be repeated, under any spelling: a frame that may
    repeat one goes to the generic path, where holding either twice with different values is
-   a ``DecodeError``, ``routed_keys``); the payload is plain base64. The payload is found
-   by memchr scans; its content is checked by pybase64's SIMD base64 validation (alphabet
-   characters only, so it is a JSON string exactly as the generic decoder reads it: no escape,
+   a ``DecodeError``, ``routed_keys``); the payload is plain (below). The payload is found
+   by memchr scans; its content is checked in one SIMD pass, by stringzilla (printable ASCII
+   but the quote and backslash) or else by pybase64's base64 validation (alphabet characters
+   only): either way it is a JSON string exactly as the generic decoder reads it (no escape,
    no control character, nothing beyond ASCII); the header (the frame with the payload cut
    out, ~200 bytes) is validated by msgspec. An invalid frame is never accepted. Without
-   pybase64 the payload cannot be checked fast enough, and only ``decode_pcm`` (whose base64
+   either the payload cannot be checked fast enough, and only ``decode_pcm`` (whose base64
    decoding is the check) keeps a fast path.
 3. ``audio_payload`` returns a view of the caller's buffer for ``bytes`` and ``bytearray``
    input: no copy. The view keeps the input alive; a ``bytearray`` cannot be resized while a
