@@ -44,8 +44,8 @@ def timed(benchmark: Any) -> Callable[..., Any]:
     must be ``True`` (or a string saying what is wrong) before any timing. A wrong result fails
     the test when ``ours``, and otherwise excludes the implementation from the group with that
     reason. ``timing``, where given, is what is timed instead: the same work as ``func``, its
-    results dropped (``data.decode_dropping``). ``extra_info`` records the implementation, that its output was checked, and the
-    bytes one call decodes (``size``, for MB/s).
+    results dropped (``data.decode_dropping``). ``extra_info`` records the implementation,
+    that its output was checked, and the bytes one call decodes (``size``, for MB/s).
     """
 
     def run(impl: str, group: str, func: Callable[[Any], Any], arg: Any,

@@ -25,7 +25,8 @@ from typing import Any
 from rt_fast._traffic import session_frames
 
 __all__ = ["AUDIO_IN", "FRAME_SETS", "IMPLS", "Codec", "FrameSet", "Impl", "check",
-           "decode_dropping", "decode_each", "generations", "load", "mismatch", "prepare", "session"]  # fmt: skip
+           "decode_dropping", "decode_each", "generations", "load", "mismatch", "prepare",
+           "session"]  # fmt: skip
 
 SEED, TURNS = 2026, 4
 AUDIO = frozenset({"response.output_audio.delta", "input_audio_buffer.append"})

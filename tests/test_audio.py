@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _audio, _codec, _guard, _stats, _variants, beta, ga, translation
+from rt_fast import _audio, _codec, _guard, _variants, beta, ga, translation
 
 AUDIO = [
     ("ga", "server", ga.ResponseOutputAudioDeltaEvent, "delta"),
@@ -185,7 +185,7 @@ def _check_measured(buffer: bytearray, route: Any, start: int, stop: int, event:
         field = _audio.AUDIO_EVENTS[_variants.origin(type(event))]
         payload = getattr(event, field)
         assert header == msgspec.structs.replace(event, **{field: ""})
-        assert pcm[0] == _stats.pcm_bytes(payload)
+        assert pcm[0] == _audio.pcm_bytes(payload)
         if _base64(payload):
             assert pcm[0] == len(base64.b64decode(payload, validate=True))
 

@@ -25,7 +25,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _audio, _codec, _jsonl, _pool, _stats, _variants, beta, ga, translation
+from rt_fast import _audio, _codec, _jsonl, _pool, _variants, beta, ga, translation
 from rt_fast._jsonl import LogBatch, Rejected, map_log, read_log
 from rt_fast._traffic import session_frames
 
@@ -153,7 +153,7 @@ def _measured_as(frames: list[Any], measured: list[tuple[Any, int | None]]) -> b
     for frame, (ours, size) in zip(frames, measured, strict=True):
         if size is not None:
             field = _audio.AUDIO_EVENTS[_variants.origin(type(frame))]
-            same = _stats.pcm_bytes(getattr(frame, field)) == size
+            same = _audio.pcm_bytes(getattr(frame, field)) == size
             frame = msgspec.structs.replace(frame, **{field: ""}) if same else None
         if frame is None or _plain(frame) != _plain(ours):
             return False

@@ -62,6 +62,7 @@ __all__ = [
     "ensure_one_payload",
     "one_payload",
     "payloads_of",
+    "pcm_bytes",
     "peek_type",
     "routed_keys",
     "routes_for",
@@ -322,9 +323,8 @@ offsets, and the event with an empty payload. (A plain tuple: a NamedTuple costs
 make, a tenth of the whole path on a 4 KB frame.)"""
 
 
-def _slice(data: Any, found: _Found) -> Any:
-    """The payload: a str slice of a str, else a view of the input."""
-    _, begin, end, _ = found
+def _slice(data: Any, begin: int, end: int) -> Any:
+    """The payload ``data[begin:end]``: a str slice of a str, else a view of the input."""
     if isinstance(data, str):
         return data[begin:end]
     return memoryview(data)[begin:end]
@@ -344,7 +344,7 @@ def _plain(data: Any, begin: int, end: int) -> bool:
     it: by one SIMD pass over the bytes (stringzilla), or else as plain base64 (pybase64)."""
     if _find_first_not_of is not None:
         return bool(_find_first_not_of(data, PLAIN, begin, end) < 0)
-    return _plain_base64(data[begin:end] if isinstance(data, str) else memoryview(data)[begin:end])
+    return _plain_base64(_slice(data, begin, end))
 
 
 def decode_audio_event(data: Buffer, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> Any:
@@ -359,19 +359,29 @@ def event(data: Buffer, found: _Found) -> Any:
     route, begin, end, header = found
     if not _plain(data, begin, end):
         return None
-    text = data[begin:end] if isinstance(data, str) else str(memoryview(data)[begin:end], "ascii")
+    payload = _slice(data, begin, end)
+    text = payload if isinstance(payload, str) else str(payload, "ascii")
     return msgspec.structs.replace(header, **{route.field: text})
 
 
 def measured(data: bytes | bytearray, found: _Found) -> tuple[Any, int] | None:
     """``event`` without the payload: the event with an empty one, and how many bytes of audio
     the payload holds by the rule the log's statistics apply to every payload
-    (``_stats.pcm_bytes``), counted without copying it; None where ``event`` would be."""
+    (``pcm_bytes``), counted without copying it; None where ``event`` would be."""
     _, begin, end, header = found
-    if not _plain(data, begin, end):
-        return None
-    pad = 2 if data.endswith(b"==", begin, end) else 1 if data.endswith(b"=", begin, end) else 0
-    return header, (end - begin) * 3 // 4 - pad
+    return (header, pcm_bytes(data, begin, end)) if _plain(data, begin, end) else None
+
+
+def pcm_bytes(text: Any, begin: int = 0, end: int | None = None) -> int:
+    """The bytes of audio the base64 ``text[begin:end]`` stands for: 3 per 4 characters, less
+    the padding (a valid payload's decoded size; this checks no base64)."""
+    end = len(text) if end is None else end
+    two, one = _PADDING[text.__class__ is str]
+    padding: int = text.endswith(two, begin, end) + text.endswith(one, begin, end)
+    return (end - begin) * 3 // 4 - padding
+
+
+_PADDING: dict[bool, tuple[Any, Any]] = {True: ("==", "="), False: (b"==", b"=")}  # str? -> padding
 
 
 def _generic(data: bytes | bytearray | str) -> tuple[Any, str]:
@@ -462,7 +472,7 @@ def audio_payload(data: Buffer) -> memoryview:
     data = frame_of(data)
     found = _find(data, _ALL) if TYPED else None
     if found is not None and _plain(data, found[1], found[2]):
-        payload = _slice(data, found)
+        payload = _slice(data, found[1], found[2])
         return memoryview(payload.encode()) if isinstance(payload, str) else payload
     return memoryview(_generic(data)[0].encode())
 
@@ -479,7 +489,9 @@ def decode_pcm(data: Buffer) -> bytes:
     found = _find(data, _ALL)
     if found is not None:
         try:
-            return _b64decode(_slice(data, found))  # validating: plain base64, else generic
+            return _b64decode(
+                _slice(data, found[1], found[2])
+            )  # validating: plain base64, else generic
         except (binascii.Error, ValueError):
             pass
     payload, field = _generic(data)

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from ._audio import pcm_bytes
 from ._jsonl import LogBatch, LogReader, Rejected
 from ._models import UNSET, UnknownEvent
 
@@ -108,16 +109,10 @@ def _flat(prefix: str, value: Any, into: Counter[str]) -> None:
         into[prefix[:-1]] += value
 
 
-def pcm_bytes(payload: str) -> int:
-    """The bytes of audio a payload stands for: base64 is 3 bytes per 4 characters, less the
-    padding (a valid payload's decoded size; the statistics check no payload's base64)."""
-    return len(payload) * 3 // 4 - payload.endswith("==") - payload.endswith("=")
-
-
 def _on_audio(into: Tally, frame: Any, kind: str, size: int | None) -> None:
     direction, name = _AUDIO[kind]
     if size is None:  # not measured (``_audio.measured`` gives the same number)
-        size = pcm_bytes(getattr(frame, name))
+        size = pcm_bytes(getattr(frame, name))  # the statistics check no payload's base64
     key = (direction, into.rate.get(direction))
     into.audio[key] = into.audio.get(key, 0) + size
 
