@@ -7,6 +7,8 @@ import gzip
 import json
 import subprocess
 import sys
+import time
+import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -161,3 +163,117 @@ def test_the_command_serves_until_stopped() -> None:
         finally:
             process.terminate()
     assert process.returncode is not None
+
+
+def _beta_created() -> bytes:
+    golden = Path(__file__).parent / "data" / "golden" / "beta.jsonl"
+    records = (json.loads(line) for line in golden.read_text().splitlines())
+    frame = next(r["frame"] for r in records if r["name"] == "session.created")
+    return json.dumps(frame).encode()
+
+
+GA_FRAMES = [f for _, f in session_frames(seed=3, turns=2)]
+
+
+@pytest.mark.parametrize(
+    ("lines", "says"),
+    [
+        ([_beta_created(), *GA_FRAMES[1:]], "line 1: the session.created is not a GA one"),
+        ([*GA_FRAMES[:2], b"{not json", *GA_FRAMES[2:]], "line 3: JSON is malformed"),
+        ([*GA_FRAMES[:2], b"[1, 2]", *GA_FRAMES[2:]], "line 3: "),
+        ([f for f in GA_FRAMES if b'"session.created"' not in f[:40]], "no session.created"),
+        ([], "no session.created"),
+        ([b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00"], "line 1: "),
+    ],
+    ids=["beta", "bad line", "not an object", "no session.created", "empty", "not text"],
+)
+def test_a_log_the_server_cannot_play_is_refused_at_load(
+    tmp_path: Path, lines: list[bytes], says: str
+) -> None:
+    """A ValueError (a DecodeError for a bad line) in one line naming the log and the line,
+    before any client connects: never a session that dies at its first session.update."""
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b"".join(line + b"\n" for line in lines))
+    with pytest.raises(ValueError) as info:
+        server.Recording.load(str(log))
+    message = str(info.value)
+    assert says in message and str(log) in message and "\n" not in message, message
+
+
+def _delta(seconds: float) -> bytes:
+    """A GA audio delta of ``seconds`` of PCM16 at 24 kHz."""
+    return rt_fast.encode_audio(ga.ResponseOutputAudioDeltaEvent, bytes(int(48_000 * seconds)),
+                                event_id="event_d", response_id="resp_slow", item_id="item_1",
+                                output_index=0, content_index=0)  # fmt: skip
+
+
+def test_response_create_while_one_plays_is_queued_then_refused_as_the_api_does() -> None:
+    """One response plays at a time; QUEUED requests wait their turn, in order; one more gets
+    the API's error naming the response in progress, and the session goes on."""
+    sample = RECORDING.responses[2]  # short: response.created .. response.done
+    slow_created = sample[0].replace(b'"id":"resp_', b'"id":"resp_slow', 1)
+    slow = (slow_created, _delta(1.0), *sample[1:])
+    recording = server.Recording(RECORDING.created, RECORDING.updated,
+                                 (slow,) + (sample,) * server.QUEUED)  # fmt: skip
+    asked, refused = server.QUEUED + 3, 2
+
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            await ws.recv()
+            for _ in range(asked):
+                await ws.send('{"type":"response.create"}')
+            played = [*slow] + [*sample] * server.QUEUED
+            got = [await ws.recv(decode=False) for _ in range(len(played) + refused)]
+            errors = [rt_fast.decode_server_event(f) for f in got if b'"type":"error"' in f[:20]]
+            assert [f for f in got if b'"type":"error"' not in f[:20]] == played
+            assert len(errors) == refused
+            created = rt_fast.decode_server_event(slow_created)
+            assert isinstance(created, ga.ResponseCreatedEvent)
+            slow_id = created.response.id
+            for error in errors:
+                assert isinstance(error, ga.ErrorEvent)
+                assert error.error.code == "conversation_already_has_active_response"
+                assert error.error.message == (
+                    f"Conversation already has an active response in progress: {slow_id}. "
+                    "Wait until the response is finished before creating a new one."
+                )
+            await ws.send('{"type":"response.create"}')  # none plays now: taken
+            assert [await ws.recv(decode=False) for _ in slow] == list(slow)
+
+    async def main() -> None:
+        async with await server.serve(recording, pace="realtime") as running:
+            await asyncio.wait_for(session(running.sockets[0].getsockname()[1]), 60)
+
+    asyncio.run(main())
+
+
+def test_a_flood_of_unread_response_creates_keeps_the_server_flat() -> None:
+    """A client writes up to 200,000 response.create frames (26 bytes each) as fast as its
+    socket takes them and reads nothing: the server's memory stays flat (once a response
+    fills the socket it stops reading), and it serves the next client."""
+    frame = b'{"type":"response.create"}'
+    raw = bytes([0x81, 0x80 | len(frame)]) + bytes(4) + frame  # a masked text frame, zero key
+
+    async def session(port: int) -> None:
+        ws = await connect(f"ws://127.0.0.1:{port}/v1/realtime")
+        await ws.recv()
+        tracemalloc.start()
+        sent, deadline = 0, time.monotonic() + 3
+        try:
+            while sent < 200_000 and time.monotonic() < deadline:
+                if ws.transport.get_write_buffer_size():  # the socket is full: no more
+                    break
+                ws.transport.write(raw * 10_000)
+                sent += 10_000
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(1)  # for the server to read what it will
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            ws.transport.abort()
+        assert sent >= 20_000, sent
+        assert peak < 8 * 1024 * 1024, (peak, sent)
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as other:
+            assert await other.recv(decode=False) == RECORDING.created
+
+    _run(session)

@@ -11,14 +11,23 @@ key, and speaks the protocol a GA session uses:
   appends are taken silently, as the API takes them;
 * ``response.create`` -> the recording's next response, its server frames from
   ``response.created`` to ``response.done`` (and the ``rate_limits.updated`` after it), bytes
-  unchanged, one response at a time in the order asked; after the last the first comes again;
+  unchanged, one response at a time in the order asked; after the last the first comes again.
+  While one plays, up to ``QUEUED`` (64) more wait their turn (a count, not a task each); one
+  more is answered as the API answers any while a response is active, with the ``error``
+  ``conversation_already_has_active_response`` naming the response in progress;
 * a frame rt_fast cannot decode as a GA client event (not JSON, a wrong field, an unknown type,
   a binary frame) -> the API's ``error`` event naming the fault; the connection stays open.
 
 Every frame it sends is a text frame of the recording's bytes, or ``rt_fast.encode`` of an
-event. ``pace="realtime"`` spaces each response's audio deltas by the audio they carry (PCM16
-at 24 kHz), ``"fast"`` (the default) sends them as fast as the client reads: a slow reader
-holds the sender back (websockets' write buffer), it does not grow memory.
+event. It plays GA sessions: ``Recording.load`` refuses a log whose ``session.created`` (or
+``session.updated``) is not GA's (a beta log), one without ``session.created``, and one with a
+line that does not decode, with a ``ValueError`` (``DecodeError`` for a bad line) in one line
+naming the log and the line, before any client connects.
+
+``pace="realtime"`` spaces each response's audio deltas by the audio they carry (PCM16 at
+24 kHz), ``"fast"`` (the default) sends them as fast as the client reads: a slow reader holds
+the sender back (websockets' write buffer), it does not grow memory; nor does a client that
+floods requests without reading, as the session stops reading while it cannot answer.
 """
 
 from __future__ import annotations
@@ -39,14 +48,14 @@ from websockets.http11 import Request, Response
 
 from . import beta, ga, translation
 from ._audio import audio_payload, peek_type
-from ._codec import decode_client_event, decode_server_event, encode
+from ._codec import decode, decode_client_event, decode_server_event, encode
 from ._errors import DecodeError
 from ._jsonl import LogBatch, map_log
 from ._models import UnknownEvent
-from ._sources import Source
+from ._sources import Source, logs_of
 from .ws import error_frame, socket_options
 
-__all__ = ["PATH", "Recording", "run", "serve"]
+__all__ = ["PATH", "QUEUED", "Recording", "run", "serve"]
 
 PATH = "/v1/realtime"
 """Where the server answers, as the SDK's clients call it (a query string may follow)."""
@@ -54,16 +63,36 @@ PATH = "/v1/realtime"
 _CLIENT_TAGS = frozenset(itertools.chain(ga.CLIENT_EVENTS, beta.CLIENT_EVENTS,
                                          translation.CLIENT_EVENTS))  # fmt: skip
 _PCM_RATE = 48_000  # bytes a second of PCM16 at 24 kHz, the API's default output
+_SESSIONS = {"session.created": ga.SessionCreatedEvent, "session.updated": ga.SessionUpdatedEvent}
+_BUSY_CODE = "conversation_already_has_active_response"  # the API's, as it words it:
+_BUSY = ("Conversation already has an active response in progress: {}. Wait until the response "
+         "is finished before creating a new one.")  # fmt: skip
+
+QUEUED = 64
+"""``response.create`` requests a session holds while a response plays (the API holds none)."""
 
 
-def _server_frames(batch: LogBatch) -> list[tuple[str, bytes]]:
-    """The (type, bytes) of a chunk's server frames (run where the chunk was decoded)."""
+def _server_frames(batch: LogBatch) -> list[tuple[str, bytes, int]]:
+    """The (type, bytes, line number) of a chunk's server frames (run where it was decoded)."""
     frames = []
-    for line in batch.raw_lines():
+    for line, number in zip(batch.raw_lines(), batch.numbers(), strict=True):
         tag = peek_type(line)
         if tag not in _CLIENT_TAGS:
-            frames.append((tag, line))
+            frames.append((tag, line, number))
     return frames
+
+
+def _session_frame(name: str, tag: str, frames: list[tuple[str, bytes, int]]) -> bytes | None:
+    """The log's first ``tag`` frame (``session.created``, ``.updated``), if GA's, else
+    ``ValueError`` naming its line."""
+    raw, number = next(((raw, n) for t, raw, n in frames if t == tag), (None, 0))
+    if raw is not None:
+        try:
+            decode(raw, type=_SESSIONS[tag])
+        except DecodeError as exc:
+            raise ValueError(f"{name}, line {number}: the {tag} is not a GA one ({exc}); "
+                             "rt-fast serve plays GA sessions") from None  # fmt: skip
+    return raw
 
 
 @dataclass(frozen=True)
@@ -84,11 +113,12 @@ class Recording:
             with sample.open("rb") as opened:
                 return cls.load(opened)
         frames = [frame for chunk in map_log(log, _server_frames) for frame in chunk]
-        created = next((raw for tag, raw in frames if tag == "session.created"), None)
+        name = logs_of(log)[0].name
+        created = _session_frame(name, "session.created", frames)
         if created is None:
-            raise ValueError("the log holds no session.created frame to play")
-        updated = next((raw for tag, raw in frames if tag == "session.updated"), None)
-        return cls(created, updated, tuple(_responses(frames)))
+            raise ValueError(f"{name}: no session.created frame to play")
+        updated = _session_frame(name, "session.updated", frames)
+        return cls(created, updated, tuple(_responses((t, raw) for t, raw, _ in frames)))
 
     def event_id(self) -> str:
         """A fresh ``event_id`` for a frame the server makes."""
@@ -124,8 +154,9 @@ class _Session:
         self.recording, self.connection, self.pace = recording, connection, pace
         self.responses = itertools.cycle(recording.responses or [()])
         self.items = itertools.count()
-        self.playing: set[asyncio.Task[None]] = set()
-        self.last: asyncio.Task[None] | None = None  # the response played last
+        self.player: asyncio.Task[None] | None = None  # plays the active response, then the queued
+        self.active: tuple[bytes, ...] = ()  # the response it plays
+        self.queued = 0  # requests waiting their turn
 
     async def run(self) -> None:
         await self.connection.send(self.recording.created, text=True)
@@ -135,8 +166,8 @@ class _Session:
         except ConnectionClosed:
             pass
         finally:
-            for task in self.playing:
-                task.cancel()
+            if self.player is not None:
+                self.player.cancel()
 
     async def answer(self, message: str | bytes) -> None:
         if isinstance(message, bytes):
@@ -158,11 +189,7 @@ class _Session:
                 await self.send(encode(ga.InputAudioBufferClearedEvent(
                     event_id=self.recording.event_id())))  # fmt: skip
             case ga.ResponseCreateEvent():
-                # one response at a time, in the order asked, while the session goes on
-                task = asyncio.create_task(self.play(next(self.responses), self.last))
-                self.last = task
-                self.playing.add(task)
-                task.add_done_callback(self.playing.discard)
+                await self.create()
             case UnknownEvent(type=tag):
                 await self.error(f"unknown client event type {tag!r}", "$.type")
             case _:  # the rest (conversation items, cancels, appends) is taken silently
@@ -177,9 +204,29 @@ class _Session:
                                          session=created.session)  # fmt: skip
         return encode(updated)
 
-    async def play(self, frames: tuple[bytes, ...], after: asyncio.Task[None] | None) -> None:
-        if after is not None:
-            await asyncio.wait([after])
+    async def create(self) -> None:
+        """Play the next response, or queue the request while one plays (up to ``QUEUED``),
+        or refuse it as the API does: one response at a time, in the order asked."""
+        if self.player is None:
+            self.active = next(self.responses)
+            self.player = asyncio.create_task(self.play_queued())
+        elif self.queued < QUEUED:
+            self.queued += 1
+        else:
+            busy = _BUSY.format(_response_id(self.active))
+            await self.send(error_frame(busy, None, self.recording.event_id(), _BUSY_CODE))
+
+    async def play_queued(self) -> None:
+        try:
+            await self.play(self.active)
+            while self.queued:
+                self.queued -= 1
+                self.active = next(self.responses)
+                await self.play(self.active)
+        finally:
+            self.player = None
+
+    async def play(self, frames: tuple[bytes, ...]) -> None:
         for frame in frames:
             await self.send(frame)
             if self.pace == "realtime" and peek_type(frame) == "response.output_audio.delta":
@@ -191,6 +238,15 @@ class _Session:
     async def send(self, frame: bytes) -> None:
         with contextlib.suppress(ConnectionClosed):  # the receive loop ends the session
             await self.connection.send(frame, text=True)
+
+
+def _response_id(frames: tuple[bytes, ...]) -> str:
+    """The id of a recorded response, from its ``response.created``."""
+    with contextlib.suppress(DecodeError, IndexError):
+        created = decode_server_event(frames[0])
+        if isinstance(created, ga.ResponseCreatedEvent) and isinstance(created.response.id, str):
+            return created.response.id
+    return "resp_unknown"
 
 
 def _check_path(connection: ServerConnection, request: Request) -> Response | None:
