@@ -32,7 +32,7 @@ from rt_fast._traffic import session_frames
 FRAMES = [frame for _, frame in session_frames(seed=11, turns=3)]
 UNKNOWN = b'{"type":"brand.new.event","event_id":"evt_1","x":[1,2]}'
 DEEP = FRAMES[1].replace(
-    b'"parameters":{', b'"parameters":{"deep":' + b"[" * 300 + b"]" * 300 + b",", 1
+    b'"parameters":{', b'"parameters":{"deep":' + b"[" * 100_000 + b"]" * 100_000 + b",", 1
 )
 AUDIO = [frame for frame in FRAMES if len(frame) >= 16_000][:3]  # the reader's audio fast path
 MEASURED = [  # audio frames whose payload stats only measures (_Job.measure), both directions

@@ -18,9 +18,10 @@ from ._codec import (
     encode_audio,
 )
 from ._errors import DecodeError
-from ._guard import MAX_DEPTH, MAX_FRAME_SIZE
+from ._guard import MAX_FRAME_SIZE
 from ._jsonl import LogBatch, LogReader, Rejected, map_log, read_log
 from ._models import UnknownEvent, Untagged
+from ._stack import max_depth
 
 __version__ = "0.1.0"
 
@@ -29,7 +30,6 @@ __all__ = [
     "Decoder",
     "LogBatch",
     "LogReader",
-    "MAX_DEPTH",
     "MAX_FRAME_SIZE",
     "Rejected",
     "UNSET",
@@ -47,6 +47,7 @@ __all__ = [
     "encode_audio",
     "ga",
     "map_log",
+    "max_depth",
     "peek_type",
     "read_log",
     "translation",

@@ -58,7 +58,6 @@ from ._audio import (
 from ._audio import event as audio_event
 from ._errors import DecodeError
 from ._guard import (
-    MAX_DEPTH,
     MAX_FRAME_SIZE,
     SMALL,
     check,
@@ -70,6 +69,7 @@ from ._guard import (
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
 from ._simd import OPENERS
 from ._simd import count_byteset as _count
+from ._stack import max_depth
 from ._variants import NAMINGS, fill, naming_of, origin, recast, variant
 
 __all__ = [
@@ -308,11 +308,13 @@ class Decoder(Generic[T]):
         the caller copies) or ``REJECTED`` (the strict models refused it): the full path
         (``decode``) judges it.
 
-        The rules: a frame of at most ``SMALL`` bytes cannot nest too deep; a longer one within
-        ``max_size`` and shorter than an audio frame the fast path takes holds at most
-        ``MAX_DEPTH`` brackets, by one stringzilla count, whatever its type; otherwise (larger,
-        or without stringzilla) it opens with its type (``b'{"type":"<tag>'`` keys the table)
-        and its type's models hold no free-form value, or it holds at most ``MAX_DEPTH``
+        The rules: a frame of at most ``SMALL`` bytes cannot nest too deep, nor any frame on a
+        thread whose stack holds the interpreter's recursion limit (``_stack.max_depth()`` is
+        None: msgspec's ``RecursionError`` stops a deep frame). Elsewhere a longer one within
+        ``max_size`` and shorter than an audio frame the fast path takes holds at most the
+        thread's depth in brackets, by one stringzilla count, whatever its type; otherwise
+        (larger, or without stringzilla) it opens with its type (``b'{"type":"<tag>'`` keys the
+        table) and its type's models hold no free-form value, or it holds at most that many
         brackets (stringzilla) or none of the objects that can hold one. An audio frame of
         ``_AUDIO_MIN`` bytes or more takes the audio fast path (``rt_fast._audio``): its event,
         or with ``pcm`` the event with an empty payload and its PCM size in ``pcm[index]``.
@@ -323,21 +325,23 @@ class Decoder(Generic[T]):
             if size > self._max_size:
                 return DECLINED
             audio = size >= (_AUDIO_MIN if pcm is None else _MEASURE_MIN)
-            if _count is not None and not audio:  # one SIMD pass bounds it, whatever its type
-                if _count(buffer, OPENERS, start, stop) > MAX_DEPTH:
+            depth = max_depth()
+            if depth is not None and _count is not None and not audio:
+                if _count(buffer, OPENERS, start, stop) > depth:  # one SIMD pass bounds it
                     return DECLINED
-            else:
+            elif depth is not None or audio:
                 close = buffer.find(b'"', start + 9, start + _PEEK)
                 lead = buffer[start:close]
                 if lead.__class__ is not bytes:  # a bytearray's: tables are keyed by bytes
                     lead = bytes(lead)
                 markers = self._patterns.get(lead)
                 if markers is None or (
-                    markers
+                    depth is not None
+                    and markers
                     and (
                         _holds_any(buffer, markers, start, stop)
                         if _count is None
-                        else _count(buffer, OPENERS, start, stop) > MAX_DEPTH
+                        else _count(buffer, OPENERS, start, stop) > depth
                     )
                 ):
                     return DECLINED
@@ -387,13 +391,14 @@ class Decoder(Generic[T]):
         return event
 
     def _unguarded(self, data: Any) -> bool:
-        """Whether the strict models alone check ``data``: it is short (no deep nesting fits),
-        or it is within size and cannot hold a free-form value, by its leading type."""
+        """Whether the strict models alone check ``data``: it is within size and cannot nest
+        too deep (the thread has no bound, or the frame is short), or cannot hold a free-form
+        value, by its leading type."""
         size = len(data)
         text = data.__class__ is str
         if size > self._max_size or (text and not data.isascii()):
             return False  # over the limit, or a str whose UTF-8 size the guard must count
-        if size <= SMALL:
+        if size <= SMALL or max_depth() is None:
             return True
         if self._events is None:
             patterns = self._patterns.get(str if text else bytes)

@@ -10,21 +10,24 @@ Rules of the guard:
 
 1. A frame is at most ``max_size`` bytes (``MAX_FRAME_SIZE``, 16 MiB, unless a ``Decoder``
    says otherwise; the API's own limit is 15 MiB). A ``str`` counts its UTF-8 bytes.
-2. A frame nests at most ``MAX_DEPTH`` (256) arrays and objects deep. Real frames nest 9 at
-   most; 256 levels of free-form objects take about 100 KiB of msgspec's C stack, well within
-   a 256 KiB thread (which overflows at about 640).
+2. A frame nests at most as deep as the stack of the thread that decodes it holds
+   (``rt_fast._stack.max_depth()``: 76 levels on a 64 KiB thread, 384 on 256 KiB). Where the
+   stack holds the interpreter's recursion limit (a default 8 MiB thread, the main thread) there
+   is no bound here: msgspec's own ``RecursionError`` stops a deep frame first, and no frame is
+   scanned for its nesting. Real frames nest 9 levels at most.
 3. Every byte is UTF-8, skipped fields included; a ``str`` holds no lone surrogate.
 4. Where it runs. A frame the strict models take whole (unknown members forbidden) had nothing
-   skipped: msgspec validated every string and number in it, and it nests as deep as the models
-   do (9 levels), except in free-form values. So the decoders try the strict models first,
-   unguarded, where no free-form value can nest too deep: the frame is at most ``SMALL``
-   (``2 * MAX_DEPTH + 1``) bytes, or it is within size, its type leads, and no tagged object
-   that can hold a free-form value is in it (``free_form_markers``, from the models). Every
-   other frame (a free-form value possible, the type not leading, a ``memoryview``, a frame
-   the strict models reject for unknown members or any other fault) is checked here first.
+   skipped: msgspec validated every string and number in it, and it nests as deep as the models do
+   (9 levels), except in free-form values. So the decoders try the strict models first, unguarded,
+   where no free-form value can nest too deep: the thread has no bound, or the frame is at most
+   ``SMALL`` (``2 * SHALLOWEST + 1``) bytes, or it is within size, its type leads, and no tagged
+   object that can hold a free-form value is in it (``free_form_markers``, from the models). Every
+   other frame (a free-form value possible, the type not leading, a ``memoryview``, a frame the
+   strict models reject for unknown members or any other fault) is checked here first.
 5. Cheap first: the exact scans run only where a necessary condition holds. A frame cannot
    nest deeper than its count of ``[`` and ``{`` (counted by memchr, through
-   ``bytes.replace``); ASCII is UTF-8 (``bytes.isascii`` scans 8 bytes a step).
+   ``bytes.replace``), nor than half its length; ASCII is UTF-8 (``bytes.isascii`` scans 8
+   bytes a step).
 6. It only reads. A ``memoryview`` that is not of a whole ``bytes`` or ``bytearray`` is copied
    once, before anything (``frame_of``), and the copy is both checked and parsed: memory that
    someone else may write (an ``mmap``) is never parsed after it was checked. A ``bytearray``
@@ -50,9 +53,9 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import msgspec
 
 from ._errors import DecodeError
+from ._stack import SHALLOWEST, max_depth
 
 __all__ = [
-    "MAX_DEPTH",
     "MAX_FRAME_SIZE",
     "SMALL",
     "Markers",
@@ -65,19 +68,16 @@ __all__ = [
     "conflicting_key",
 ]
 
-MAX_DEPTH = 256
-"""The deepest nesting of arrays and objects a frame may have."""
-
 MAX_FRAME_SIZE = 16 * 1024 * 1024
 """The default largest frame, in bytes (``Decoder(..., max_size=...)`` sets another)."""
 
 Buffer = Union[bytes, bytearray, memoryview, str]
 
-SMALL = 2 * MAX_DEPTH + 1
-"""No valid frame this short nests deeper than ``MAX_DEPTH``, nor can any crash msgspec: an
-ASCII ``bytes``, ``bytearray`` or ``str`` frame this short (and within ``max_size``) passes
-``check`` untouched, so a caller may skip the call (the codec does, saving a Python frame)."""
-_SHORT = SMALL
+SMALL = 2 * SHALLOWEST + 1
+"""No frame this short nests deeper than any thread's bound, nor can any crash msgspec on a
+thread of ``SMALLEST_STACK`` or more: an ASCII ``bytes``, ``bytearray`` or ``str`` frame this
+short (and within ``max_size``) passes ``check`` untouched, so a caller may skip the call (the
+codec does, saving a Python frame)."""
 
 # A JSON string (closed or running to the end), or a bracket: the structure of a frame.
 _STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"?'
@@ -95,16 +95,21 @@ _OPENERS, _CLOSERS = b"[{", b"]}"
 
 def check(data: bytes | bytearray | str, max_size: int = MAX_FRAME_SIZE) -> None:
     """Raise ``DecodeError`` unless ``data`` (as ``frame_of`` gives it) keeps the rules above."""
+    depth = max_depth()
     cls = data.__class__
     if cls is bytes or cls is str:  # the usual frames first, in as few C calls as can be
         n = len(data)
         plain = data.isascii()
-        if n <= max_size and plain and (n <= _SHORT or _openers(data) <= MAX_DEPTH):
+        if n <= max_size and plain and (depth is None or not _may_nest(data, depth)):
             return
     buf, utf8 = _buffer(data)
-    n = len(buf)
-    if n > max_size or not utf8 or (n > _SHORT and _openers(buf) > MAX_DEPTH):
-        _inspect(buf, max_size, utf8)
+    if len(buf) > max_size or not utf8 or (depth is not None and _may_nest(buf, depth)):
+        _inspect(buf, max_size, utf8, depth)
+
+
+def _may_nest(buf: bytes | bytearray | str, depth: int) -> bool:
+    """Whether ASCII ``buf`` may nest deeper than ``depth``, by its length and its brackets."""
+    return len(buf) > 2 * depth + 1 and _openers(buf) > depth
 
 
 def check_size(size: int, max_size: int = MAX_FRAME_SIZE) -> None:
@@ -172,7 +177,7 @@ def _openers(buf: bytes | bytearray | str) -> int:
     return 2 * len(buf) - len(buf.replace(b"[", b"")) - len(buf.replace(b"{", b""))
 
 
-def _inspect(buf: bytes | bytearray | str, max_size: int, utf8: bool) -> None:
+def _inspect(buf: bytes | bytearray | str, max_size: int, utf8: bool, depth: int | None) -> None:
     """The exact checks, for a frame that failed a cheap one: raise for a real fault."""
     check_size(len(buf), max_size)
     raw = buf.encode() if isinstance(buf, str) else buf
@@ -183,14 +188,15 @@ def _inspect(buf: bytes | bytearray | str, max_size: int, utf8: bool) -> None:
             bad = bytes(raw[exc.start : min(exc.end, exc.start + 4)])
             message = f"invalid UTF-8 at byte {exc.start} ({exc.reason}: {bad!r})"
             raise _error(message, raw, exc.start) from None
-    if len(raw) > _SHORT and _openers(raw) > MAX_DEPTH:
-        deep = _too_deep(raw)
+    if depth is not None and _may_nest(raw, depth):
+        deep = _too_deep(raw, depth)
         if deep is not None:
-            raise _error(f"JSON nests deeper than {MAX_DEPTH} levels", raw, deep)
+            message = f"JSON nests deeper than {depth} levels (this thread's stack holds no more)"
+            raise _error(message, raw, deep)
 
 
-def _too_deep(buf: bytes | bytearray) -> int | None:
-    """The offset of a bracket nested deeper than ``MAX_DEPTH`` (-1 where finding it would cost
+def _too_deep(buf: bytes | bytearray, depth: int) -> int | None:
+    """The offset of a bracket nested deeper than ``depth`` (-1 where finding it would cost
     more than the frame is worth), else None.
 
     Exact up to the first syntax error, where msgspec stops parsing anyway. The depth is found
@@ -198,20 +204,20 @@ def _too_deep(buf: bytes | bytearray) -> int | None:
     """
     steps = _STRINGS.sub(b"", buf).translate(None, _NOT_BRACKETS).translate(_STEPS)
     depths = list(accumulate(memoryview(steps).cast("b")))
-    if not depths or max(depths) <= MAX_DEPTH:
+    if not depths or max(depths) <= depth:
         return None
-    first = depths.index(MAX_DEPTH + 1)  # depth rises a step at a time
+    first = depths.index(depth + 1)  # depth rises a step at a time
     if first and min(depths[:first]) < 0:
         return None  # a closer without an opener: msgspec stops there
-    return _deep_offset(buf) if _walkable(buf) else -1
+    return _deep_offset(buf, depth) if _walkable(buf) else -1
 
 
-def _deep_offset(buf: bytes | bytearray) -> int:
-    """Where ``_too_deep`` found the depth exceeded, as an offset (slow; for errors only)."""
-    depth = 0
+def _deep_offset(buf: bytes | bytearray, depth: int) -> int:
+    """Where ``_too_deep`` found ``depth`` exceeded, as an offset (slow; for errors only)."""
+    level = 0
     for kind, start, _ in _tokens(buf, len(buf)):
-        depth += 1 if kind in _OPENERS else -1 if kind in _CLOSERS else 0
-        if depth > MAX_DEPTH:
+        level += 1 if kind in _OPENERS else -1 if kind in _CLOSERS else 0
+        if level > depth:
             return start
     return -1
 

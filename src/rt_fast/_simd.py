@@ -1,13 +1,12 @@
 """Optional compiled scans (the ``speed`` extra): stringzilla's SIMD byteset counts.
 
-Nothing here changes an answer. Where stringzilla is installed, ``count_byteset(data,
-OPENERS)`` counts a frame's ``[`` and ``{`` bytes in one SIMD pass (strings included, so it is
-an upper bound of the nesting): a frame holding at most ``MAX_DEPTH`` of them cannot nest
-deeper, whatever its type, and the codec may hand it to msgspec without walking it. Where it
-is not installed, ``count_byteset`` is None and the codec decides by the frame's type instead
-(slower; the same answers). ``find_first_not_of(data, PLAIN, begin, end) < 0`` tells, in one
-SIMD pass, that an audio payload is a plain JSON string, so the audio fast path may copy it
-into the event as it is.
+Nothing here changes an answer. Where stringzilla is installed, ``count_byteset(data, OPENERS)``
+counts a frame's ``[`` and ``{`` bytes in one SIMD pass (strings included, so it is an upper bound
+of the nesting): a frame holding at most the thread's depth (``_stack.max_depth()``) of them cannot
+nest deeper, whatever its type, and the codec may hand it to msgspec without walking it. Where it is
+not installed, ``count_byteset`` is None and the codec decides by the frame's type instead (slower;
+the same answers). ``find_first_not_of(data, PLAIN, begin, end) < 0`` tells, in one SIMD pass, that
+an audio payload is a plain JSON string, so the audio fast path may copy it into the event as it is.
 """
 
 from __future__ import annotations
