@@ -225,3 +225,52 @@ def test_every_untagged_class_is_registered_once() -> None:
     untagged = {cls for cls in classes if issubclass(cls, Untagged)}
     assert untagged == set(UNTAGGED.values())
     assert len(UNTAGGED) == len(untagged)
+
+
+# Where an out-of-range number sits in an object sent with and without its tag: a member the
+# model ignores (both decode), a typed field (both refuse), a free-form value (both refuse).
+OUT_OF_RANGE = {
+    "ignored member": (
+        lambda tag: _message({**tag, "text": "x", "zzz": HUGE}),
+        lambda tag: _session({}, tools=[{**tag, "name": "f", "zzz": [-HUGE]}]),
+    ),
+    "typed field": (
+        lambda tag: _session({"input": {"turn_detection": {**tag, "threshold": HUGE}}}),
+    ),
+    "free-form value": (
+        lambda tag: _session({}, tools=[{**tag, "name": "f", "parameters": {"a": HUGE}}]),
+    ),
+}
+HUGE = 7.25e300  # written as 7.25e+300, then made 1e999 (json.dumps writes no such number)
+TAGS = {"input_text": {"type": "input_text"}, "function": {"type": "function"},
+        "server_vad": {"type": "server_vad"}}  # fmt: skip
+
+
+@pytest.mark.parametrize("where", OUT_OF_RANGE)
+@pytest.mark.parametrize("protocol", ["ga", "auto"])
+def test_tagged_and_untagged_twins_follow_one_rule_for_numbers(where: str, protocol: str) -> None:
+    """An out-of-range number is refused where the model reads it and ignored where it does not,
+    whether the object came with its tag or without it; under auto both stay GA."""
+    for make in OUT_OF_RANGE[where]:
+        tagged = next(make(tag) for tag in TAGS.values() if _decodes_as_ga(make(tag)) is not None)
+        tagged, untagged = (frame.replace(b"7.25e+300", b"1e999") for frame in (tagged, make({})))
+        outcomes = [_outcome(frame, protocol) for frame in (tagged, untagged)]
+        want = "ga" if where == "ignored member" else "Number out of range"
+        assert outcomes[0] == outcomes[1] and want in outcomes[0], outcomes
+
+
+def _decodes_as_ga(frame: bytes) -> Any:
+    """The event if the frame's tagged object is right for its place (its tag fits), else None."""
+    text = frame.replace(b"7.25e+300", b"1")
+    try:
+        return rt_fast.decode_client_event(text)
+    except rt_fast.DecodeError:
+        return None
+
+
+def _outcome(frame: bytes, protocol: str) -> str:
+    try:
+        event = rt_fast.decode_client_event(frame, protocol=protocol)
+    except rt_fast.DecodeError as exc:
+        return f"error: {exc}"
+    return type(event).__module__.rsplit(".", 2)[-2]

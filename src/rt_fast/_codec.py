@@ -70,7 +70,7 @@ from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_
 from ._simd import OPENERS
 from ._simd import count_byteset as _count
 from ._stack import max_depth
-from ._variants import NAMINGS, fill, naming_of, origin, recast, variant
+from ._variants import NAMINGS, fill, naming_of, number, origin, out_of_range, recast, variant
 
 __all__ = [
     "GENERATIONS",
@@ -204,7 +204,8 @@ def _untagged_decoder(
     if lenient:
         options["forbid_unknown_fields"] = False
     untagged = variant(tp, **options)
-    return msgspec.json.Decoder(untagged, dec_hook=fill).decode, _payloads(untagged)
+    decoder = msgspec.json.Decoder(untagged, dec_hook=fill, float_hook=number)
+    return decoder.decode, _payloads(untagged)
 
 
 def _check_naming(naming: str) -> dict[str, Any]:
@@ -450,6 +451,9 @@ class Decoder(Generic[T]):
         guarded callers only: these decoders parse free-form values in holes (``fill``)."""
         decode, payloads = _untagged_decoder(self.type, self.naming, lenient)
         event = decode(data)
+        kept = out_of_range(event)  # a free-form value kept a number msgspec would refuse
+        if kept is not None:
+            raise msgspec.ValidationError(f"Number out of range - at `{kept}`")
         payload = payloads.get(event.__class__)
         if payload is not None:
             ensure_one_payload(data, payload, getattr(event, payload.field))

@@ -15,11 +15,20 @@ cannot mix tagged and untagged classes in a union, so such a union becomes a hol
 msgspec does not know, whose JSON it hands to ``fill`` (the decoders' ``dec_hook``), which
 converts an object without a ``type`` (or with ``null``) to the untagged class and any other
 value to the tagged union. Classes that hold no hole are not remade for this option alone.
+
+A hole's JSON is parsed as a free-form value, which range-checks every number in it, where the
+tagged twin's decoder only checks the syntax of a member it ignores. So the holed decoders read
+numbers through ``number`` (their ``float_hook``): a float out of range becomes
+``NumberOutOfRange``, which no typed field takes (an error, as for the tagged twin), which an
+ignored member drops (as the tagged twin does), and which ``out_of_range`` finds where a
+free-form value kept it (an error, as for the tagged twin): one rule for both.
 """
 
 from __future__ import annotations
 
 import abc
+import math
+import re
 import types
 from typing import Any, ClassVar, Literal, Union, get_args, get_origin
 
@@ -27,7 +36,17 @@ import msgspec
 
 from ._models import UNTAGGED, Model
 
-__all__ = ["Naming", "NAMINGS", "fill", "origin", "recast", "variant"]
+__all__ = [
+    "NAMINGS",
+    "Naming",
+    "NumberOutOfRange",
+    "fill",
+    "number",
+    "origin",
+    "out_of_range",
+    "recast",
+    "variant",
+]
 
 Naming = Literal["snake", "camel"]
 NAMINGS: dict[str, dict[str, Any]] = {"snake": {}, "camel": {"rename": "camel"}}
@@ -124,8 +143,50 @@ def fill(tp: Any, obj: Any) -> Any:
     target = tp.untagged if isinstance(obj, dict) and obj.get("type") is None else tp.tagged
     try:
         return msgspec.convert(obj, target, dec_hook=fill)
-    except msgspec.ValidationError as exc:
-        raise ValueError(str(exc)) from None
+    except msgspec.ValidationError as exc:  # worded as msgspec words a number out of range
+        raise ValueError(_REFUSED.sub("Number out of range", str(exc))) from None
+
+
+_REFUSED = re.compile(r"^Expected `[^`]*`, got `NumberOutOfRange`")
+
+
+class NumberOutOfRange:
+    """A JSON number too large for a float, read by a holed decoder (see the module)."""
+
+    __slots__ = ()
+
+
+_OUT_OF_RANGE = NumberOutOfRange()
+
+
+def number(text: str) -> Any:
+    """The ``float_hook`` of holed decoders: the float, or ``NumberOutOfRange`` (see the module)."""
+    value = float(text)
+    return _OUT_OF_RANGE if value in (math.inf, -math.inf) else value
+
+
+def out_of_range(obj: Any) -> str | None:
+    """The JSON path of a ``NumberOutOfRange`` a decoded ``obj`` kept in a free-form value (as
+    msgspec words paths: ``$.session.tools[0].parameters[...]``), else None."""
+    try:
+        msgspec.to_builtins(obj)
+    except TypeError:  # the only value it cannot encode: find where (a walk, not recursion)
+        pass
+    else:
+        return None
+    stack: list[tuple[Any, str]] = [(obj, "$")]
+    while stack:
+        value, path = stack.pop()
+        if value is _OUT_OF_RANGE:
+            return path
+        if isinstance(value, msgspec.Struct):
+            keys = zip(value.__struct_fields__, value.__struct_encode_fields__, strict=True)
+            stack.extend((getattr(value, name), f"{path}.{key}") for name, key in keys)
+        elif isinstance(value, dict):
+            stack.extend((item, f"{path}[...]") for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{index}]") for index, item in enumerate(value))
+    return "$"
 
 
 def origin(cls: type) -> type:
