@@ -99,3 +99,33 @@ def test_fields_after_the_payload_keep_their_place() -> None:
 def test_what_cannot_be_an_audio_frame_is_a_type_error(cls: Any, pcm: Any, fields: Any) -> None:
     with pytest.raises(TypeError):
         rt_fast.encode_audio(cls, pcm, **fields)
+
+
+@pytest.mark.parametrize(("cls", "field"), AUDIO, ids=[cls.__qualname__ for cls, _ in AUDIO])
+def test_a_field_whose_value_holds_the_payloads_key_leaves_the_payload_in_place(
+    cls: type[Any], field: str
+) -> None:
+    """encode_audio is encode of the event even where another field's value (of a type the
+    model does not expect: values are not validated) holds the payload's key."""
+    pcm = b"\x01\x02" * 300
+    tricky = {"trace": {"x": 1, field: "", "y": [{field: ""}]}}
+    fields = {"event_id": tricky}
+    for name in ("response_id", "item_id", "output_index", "content_index"):
+        if name in cls.__struct_fields__ and name != field:
+            fields[name] = tricky if name.endswith("_id") else 0
+    made = rt_fast.encode_audio(cls, pcm, **fields)
+    assert made == rt_fast.encode(cls(**fields, **{field: base64.b64encode(pcm).decode()}))
+
+
+def test_a_strided_view_is_read_in_order_and_a_released_one_is_a_type_error() -> None:
+    """A strided view of PCM (one channel of two) encodes the bytes it shows; a released view,
+    or PCM that is not a buffer, is a TypeError."""
+    stereo = memoryview(bytes(range(200))).cast("H")  # 100 samples, two channels interleaved
+    left = stereo[::2]
+    frame = rt_fast.encode_audio(ga.InputAudioBufferAppendEvent, left)
+    assert rt_fast.decode_pcm(frame) == left.tobytes()
+    released = memoryview(b"\x00\x01")
+    released.release()
+    for bad in (released, 5, "text"):
+        with pytest.raises(TypeError):
+            rt_fast.encode_audio(ga.InputAudioBufferAppendEvent, bad)  # type: ignore[arg-type]

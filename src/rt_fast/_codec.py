@@ -751,16 +751,36 @@ def encode_audio(
     (``delta=`` for the server's audio deltas), without making the base64 text a ``str``.
 
     ``cls`` is an audio event class of any generation (``AUDIO_EVENTS``), else ``TypeError``;
-    a missing or unknown field raises ``TypeError`` as ``cls(...)`` does. Like ``encode``, it
-    does not validate the fields' values.
+    a missing or unknown field raises ``TypeError`` as ``cls(...)`` does, and so does PCM that
+    is not a buffer (or a released view); a strided view is read in its order. Like ``encode``,
+    it does not validate the fields' values: the payload goes where ``encode`` puts it even if
+    another field's value holds the payload's key.
     """
     plan = _AUDIO_PLANS.get((cls, naming)) or _audio_plan(cls, naming)
     make, empty, key, head, tail = plan
     if fields or not head:  # the event with an empty payload, encoded, cut at the payload
         frame = _encoder.encode(make(**fields, **empty))
         at = frame.index(key) + len(key) - 1
+        if frame.count(key) > 1:  # another field's value holds the key too (not a str then)
+            at = _payload_at(frame, _encoder.encode(make(**fields, **dict.fromkeys(empty, "A"))))
         head, tail = frame[:at], frame[at:]
+    if pcm.__class__ is memoryview and not _contiguous(pcm):
+        pcm = pcm.tobytes()  # a strided view's bytes, in order, once
     return b"".join((head, b64encode(pcm), tail))
+
+
+def _payload_at(empty: bytes, one: bytes) -> int:
+    """Where the payload goes: the first byte at which the event encoded with an empty payload
+    and with ``"A"`` differ (the empty payload's closing quote)."""
+    return next(at for at, (a, b) in enumerate(zip(empty, one, strict=False)) if a != b)
+
+
+def _contiguous(view: memoryview) -> bool:
+    """Whether base64 can read ``view`` as it is; a released view is a ``TypeError``."""
+    try:
+        return view.c_contiguous
+    except ValueError as exc:
+        raise TypeError(f"cannot read the PCM's memoryview: {exc}") from None
 
 
 _AudioPlan = tuple[type[Any], dict[str, str], bytes, bytes, bytes]
