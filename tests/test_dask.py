@@ -2,19 +2,25 @@
 reading logs from disk and from fsspec's ``memory://`` file system (the stand-in for object
 storage: every worker process holds the same files, put there by a worker plugin, as every
 node of a cluster sees the same bucket). Every answer is compared with the one-machine reader
-and the command line on the same logs."""
+and the command line on the same logs, under every Dask scheduler (sync, threads, processes,
+distributed)."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
+import multiprocessing
 import os
 import re
 import signal
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,6 +37,7 @@ from distributed import Client, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
 
 import rt_fast
+from rt_fast import _jsonl
 from rt_fast import dask as rt_dask
 from rt_fast._cli import main
 from rt_fast._jsonl import Rejected, read_log
@@ -331,3 +338,162 @@ def test_paths_that_name_nothing(client: Client) -> None:
         rt_dask.stats("/no/such/log.jsonl", client)
     with pytest.raises(ValueError, match="blocksize"):
         rt_dask.read_logs("memory://bucket/day1/messy.jsonl", blocksize=0)
+
+
+# -- every scheduler, every file system ---------------------------------------------------------
+
+
+def _racy() -> bytes:
+    """A log that ``RACY_BLOCK`` cuts into some 55 pieces: the sample's frames under 2 kB three
+    times over, a bad line after every 50th and a blank one after every 70th."""
+    lines = []
+    for number, line in enumerate([line for line in LINES if len(line) < 2000] * 3):
+        lines.append(line)
+        lines += [b'{"type": bad %d\n' % number] if number % 50 == 7 else []
+        lines += [b"\n"] if number % 70 == 3 else []
+    return b"".join(lines)
+
+
+RACY = _racy()
+RACY_BLOCK = 4_000
+RACY_URL = "memory://racy/racy.jsonl"
+
+
+@pytest.fixture(scope="module")
+def racy(client: Client, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The racy log on disk, and in ``memory://`` here and in every worker of the cluster."""
+    path = tmp_path_factory.mktemp("racy") / "racy.jsonl"
+    path.write_bytes(RACY)
+    files = {RACY_URL.removeprefix("memory:/"): RACY}
+    client.register_plugin(_Bucket(files), name="racy")
+    _store(files)
+    return {"local": str(path), "memory": RACY_URL}
+
+
+@pytest.fixture(scope="module")
+def processes() -> Iterator[ProcessPoolExecutor]:
+    """Two spawned processes for Dask's ``processes`` scheduler, each with the racy log in its
+    own ``memory://`` (which is a process's own), as the cluster's workers have it."""
+    files = {RACY_URL.removeprefix("memory:/"): RACY}
+    spawn = multiprocessing.get_context("spawn")
+    memory = fsspec.filesystem("memory")
+    with ProcessPoolExecutor(2, spawn, initializer=memory.pipe, initargs=(files,)) as pool:
+        yield pool
+
+
+@contextmanager
+def _switching_often() -> Iterator[None]:
+    """Threads take turns every microsecond, not every 5 ms: a race shows in a small log."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
+
+
+@contextmanager
+def _threads(workers: int = 4) -> Iterator[ThreadPoolExecutor]:
+    """Dask's threaded scheduler on a pool of its own (shut down on leaving), switching often."""
+    with (
+        ThreadPoolExecutor(workers) as pool,
+        dask.config.set(scheduler="threads", pool=pool),
+        _switching_often(),
+    ):
+        yield pool
+
+
+@contextmanager
+def _scheduler(name: str, client: Client, processes: ProcessPoolExecutor) -> Iterator[Any]:
+    """A block under Dask's scheduler ``name``; gives the ``client`` argument to pass."""
+    blocks: dict[str, Callable[[], AbstractContextManager[Any]]] = {
+        "sync": lambda: dask.config.set(scheduler="sync"),
+        "threads": _threads,
+        "processes": lambda: dask.config.set(scheduler="processes", pool=processes),
+        "distributed": contextlib.nullcontext,
+    }
+    with blocks[name]():
+        yield client if name == "distributed" else None
+
+
+def _computed(bag: Any, client: Client | None) -> list[Any]:
+    return bag.compute(scheduler=client) if client is not None else bag.compute()  # type: ignore[no-any-return]
+
+
+def _expected(racy: dict[str, str], name: str, capsys: pytest.CaptureFixture[str]) -> Any:
+    """What the command line and ``read_log`` give for the racy log, named ``name``."""
+    _, report = _cli_stats(capsys, racy["local"])
+    shown = [{**rejected, "log": name} for rejected in report["first_rejected"]]
+    with read_log(racy["local"], errors="report") as reader:
+        frames = list(reader)
+    rejected = [msgspec.structs.replace(r, log=name) for r in reader.rejected]
+    return {**report, "logs": [name], "first_rejected": shown}, frames, rejected
+
+
+@pytest.mark.parametrize("where", ["local", "memory"])
+@pytest.mark.parametrize("scheduler", ["sync", "threads", "processes", "distributed"])
+def test_every_scheduler_gives_the_command_lines_answer(
+    client: Client,
+    racy: dict[str, str],
+    processes: ProcessPoolExecutor,
+    capsys: pytest.CaptureFixture[str],
+    scheduler: str,
+    where: str,
+) -> None:
+    """``stats``, ``read_logs`` and ``errors="raise"`` give the one-machine answers, whatever
+    runs the tasks, wherever the log is (the threads, which race, three times)."""
+    name = racy[where]
+    report, frames, rejected = _expected(racy, name, capsys)
+    assert len(rejected) == 12 and report["blank"] == 8
+    with _scheduler(scheduler, client, processes) as on:
+        for _ in range(3 if scheduler == "threads" else 1):
+            assert _timeless(rt_dask.stats(name, on, blocksize=RACY_BLOCK)) == _timeless(report)
+            items = _computed(rt_dask.read_logs(name, blocksize=RACY_BLOCK), on)
+            assert [i for i in items if not isinstance(i, Rejected)] == frames
+            assert [i for i in items if isinstance(i, Rejected)] == rejected
+            with pytest.raises(rt_fast.DecodeError) as caught:
+                _computed(rt_dask.read_logs(name, errors="raise", blocksize=RACY_BLOCK), on)
+            assert caught.value.line == rejected[0].line
+            assert str(caught.value).startswith(f"{name}, line {rejected[0].line}: JSON")
+
+
+def test_jobs_are_the_clusters_that_ran(
+    client: Client, racy: dict[str, str], processes: ProcessPoolExecutor
+) -> None:
+    """``jobs`` counts a cluster's threads when one ran the tasks, not when a client merely
+    exists while another scheduler ran them."""
+    threads = sum(client.nthreads().values())  # 2, unless a worker is starting again
+    for scheduler, jobs in [("distributed", threads), ("sync", None), ("threads", None)]:
+        with _scheduler(scheduler, client, processes) as on:
+            assert rt_dask.stats(racy["local"], on, blocksize=50_000)["jobs"] == jobs
+
+
+def test_two_computations_at_once_in_one_process(
+    racy: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two bags of one ``memory://`` log, cut differently, computed at once by two threads of
+    this process on one pool: each gets every line in its place."""
+    _, frames, rejected = _expected(racy, RACY_URL, capsys)
+    bags = [rt_dask.read_logs(RACY_URL, blocksize=size) for size in (RACY_BLOCK, 3_000)]
+    with _threads() as pool, ThreadPoolExecutor(2) as callers:
+        for _ in range(2):
+            runs = [callers.submit(bag.compute, scheduler="threads", pool=pool) for bag in bags]
+            for run in runs:
+                items = run.result(timeout=60)
+                assert [i for i in items if not isinstance(i, Rejected)] == frames
+                assert [i for i in items if isinstance(i, Rejected)] == rejected
+
+
+def test_threads_asking_at_once_get_one_decoder() -> None:
+    """The log reader makes its decoders once a process: the threads that ask at once for one
+    not made yet (a threaded scheduler's first tasks) all get the same."""
+    _jsonl._made.cache_clear()
+    ready = threading.Barrier(4)
+
+    def made(_: int) -> object:
+        ready.wait(10)
+        return _jsonl._decoder("auto", "camel")
+
+    with ThreadPoolExecutor(4) as pool, _switching_often():
+        decoders = list(pool.map(made, range(4)))
+    assert all(decoder is decoders[0] for decoder in decoders)

@@ -29,6 +29,7 @@ import copyreg
 import functools
 import io
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
 from operator import add, sub
@@ -142,9 +143,19 @@ class LogBatch:
         return [bytes(view[start : ends[row]]) for start, row in zip(starts, picked, strict=True)]
 
 
-@functools.cache
+_making = threading.Lock()
+
+
 def _decoder(protocol: str, naming: str) -> Decoder[Any]:
-    """The decoder of both directions of a protocol, made once per process."""
+    """The decoder of both directions of a protocol, made once per process: threads that ask
+    at once (a Dask worker's, a threaded scheduler's) wait for the first to make it, as two
+    would make two sets of variant classes, and decode one frame to either."""
+    with _making:
+        return _made(protocol, naming)
+
+
+@functools.cache
+def _made(protocol: str, naming: str) -> Decoder[Any]:
     if protocol == "auto":
         return _AutoDecoder("Event", naming=naming)
     return Decoder(GENERATIONS[protocol].Event, naming=naming)

@@ -1,10 +1,15 @@
 """Where a log's bytes come from: a path or a binary file object, a regular file or a pipe,
-plain, gzip or zstd (told by content, never by name), read in chunks cut at newlines.
+plain, gzip or zstd (told by content, never by name), read in chunks cut at newlines; or a file
+of an fsspec file system, read by ranges (``Ranged``).
 
 Rules: a pipe, FIFO or standard input is sniffed without consuming it (``_head`` peeks); a log
 cut short inside a compressed frame raises ``OSError`` naming it, never reads as a shorter clean
 log; only a regular file can be cut into ranges for workers (``splittable``): anything else is
-read once, by the parent.
+read once, by the parent. An fsspec file is read by ``cat_file`` ranges, never through a file
+object ``open`` gives, which some file systems share between all who open the path
+(``memory://`` gives each the same ``BytesIO``, so threads reading one log would move each
+other's position), in requests of a few megabytes; reads stop at the size the file was listed
+with, and a file shorter than that raises ``OSError`` naming it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import IO, Any, NamedTuple, Union
 __all__ = [
     "CHUNK",
     "Log",
+    "Ranged",
     "Source",
     "chunks",
     "close",
@@ -214,6 +220,47 @@ def position(raw: IO[bytes]) -> int:
         return raw.tell()
     except (OSError, ValueError):
         return 0
+
+
+class Ranged(io.RawIOBase):
+    """A file of an fsspec file system, ``size`` bytes as listed, read by ranges
+    (``fs.cat_file``) from a position of its own: what one reader does moves no other's. A
+    request asks for ``fetch`` bytes at least, kept for the reads that follow."""
+
+    def __init__(self, fs: Any, path: str, size: int, fetch: int = 0) -> None:
+        self.fs, self.path, self.size, self.fetch, self.at = fs, path, size, fetch, 0
+        self.block, self.block_at = memoryview(b""), 0  # the bytes fetched last, and where
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.at
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self.at = max(0, (0, self.at, self.size)[whence] + offset)
+        return self.at
+
+    def readinto(self, buffer: Any) -> int:
+        offset = self.at - self.block_at
+        if not 0 <= offset < len(self.block):
+            end = min(self.at + max(len(buffer), self.fetch), self.size)
+            if end <= self.at:
+                return 0
+            self.block, self.block_at, offset = self._fetch(end), self.at, 0
+        got = min(len(buffer), len(self.block) - offset)
+        buffer[:got] = self.block[offset : offset + got]
+        self.at += got
+        return got
+
+    def _fetch(self, end: int) -> memoryview:
+        data = self.fs.cat_file(self.path, self.at, end)
+        if not data:
+            raise OSError(f"{self.path}: ends at byte {self.at}, listed as {self.size} bytes")
+        return memoryview(data)
 
 
 # -- chunks ---------------------------------------------------------------------------------

@@ -15,6 +15,12 @@ lines of the tasks before it in its log shift them to the file's numbers afterwa
 results meet (``stats``: in the client; ``read_logs`` and ``to_parquet``: a small task after
 each, chained through the log). Tasks are pure, so the scheduler may run one again (a worker
 lost mid-run): only the results of finished tasks are counted, once.
+
+Any scheduler runs them (sync, threads, processes, distributed), with the same answers: a task
+reads its log by ranges from a position of its own (``rt_fast._sources.Ranged``), never through
+a file object that other tasks of its process may share (``memory://`` gives every opener the
+same one), and holds nothing another task changes; the log reader's decoders are made once a
+process, however many threads ask at once.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NamedTuple, Union
+from typing import IO, Any, NamedTuple, Union, cast
 
 import msgspec
 
@@ -47,14 +53,14 @@ from ._jsonl import (
     _shifted,
     _value,
 )
-from ._sources import Log, decompressor
+from ._sources import Log, Ranged, decompressor
 
 try:
     import dask.bag
     import fsspec
-    from dask.base import compute
+    from dask.base import compute, get_scheduler
     from dask.delayed import delayed
-    from distributed import Client, LocalCluster, default_client
+    from distributed import Client, LocalCluster
     from distributed.diagnostics.plugin import WorkerPlugin
 except ModuleNotFoundError as exc:  # pragma: no cover - the message is the point
     raise ModuleNotFoundError(
@@ -66,6 +72,8 @@ __all__ = ["BLOCKSIZE", "Exported", "cluster", "read_logs", "stats", "to_parquet
 
 BLOCKSIZE = 32 * 1024 * 1024
 """Bytes of plain log a task decodes (a compressed log is one task, whatever its size)."""
+
+_FETCH = 4 * 1024 * 1024  # bytes a task asks its file system for at a time, as it decodes
 
 Paths = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
 
@@ -137,18 +145,24 @@ def _pieces(paths: Paths, blocksize: int) -> list[_Piece]:
 # -- the tasks --------------------------------------------------------------------------------
 
 
+def _opened(piece: _Piece, fetch: int) -> IO[bytes]:
+    """The piece's log, read by ranges (``fetch`` bytes at least) from a position of its own."""
+    return cast(IO[bytes], Ranged(piece.fs, piece.path, piece.size, fetch))
+
+
 def _decode(job: _Job, piece: _Piece) -> list[_Part]:
     """Decode a piece with the log reader (its parts combined into one when the job says):
     the lines that start in ``start:end`` (of the file as it was listed), or, the first piece
     of a compressed log, all of it."""
-    size = piece.size
-    with piece.fs.open(piece.path, "rb") as file:
-        if decompressor(file) is not None:
-            parts = list(_local(job, piece.log._replace(file=file))) if not piece.start else []
-        else:
-            start = min(_next_line(file, piece.start, size), size) if piece.start else 0
-            end = min(_next_line(file, piece.end, size), size) if piece.end < size else size
-            parts = _file_parts(job, piece.log, file, start, end, 1) if start < end else []
+    size, probe = piece.size, _opened(piece, 0)  # small requests: a head, a line's end
+    if decompressor(probe) is not None:
+        log = piece.log._replace(file=_opened(piece, _FETCH))
+        parts = list(_local(job, log)) if not piece.start else []
+    else:
+        end = min(_next_line(probe, piece.end, size), size) if piece.end < size else size
+        file = _opened(piece, _FETCH)
+        start = min(_next_line(file, piece.start, size), size) if piece.start else 0
+        parts = _file_parts(job, piece.log, file, start, end, 1) if start < end else []
     _let_variants_travel()  # after decoding, which made the variants this worker has
     return _combined(parts, job.combine) if job.combine and parts else parts
 
@@ -243,9 +257,9 @@ def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
           blocksize: int = BLOCKSIZE) -> dict[str, Any]:  # fmt: skip
     """What ``rt-fast stats --json`` gives for the same logs, decoded on a Dask cluster:
     ``client`` (a ``distributed.Client``), else Dask's default scheduler (the last client
-    made, if any; else threads, which the GIL holds to one core). ``jobs`` is the cluster's
-    worker threads (None without a cluster); ``seconds`` covers the run, not the cluster's
-    start."""
+    made, if any; else threads, which the GIL holds to one core), with the same answer.
+    ``jobs`` is the worker threads of the cluster that ran it (None when no distributed
+    cluster did); ``seconds`` covers the run, not the cluster's start."""
     start = time.perf_counter()
     pieces = _pieces(paths, blocksize)
     job = _job(_stats.tally, protocol, "snake", "report", whole=True, numbered=False,
@@ -268,13 +282,10 @@ def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
 
 
 def _threads(client: Any) -> int | None:
-    """The worker threads of a client's cluster (None: not a distributed cluster)."""
-    if client is None:
-        try:
-            client = default_client()
-        except ValueError:  # no client was made
-            return None
-    nthreads = getattr(client, "nthreads", None)  # another scheduler dask.compute takes
+    """The worker threads of the cluster that ran the tasks: ``client``'s, else that of Dask's
+    default scheduler (None: not a distributed cluster)."""
+    scheduler = get_scheduler(scheduler=client)  # a client's is its ``get`` method
+    nthreads = getattr(getattr(scheduler, "__self__", None), "nthreads", None)
     return int(sum(nthreads().values())) if nthreads is not None else None
 
 
