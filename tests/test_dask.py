@@ -3,7 +3,7 @@ reading logs from disk and from fsspec's ``memory://`` file system (the stand-in
 storage: every worker process holds the same files, put there by a worker plugin, as every
 node of a cluster sees the same bucket). Every answer is compared with the one-machine reader
 and the command line on the same logs, under every Dask scheduler (sync, threads, processes,
-distributed)."""
+distributed); an export replaces a dataset only once the new one is whole."""
 
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ import dask.config
 import distributed.utils
 import fsspec
 import msgspec
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import zstandard
@@ -221,15 +220,14 @@ def test_camel_case_logs(client: Client, tmp_path: Path) -> None:
 def test_to_parquet_writes_the_rows_of_export(
     client: Client, bucket: dict[str, bytes], logs: list[str], tmp_path: Path
 ) -> None:
-    out = "memory://bucket/exported"
+    """The workers write into a folder they share with this process (as they would a bucket:
+    ``memory://`` is each process's own)."""
+    out = str(tmp_path / "exported")
     written = rt_dask.to_parquet("memory://bucket/*/*", out, client, blocksize=500_000)
     assert main(["export", "-o", str(tmp_path / "one.parquet"), *logs]) == 1
     local = pq.read_table(tmp_path / "one.parquet").to_pylist()
-    # The workers wrote the files, each into its own memory: the bucket is what they all hold.
-    held = client.run(_files_under, "/bucket/exported")
-    files = {path: data for each in held.values() for path, data in each.items()}
-    assert sorted(files) == [url.replace("memory://", "/") for url in written.files]
-    rows = pa.concat_tables(pq.read_table(pa.BufferReader(files[p])) for p in sorted(files))
+    assert sorted(os.listdir(out)) == [os.path.basename(f) for f in written.files]
+    rows = pq.read_table(out)
     names = dict(zip(logs, [f"memory:/{p}" for p in sorted(bucket)], strict=True))
     for row in local:
         row["log"] = names[row["log"]]
@@ -258,6 +256,67 @@ def test_to_parquet_replaces_an_earlier_dataset(
     second = rt_dask.to_parquet(logs[0], str(out), client, blocksize=1_000_000)
     assert len(first.files) > len(second.files) == len(list(out.iterdir()))
     assert pq.read_table(out).num_rows == second.decoded == first.decoded == len(LINES)
+
+
+def _tree(folder: Path) -> dict[str, bytes | None]:
+    """What is under ``folder``, by its path in it: a file's bytes, a folder's None."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None
+            for p in folder.rglob("*")}  # fmt: skip
+
+
+def test_to_parquet_keeps_the_old_dataset_until_the_new_one_is_whole(
+    client: Client, logs: list[str], tmp_path: Path
+) -> None:
+    """A new export that fails, before or while its tasks run, leaves the old dataset as it
+    was and nothing of its own; a first export that fails leaves no folder."""
+    out = tmp_path / "dataset"
+    rt_dask.to_parquet(logs[0], str(out), client, blocksize=100_000)
+    before = _tree(out)
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(SAMPLE[: len(SAMPLE) // 2])  # a worker fails on it, the others write
+    failing = {
+        str(tmp_path / "nowhere" / "*.jsonl"): FileNotFoundError,  # a glob that matches nothing
+        str(tmp_path / "no such log.jsonl"): FileNotFoundError,
+    }
+    for paths, error in [*failing.items(), ([logs[0], str(cut)], OSError)]:
+        with pytest.raises(error):
+            rt_dask.to_parquet(paths, str(out), client, blocksize=300_000)
+        assert _tree(out) == before
+    with pytest.raises(OSError, match="truncated"):
+        rt_dask.to_parquet([logs[0], str(cut)], str(tmp_path / "new"), client, blocksize=300_000)
+    assert not (tmp_path / "new").exists()
+    with pytest.raises(OSError):  # a dataset where a file is
+        rt_dask.to_parquet(logs[0], str(cut / "dataset"), client)
+    assert cut.read_bytes() == SAMPLE[: len(SAMPLE) // 2]
+
+
+def test_to_parquet_into_memory_on_threads(logs: list[str], tmp_path: Path) -> None:
+    """In one process, ``memory://`` is storage every task shares: a failed export there
+    leaves the old dataset too, and no part of its own, though other tasks were writing."""
+    memory = fsspec.filesystem("memory")
+    cut = "memory://cut/cut.jsonl.gz"
+    memory.pipe(cut, SAMPLE[: len(SAMPLE) // 2])
+    with _threads():
+        first = rt_dask.to_parquet(logs[0], "memory://threads/out", blocksize=100_000)
+        before = _files_under("/threads/out")
+        assert sorted(before) == [f.removeprefix("memory:/") for f in first.files]
+        for _ in range(2):
+            with pytest.raises(OSError, match="truncated"):
+                rt_dask.to_parquet([cut, logs[0]], "memory://threads/out", blocksize=300_000)
+            time.sleep(0.2)  # what a task still running would write, it has written
+            assert _files_under("/threads/out") == before
+
+
+def test_to_parquet_refuses_storage_the_workers_do_not_share(
+    client: Client, logs: list[str]
+) -> None:
+    """Workers of other processes write into their own ``memory://``, where this process sees
+    nothing: the export says so and keeps what was there."""
+    memory = fsspec.filesystem("memory")
+    memory.pipe("/unshared/out/part-00000.parquet", b"old")
+    with pytest.raises(FileNotFoundError, match="share"):
+        rt_dask.to_parquet(logs[0], "memory://unshared/out", client, blocksize=1_000_000)
+    assert _files_under("/unshared/out") == {"/unshared/out/part-00000.parquet": b"old"}
 
 
 def test_a_worker_killed_mid_run_changes_no_count(

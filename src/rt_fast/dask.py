@@ -21,6 +21,14 @@ reads its log by ranges from a position of its own (``rt_fast._sources.Ranged``)
 a file object that other tasks of its process may share (``memory://`` gives every opener the
 same one), and holds nothing another task changes; the log reader's decoders are made once a
 process, however many threads ask at once.
+
+How ``to_parquet`` replaces a dataset: the tasks write the new parts into a hidden folder in it
+(``_rt_fast-<random>``; Arrow, Spark and Dask skip names that start with ``_``); no task fails
+(an error is its value), so none still writes when the export ends; once all have run and a
+listing finds every new part, each moves over its name and the old parts left are removed. An
+export that fails (a path that names nothing, a log a worker cannot read, parts this process
+cannot see) leaves the old dataset whole and removes what it wrote. ``out`` must be storage that
+the workers and the caller share: a bucket, a shared disk (``memory://`` is each process's own).
 """
 
 from __future__ import annotations
@@ -28,7 +36,9 @@ from __future__ import annotations
 import functools
 import glob
 import os
+import posixpath
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any, NamedTuple, Union, cast
@@ -184,16 +194,41 @@ def _numbered(parts: list[_Part], before: int) -> list[_Part]:
     return shifted
 
 
-def _chained(job: _Job, pieces: list[_Piece], finish: Callable[..., Any]) -> list[Any]:
+class _Failure(NamedTuple):
+    """The exception a task raised, as its value (see ``_caught``)."""
+
+    error: Exception
+
+
+def _caught(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)``, or the exception it raised as a ``_Failure``; a failure among
+    ``args`` (an earlier task's) is passed on without a call."""
+    failure = next((arg for arg in args if arg.__class__ is _Failure), None)
+    if failure is not None:
+        return failure
+    try:
+        return function(*args)
+    except Exception as exc:
+        return _Failure(exc)
+
+
+def _task(function: Callable[..., Any], caught: bool) -> Any:
+    return delayed(functools.partial(_caught, function) if caught else function, pure=True)
+
+
+def _chained(job: _Job, pieces: list[_Piece], finish: Callable[..., Any],
+             caught: bool = False) -> list[Any]:  # fmt: skip
     """A task per piece, then ``finish(parts, lines_before, index)`` of it, where the lines
-    before it are summed by a chain of tiny tasks through its log."""
-    decode, lines, done = delayed(_decode, pure=True), delayed(_lines, pure=True), []
+    before it are summed by a chain of tiny tasks through its log. ``caught``: no task fails;
+    each gives the first failure (``_caught``) instead, so that none is still running when
+    the results are in."""
+    decode, lines, done = _task(_decode, caught), _task(_lines, caught), []
     before: Any = 0
     for index, piece in enumerate(pieces):
         if index and piece.log.source != pieces[index - 1].log.source:
             before = 0
         parts = decode(job, piece)
-        done.append(delayed(finish, pure=True)(parts, before, index))
+        done.append(_task(finish, caught)(parts, before, index))
         before = lines(parts, before)
     return done
 
@@ -293,7 +328,7 @@ def _threads(client: Any) -> int | None:
 
 
 class _Written(NamedTuple):
-    file: str | None  # None: nothing to write
+    part: str | None  # the file's name in the dataset; None: nothing to write
     physical: int
     decoded: int
     rejected: list[Rejected]
@@ -303,11 +338,12 @@ def _columns(values: list[dict[str, list[Any]]]) -> dict[str, list[Any]]:
     return {name: _concat([value[name] for value in values]) for name in _export.COLUMNS}
 
 
-def _write(out: tuple[Any, str, str], parts: list[_Part], before: int, index: int) -> _Written:
-    """Write a piece's rows as a file of the dataset, if it has lines (its part's value stays
-    as it was: the scheduler may hand it to this task again)."""
+def _write(into: tuple[Any, str], parts: list[_Part], before: int, index: int) -> _Written:
+    """Write a piece's rows as a file of the dataset into the folder ``into`` (a file system
+    and a path), if it has lines (its part's value stays as it was: the scheduler may hand it
+    to this task again)."""
     pa, pq = _export.pyarrow()
-    fs, root, name = out
+    fs, folder = into
     parts = _numbered(parts, before)
     physical, decoded = sum(p.physical for p in parts), sum(p.decoded for p in parts)
     rejected = [r for p in parts for r in p.rejected]
@@ -315,32 +351,84 @@ def _write(out: tuple[Any, str, str], parts: list[_Part], before: int, index: in
         return _Written(None, 0, 0, [])
     columns = _columns([part.value for part in parts])
     columns["line"] = [line + before for line in columns["line"]]
-    with fs.open(f"{root}/part-{index:05d}.parquet", "wb") as file:
+    part = f"part-{index:05d}.parquet"
+    with fs.open(f"{folder}/{part}", "wb") as file:
         pq.write_table(_export.table(pa, [columns]), file)
-    return _Written(f"{name}/part-{index:05d}.parquet", physical, decoded, rejected)
+    return _Written(part, physical, decoded, rejected)
+
+
+@contextmanager
+def _staging(fs: Any, root: str) -> Iterator[str]:
+    """A hidden folder in ``root`` for a new dataset's parts, removed on leaving; an export
+    that fails removes ``root`` too, if it made it."""
+    made = not fs.exists(root)
+    staging = f"{root}/_rt_fast-{uuid.uuid4().hex}"
+    fs.makedirs(staging, exist_ok=True)
+    try:
+        yield staging
+    except BaseException:
+        _remove(fs, root if made else staging)
+        raise
+    _remove(fs, staging)
+
+
+def _remove(fs: Any, path: str) -> None:
+    fs.invalidate_cache(path)
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+
+
+def _swap(fs: Any, root: str, staging: str, parts: list[str]) -> None:
+    """The new ``parts``, written in ``staging``, in place of the dataset in ``root``: once a
+    listing finds them all, each moved over its name, then the old parts left removed."""
+    fs.invalidate_cache(root)
+    found = {posixpath.basename(path) for path in fs.find(staging)}
+    missing = [part for part in parts if part not in found]
+    if missing:
+        raise FileNotFoundError(
+            f"{staging}/{missing[0]} was written by a worker but is not there for this process: "
+            "the output must be storage the workers and this process share"
+        )
+    new = set(parts)
+    old = [path for path in fs.glob(f"{root}/part-*.parquet")
+           if posixpath.basename(path) not in new]  # fmt: skip
+    for part in parts:
+        fs.mv(f"{staging}/{part}", f"{root}/{part}")
+    for path in old:
+        fs.rm_file(path)
 
 
 def to_parquet(paths: Paths, out: str, client: Any = None, *, protocol: str = "auto",
                blocksize: int = BLOCKSIZE) -> Exported:  # fmt: skip
     """Write the rows of ``rt-fast export`` (one a frame: ``rt_fast._export.COLUMNS``) for the
-    logs as one Parquet dataset at ``out`` (a folder or an fsspec URL), a file a task
-    (``part-00000.parquet`` ...; a task without lines writes none; those of an earlier
-    dataset there are removed first), line numbers the files'. Rejected lines are reported in
-    the result, not written."""
+    logs as one Parquet dataset at ``out`` (a folder or an fsspec URL the workers and the
+    caller share), a file a task (``part-00000.parquet`` ...; a task without lines writes
+    none), line numbers the files'. Rejected lines are reported in the result, not written.
+
+    The parts of an earlier dataset there are replaced once the new ones are all written
+    (see the module's docstring); if the export fails (``FileNotFoundError`` for a path that
+    names nothing, the first error of a task, in log order), the earlier dataset is left as
+    it was, and nothing of the new one.
+    """
     _export.pyarrow()  # fails here, not in a worker, without pyarrow
-    fs, root = fsspec.core.url_to_fs(out)
-    root = root.rstrip("/")
-    fs.makedirs(root, exist_ok=True)
-    for stale in fs.glob(f"{root}/part-*.parquet"):
-        fs.rm_file(stale)
+    pieces = _pieces(paths, blocksize)  # a path that names nothing fails before any write
     job = _job(_export.rows, protocol, "snake", "report", whole=False, numbered=False,
                combine=_columns)  # fmt: skip
-    write = functools.partial(_write, (fs, root, out.rstrip("/")))
-    written: list[_Written] = _compute(_chained(job, _pieces(paths, blocksize), write), client)
+    fs, root = fsspec.core.url_to_fs(out)
+    root = root.rstrip("/")
+    with _staging(fs, root) as staging:
+        write = functools.partial(_write, (fs, staging))
+        results = _compute(_chained(job, pieces, write, caught=True), client)
+        failure = next((r for r in results if isinstance(r, _Failure)), None)
+        if failure is not None:
+            raise failure.error
+        written: list[_Written] = results
+        parts = [w.part for w in written if w.part is not None]
+        _swap(fs, root, staging, parts)
     rejected = [r for w in written for r in w.rejected]
     decoded = sum(w.decoded for w in written)
     blank = sum(w.physical for w in written) - decoded - len(rejected)
-    files = [w.file for w in written if w.file is not None]
+    files = [f"{out.rstrip('/')}/{part}" for part in parts]
     return Exported(files, decoded + len(rejected), decoded, blank, rejected)
 
 
