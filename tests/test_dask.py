@@ -404,7 +404,7 @@ def test_paths_that_name_nothing(client: Client) -> None:
 
 def _racy() -> bytes:
     """A log that ``RACY_BLOCK`` cuts into some 55 pieces: the sample's frames under 2 kB three
-    times over, a bad line after every 50th and a blank one after every 70th."""
+    times over, with a bad line among every 50 of them and a blank one among every 70."""
     lines = []
     for number, line in enumerate([line for line in LINES if len(line) < 2000] * 3):
         lines.append(line)
@@ -476,7 +476,7 @@ def _scheduler(name: str, client: Client, processes: ProcessPoolExecutor) -> Ite
 
 
 def _computed(bag: Any, client: Client | None) -> list[Any]:
-    return bag.compute(scheduler=client) if client is not None else bag.compute()  # type: ignore[no-any-return]
+    return bag.compute(scheduler=client) if client is not None else bag.compute()
 
 
 def _expected(racy: dict[str, str], name: str, capsys: pytest.CaptureFixture[str]) -> Any:
