@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +174,30 @@ def test_the_guards_field_types_are_msgspecs(monkeypatch: pytest.MonkeyPatch) ->
         item: ga.AudioContent
 
     assert _field_types(Later) == [ga.AudioContent]
+
+
+THREADS_AT_ONCE = r"""
+import sys, threading
+import rt_fast
+sys.setswitchinterval(1e-6)
+frame = b'{"type":"conversation.item.created","eventId":"e","previousItemId":null,"zzz":1,' \
+        b'"item":{"type":"message","role":"user","content":[{"type":"input_text","text":"x"}]}}'
+classes, start = [], threading.Barrier(8)
+def decode():
+    start.wait()
+    event = rt_fast.decode_server_event(frame, naming="camel")
+    classes.append((type(event), type(event.item)))
+threads = [threading.Thread(target=decode) for _ in range(8)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+print(len(set(classes)))
+"""
+
+
+def test_threads_asking_for_a_variant_at_once_get_one_class() -> None:
+    """Decoders made on first use by threads at once (camel, lenient) make each class once, so
+    every thread's events are of one class, in a fresh process each time."""
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", THREADS_AT_ONCE], capture_output=True,
+                              text=True, timeout=60, check=True)  # fmt: skip
+        assert done.stdout.strip() == "1", done.stdout

@@ -29,6 +29,7 @@ from __future__ import annotations
 import abc
 import math
 import re
+import threading
 import types
 from typing import Any, ClassVar, Literal, Union, get_args, get_origin
 
@@ -52,6 +53,7 @@ Naming = Literal["snake", "camel"]
 NAMINGS: dict[str, dict[str, Any]] = {"snake": {}, "camel": {"rename": "camel"}}
 
 _made: dict[tuple[Any, tuple[tuple[str, Any], ...]], Any] = {}
+_making = threading.RLock()  # reentrant: making a variant makes those of its fields
 _origin: dict[type, type] = {}
 _options: dict[type, dict[str, Any]] = {}
 
@@ -63,7 +65,10 @@ def variant(tp: Any, **options: Any) -> Any:
     key = (tp, tuple(sorted(options.items())))
     made = _made.get(key)
     if made is None:
-        made = _made[key] = _make(tp, options)
+        with _making:  # threads asking at once get one class (made once, kept)
+            made = _made.get(key)
+            if made is None:
+                made = _made[key] = _make(tp, options)
     return made
 
 
