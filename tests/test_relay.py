@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from openai import AsyncOpenAI
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
@@ -177,3 +178,75 @@ def test_the_command_relays_and_records(tmp_path: Path) -> None:
 
     asyncio.run(asyncio.wait_for(main(), 60))
     assert log.read_bytes() == RECORDING.created + b"\n"
+
+
+# A response.done whose output holds an item type newer than the models: it cannot be typed.
+NEWER = (b'{"type":"response.done","event_id":"event_1","response":{"id":"resp_1","object":'
+         b'"realtime.response","status":"completed","output":[{"type":"web_search_call",'
+         b'"id":"ws_1"}]}}')  # fmt: skip
+
+
+def test_upstream_frames_no_handler_can_type_are_forwarded_and_nothing_goes_up() -> None:
+    """The README's ``log_usage`` against an upstream that sends what no model types (a newer
+    item, not JSON, binary): the client gets each frame as it came, ``on_decode_error`` says
+    why, and the upstream receives only what the client sent."""
+    reached: list[str | bytes] = []
+    usage: list[Any] = []
+    refused: list[tuple[bytes, rt_fast.DecodeError]] = []
+
+    async def upstream(connection: ServerConnection) -> None:
+        for frame in (NEWER, b"not json", b'{"type":"a","type":"b"}'):
+            await connection.send(frame, text=True)
+        await connection.send(b"\x00\x01")  # binary
+        async for message in connection:
+            reached.append(message)
+            await connection.send('{"type":"ack"}')
+
+    def log_usage(event: ga.ResponseDoneEvent, frame: bytes) -> bytes:
+        usage.append(event.response.usage)
+        return frame
+
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            assert await ws.recv(decode=False) == NEWER
+            assert await ws.recv(decode=False) == b"not json"
+            assert await ws.recv(decode=False) == b'{"type":"a","type":"b"}'
+            assert await ws.recv() == b"\x00\x01"  # binary stays binary
+            await ws.send('{"type":"response.create"}')
+            assert await ws.recv() == '{"type":"ack"}'
+
+    _through_relay(session, upstream, server={"response.*": log_usage, "a": log_usage},
+                   on_decode_error=lambda frame, error: refused.append((frame, error)))  # fmt: skip
+    assert reached == ['{"type":"response.create"}']
+    assert usage == []
+    assert [frame for frame, _ in refused] == [NEWER, b"not json", b'{"type":"a","type":"b"}']
+    assert "web_search_call" in str(refused[0][1])
+
+
+def test_each_chained_handler_gets_the_event_of_the_frame_it_is_given() -> None:
+    """The first handler replaces the frame; the second sees the replacement, typed."""
+    seen: list[tuple[Any, Any]] = []
+    reached: list[str | bytes] = []
+    neutral = b'{"type":"response.create","response":{"instructions":null}}'
+
+    def neuter(event: ga.ResponseCreateEvent, frame: bytes) -> bytes:
+        return neutral
+
+    def check(event: ga.ResponseCreateEvent, frame: bytes) -> bytes:
+        assert event.response is not msgspec.UNSET
+        seen.append((event.response.instructions, json.loads(frame)["response"]["instructions"]))
+        return frame
+
+    async def upstream(connection: ServerConnection) -> None:
+        async for message in connection:
+            reached.append(message)
+            await connection.send('{"type":"ack"}')
+
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            await ws.send('{"type":"response.create","response":{"instructions":"evil"}}')
+            await ws.recv()
+
+    _through_relay(session, upstream, client={"response.*": neuter, "response.create": check})
+    assert seen == [(None, None)]
+    assert reached == [neutral.decode()]

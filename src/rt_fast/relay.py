@@ -2,17 +2,43 @@
 
 Each frame's bytes are forwarded as they came, in order, unless a handler replaces or drops
 them. Handlers are registered per direction and per event type, or a glob of types
-(``"response.*"``); a frame is routed by ``rt_fast.peek_type`` and decoded, once, only when a
+(``"response.*"``); a frame is routed by ``rt_fast.peek_type`` and decoded only when a
 handler wants its type: a handler is called with the typed event and the frame's bytes and
-returns the bytes to forward (the same, others) or None to drop the frame. A frame
-``peek_type`` refuses (not a JSON object with a string ``type``, or one that repeats ``type``
-so that readers could route it apart) is never forwarded: its sender gets an ``error`` event.
+returns the bytes to forward (the same, others) or None to drop the frame. Each handler of a
+type gets the frame the one before returned, and that frame's event.
 
-The client's path query (``?model=...``) and ``Authorization`` header reach the upstream; a
-close on either side closes the other with the same code and reason; each direction awaits
-its send before the next receive, so a slow reader holds back its sender instead of growing
-memory. ``record`` writes every frame either side sent, bytes unchanged and in order, one a
-line: a JSONL log ``rt-fast stats`` reads.
+What cannot be typed depends on who sent it:
+
+* from the client, a frame ``peek_type`` refuses (not a JSON object with a string ``type``, or
+  one that repeats ``type`` so that readers could route it apart), one a handler wants that
+  does not decode, and a binary frame are never forwarded: the client gets an ``error`` event;
+* from the upstream, every frame is forwarded (a binary one as binary): where one cannot be
+  typed for the handlers of its type, they are skipped and ``on_decode_error(frame, error)``
+  hears why. The relay never sends the upstream anything the client did not send.
+
+Connections. The upstream's URL is ``upstream`` with the client's query parameters added to
+its own, which win (a key or a version set there stays); the client's ``Authorization`` header
+is passed on. A client never learns the upstream's URL or address: if it cannot be opened, the
+client's close says ``upstream unreachable`` (or ``upstream refused: HTTP 401``). A close on
+either side closes the other with the same code and reason, or with none where none came (a
+browser's ``ws.close()``); a connection that ends without a close (a reset, a vanished peer)
+closes the other with 1011, ``upstream connection lost`` or ``client connection lost``.
+
+Memory. Each direction awaits its send before its next receive, and the relay's sockets stop
+reading while more than one received frame waits (websockets' ``max_queue``: 1 here, not its
+16, with which a stalled reader let one client make the relay hold 22 frames, 350 MiB): a side
+that stops reading holds the other back. Per connection and direction the relay then holds at
+most two frames waiting, the one being forwarded and websockets' framed copy of it, and under
+512 KiB besides (the rest of one socket read, the write buffer's 32 KiB): 64.5 MiB at the
+16 MiB frame limit, under 1 MiB when the frames are a session's 17 KB audio deltas. Types are
+matched to handlers by a table built once from the types rt_fast knows, others as they come:
+nothing a peer sends is kept after its frame is forwarded.
+
+Record. ``record`` gets one line per frame either side received, in order: each frame
+forwarded (as forwarded, after the handlers) and each ``error`` event the relay sent a client;
+frames refused, dropped or binary are not written. The bytes are unchanged but for a raw CR or
+LF, each written as a tab: outside strings all three are JSON whitespace, inside a string all
+three are invalid JSON, so the line means what the frame meant and stays one line.
 """
 
 from __future__ import annotations
@@ -20,82 +46,165 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
-import functools
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.frames import Close, CloseCode
 
 from ._audio import peek_type
-from ._codec import decode_client_event, decode_server_event
+from ._codec import GENERATIONS, decode_client_event, decode_server_event
 from ._errors import DecodeError
 from .ws import error_frame, socket_options
 
-__all__ = ["Handler", "relay", "run"]
+__all__ = ["Handler", "OnDecodeError", "relay", "run"]
 
 Handler = Callable[[Any, bytes], "bytes | None"]
 """``handler(event, frame) -> frame to forward, or None to drop it``."""
 
+OnDecodeError = Callable[[bytes, DecodeError], None]
+"""``on_decode_error(frame, error)``: an upstream frame forwarded without its handlers."""
+
+_Socket = ServerConnection | ClientConnection
+
+_log = logging.getLogger(__name__)
+_MAX_QUEUE = 1  # frames a relay's socket lets wait before it stops reading: see Memory
+_ONE_LINE = bytes.maketrans(b"\r\n", b"\t\t")  # see the module: Record
+
 
 class _Router:
-    """The handlers of one direction, by the types their globs match (resolved once a type)."""
+    """One direction's handlers, and what it does with a frame it cannot type: with
+    ``on_error`` None it refuses it (``DecodeError``), else it tells ``on_error`` and forwards."""
 
-    def __init__(self, handlers: Mapping[str, Handler], decode: Callable[[bytes], Any]) -> None:
-        self.handlers, self.decode = dict(handlers), decode
+    def __init__(self, handlers: Mapping[str, Handler], decode: Callable[[bytes], Any],
+                 known: Iterable[str], on_error: OnDecodeError | None) -> None:  # fmt: skip
+        self.handlers, self.decode, self.on_error = dict(handlers), decode, on_error
+        self.reads = bool(self.handlers) or on_error is None  # else every frame goes unread
+        self.table = {tag: self.match(tag) for tag in known}  # built once, never grows
 
-    @functools.lru_cache(maxsize=1024)  # noqa: B019 - one router a relay, a bounded set of types
-    def wanted(self, tag: str) -> tuple[Handler, ...]:
+    def match(self, tag: str) -> tuple[Handler, ...]:
         return tuple(h for glob, h in self.handlers.items() if fnmatch.fnmatchcase(tag, glob))
 
     def route(self, frame: bytes) -> bytes | None:
-        """The frame to forward (``DecodeError`` if it must not be: see the module)."""
-        handlers = self.wanted(peek_type(frame))
-        if handlers:
-            event = self.decode(frame)
-            for handler in handlers:
-                result = handler(event, frame)
-                if result is None:
-                    return None
-                frame = result
+        """The frame to forward, or None to drop it (``DecodeError``: refuse it)."""
+        if not self.reads:
+            return frame
+        try:
+            handlers = self.wanted(peek_type(frame))
+        except DecodeError as exc:
+            return self.untyped(frame, exc)
+        return self.handle(frame, handlers) if handlers else frame
+
+    def wanted(self, tag: str) -> tuple[Handler, ...]:
+        found = self.table.get(tag)
+        return self.match(tag) if found is None else found
+
+    def handle(self, frame: bytes, handlers: tuple[Handler, ...]) -> bytes | None:
+        """Each handler in turn, with the event of the frame the one before returned."""
+        typed: tuple[bytes | None, Any] = (None, None)
+        for handler in handlers:
+            if typed[0] is not frame:
+                try:
+                    typed = (frame, self.decode(frame))
+                except DecodeError as exc:
+                    return self.untyped(frame, exc)
+            result = handler(typed[1], frame)
+            if result is None:
+                return None
+            frame = result
+        return frame
+
+    def untyped(self, frame: bytes, exc: DecodeError) -> bytes:
+        if self.on_error is None:
+            raise exc
+        self.on_error(frame, exc)
+        return frame
+
+    def binary(self, frame: bytes) -> bytes:
+        """A binary frame to forward, or ``DecodeError`` (the API speaks text frames only)."""
+        if self.on_error is None:
+            raise DecodeError("binary frames are not relayed")
         return frame
 
 
-def _refusal(exc: DecodeError) -> bytes:
-    return error_frame(f"rt_fast relay: {exc}", exc.path, "event_rtfast_relay")
+def _write(record: IO[bytes] | None, frame: bytes) -> None:
+    """A frame as one line of ``record`` (see the module)."""
+    if record is not None:
+        one_line = b"\n" in frame or b"\r" in frame
+        record.write((frame.translate(_ONE_LINE) if one_line else frame) + b"\n")
 
 
-async def _pump(
-    source: ServerConnection | ClientConnection,
-    sink: ServerConnection | ClientConnection,
-    router: _Router,
-    record: IO[bytes] | None,
-) -> None:
-    """Forward ``source``'s frames to ``sink`` until either closes; then close the other alike."""
+async def _refuse(source: _Socket, exc: DecodeError, record: IO[bytes] | None) -> None:
+    reply = error_frame(f"rt_fast relay: {exc}", exc.path, "event_rtfast_relay")
+    _write(record, reply)
+    await source.send(reply, text=True)
+
+
+def _received(message: str | bytes) -> tuple[bytes, bool]:
+    """A message's bytes, and whether it came as text (websockets checked its UTF-8)."""
+    return (message.encode(), True) if isinstance(message, str) else (message, False)
+
+
+async def _mirror(close: Close | None, sink: _Socket, lost: str) -> None:
+    """Close ``sink`` as the other side closed (see the module)."""
+    if close is None:
+        await sink.close(CloseCode.INTERNAL_ERROR, lost)
+    elif close.code == CloseCode.NO_STATUS_RCVD:  # websockets sends a close without a code
+        await sink.close(None)  # type: ignore[arg-type]  # for None, not its annotation's int
+    else:
+        await sink.close(close.code, close.reason)
+
+
+async def _pump(source: _Socket, sink: _Socket, router: _Router, record: IO[bytes] | None,
+                lost: str) -> None:  # fmt: skip
+    """Forward ``source``'s frames to ``sink`` until either closes; then close the other alike.
+    (No frame stays referenced here while the next is awaited.)"""
     try:
         while True:
-            message = await source.recv()  # a text frame's UTF-8 checked by websockets
-            if isinstance(message, bytes):  # the API speaks text frames only
-                await source.send(_refusal(DecodeError("binary frames are not relayed")), text=True)
-                continue
-            frame = message.encode()
-            if record is not None:
-                record.write(frame + b"\n")
-            try:
-                forwarded = router.route(frame)
-            except DecodeError as exc:
-                await source.send(_refusal(exc), text=True)
-                continue
-            if forwarded is not None:
-                await sink.send(forwarded, text=True)
+            await _forward(*_received(await source.recv()), source, sink, router, record)
     except ConnectionClosed as closed:
-        got = closed.rcvd
-        with contextlib.suppress(ConnectionClosed):
-            if got is None:
-                await sink.close()
-            else:
-                await sink.close(got.code, got.reason)
+        await _mirror(closed.rcvd, sink, lost)
+
+
+async def _forward(frame: bytes, text: bool, source: _Socket, sink: _Socket, router: _Router,
+                   record: IO[bytes] | None) -> None:  # fmt: skip
+    """One frame: refused (an error event to ``source``), dropped, or sent to ``sink``."""
+    try:
+        forwarded = router.route(frame) if text else router.binary(frame)
+    except DecodeError as exc:
+        await _refuse(source, exc, record)
+        return
+    if forwarded is not None:
+        if text:
+            _write(record, forwarded)
+        await sink.send(forwarded, text=text)
+
+
+def _upstream_url(upstream: str, path: str) -> str:
+    """``upstream`` with the query parameters of the client's ``path`` after its own, which win."""
+    parts = urlsplit(upstream)
+    own = parse_qsl(parts.query, keep_blank_values=True)
+    taken = {key for key, _ in own}
+    theirs = parse_qsl(urlsplit(path).query, keep_blank_values=True)
+    query = urlencode(own + [(key, value) for key, value in theirs if key not in taken])
+    return urlunsplit(parts._replace(query=query))
+
+
+def _unreachable(exc: Exception) -> str:
+    """What a client is told when the upstream cannot be opened: never its URL or address (nor
+    in the log, where the exception's text may hold the URL and its key)."""
+    _log.warning("rt_fast relay: upstream unreachable: %s", type(exc).__name__)
+    if isinstance(exc, InvalidStatus):
+        return f"upstream refused: HTTP {exc.response.status_code}"
+    return "upstream unreachable"
+
+
+def _tags(direction: str) -> set[str]:
+    return {tag for generation in GENERATIONS.values() for tag in getattr(generation, direction)}
 
 
 async def relay(
@@ -105,31 +214,36 @@ async def relay(
     port: int = 0,
     client: Mapping[str, Handler] | None = None,
     server: Mapping[str, Handler] | None = None,
+    on_decode_error: OnDecodeError | None = None,
     record: IO[bytes] | None = None,
     **options: Any,
 ) -> Server:
     """Start a relay to ``upstream`` (``wss://api.openai.com/v1/realtime``, a local server):
     ``async with await relay(...) as running``. ``client`` and ``server`` map type globs to
-    the handlers of the frames each side sends; ``record`` is a binary file (see the module).
-    ``options`` go to both websockets connections."""
-    options = socket_options(options)
-    from_client = _Router(client or {}, decode_client_event)
-    from_server = _Router(server or {}, decode_server_event)
+    the handlers of the frames each side sends; ``on_decode_error`` hears of each upstream frame
+    forwarded without its handlers because it cannot be typed; ``record`` is a binary file
+    (see the module). ``options`` go to both websockets connections (``max_queue`` is 1 unless
+    given: see the module's Memory)."""
+    options = socket_options({"max_queue": _MAX_QUEUE, **options})
+    tell = on_decode_error or (lambda frame, error: None)
+    from_client = _Router(client or {}, decode_client_event, _tags("CLIENT_EVENTS"), None)
+    from_server = _Router(server or {}, decode_server_event, _tags("SERVER_EVENTS"), tell)
 
     async def handler(downstream: ServerConnection) -> None:
         request = downstream.request
         assert request is not None  # a handler runs after the handshake
-        query = request.path.partition("?")[2]
-        url = f"{upstream}?{query}" if query else upstream
         headers = {k: v for k, v in request.headers.raw_items() if k.lower() == "authorization"}
+        url = _upstream_url(upstream, request.path)
         try:
             up = await connect(url, additional_headers=headers, **options)
-        except Exception as exc:  # refused, unreachable, a bad URL: the client is told why
-            await downstream.close(1011, f"upstream unreachable: {exc}"[:120])
+        except Exception as exc:  # refused, unreachable, a bad URL: see _unreachable
+            await downstream.close(CloseCode.INTERNAL_ERROR, _unreachable(exc))
             return
         async with up:
-            await asyncio.gather(_pump(downstream, up, from_client, record),
-                                 _pump(up, downstream, from_server, record))  # fmt: skip
+            await asyncio.gather(
+                _pump(downstream, up, from_client, record, "client connection lost"),
+                _pump(up, downstream, from_server, record, "upstream connection lost"),
+            )
 
     return await serve(handler, host, port, **options)
 
