@@ -9,7 +9,11 @@ Commands read logs plain, gzip- or zstd-compressed (``-`` is standard input) thr
 * ``filter``: the frames of some types, as the very bytes logged.
 * ``export``: one row per frame to Parquet (pyarrow), for DuckDB or Polars.
 
-Exit status: 0 done, 1 a line was rejected, 2 a usage error or a log that cannot be read.
+Exit status: 0 done, 1 a line was rejected (the others are still counted or written), 2 a
+usage error or a log that cannot be read, 130 interrupted (Ctrl-C). Whatever stops a command
+(a bad argument, a file that cannot be read or written, a log cut short, a failed start) is
+one line on standard error, ``rt-fast: ...``, never a traceback.
+
 Each command is an ``add_parser(subparsers)`` in ``_COMMANDS`` that sets ``run``, a function
 of the parsed arguments returning the exit status.
 """
@@ -377,10 +381,26 @@ _LOGS_HELP = "JSONL log: plain, .gz or .zst (told by content), or - for standard
 
 
 def _jobs(text: str) -> int:
-    jobs = int(text)
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = -1
     if jobs < 0:
-        raise argparse.ArgumentTypeError("N must be 0 (one process per core) or more")
+        raise argparse.ArgumentTypeError(f"{text!r}: N is 0 (one process per core) or more")
     return jobs
+
+
+_BUDGET_MAX = 3600.0  # seconds of bench timing at most
+
+
+def _budget(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= _BUDGET_MAX:  # NaN too
+        raise argparse.ArgumentTypeError(f"{text!r}: SECONDS is over 0, at most {_BUDGET_MAX:g}")
+    return seconds
 
 
 def _common(parser: argparse.ArgumentParser, logs: str = "+") -> None:
@@ -493,8 +513,9 @@ def _add_bench(commands: Any) -> None:
     )
     bench.add_argument("--json", action="store_true", help="print JSON for machines")
     bench.add_argument("--quick", action="store_true", help="a 5 s timing budget (--budget 5)")
-    bench.add_argument("--budget", type=float, default=30.0, metavar="SECONDS",
-                       help="seconds of timing, after the checks (default: 30)")  # fmt: skip
+    bench.add_argument("--budget", type=_budget, default=30.0, metavar="SECONDS",
+                       help="seconds of timing, after the checks (default: 30; at most "
+                       f"{_BUDGET_MAX:g})")  # fmt: skip
     bench.set_defaults(run=_cmd_bench)
 
 
@@ -538,6 +559,10 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **{"formatter_class": _Formatter, **kwargs})
 
+    def error(self, message: str) -> NoReturn:
+        """A usage error: one line (argparse's usage is in ``--help``), exit status 2."""
+        self.exit(2, f"rt-fast: {_one_line(message)} (see '{self.prog} --help')\n")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -561,6 +586,17 @@ def _silence_stdout() -> None:
         pass
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.splitlines())
+
+
+def _message(exc: BaseException) -> str:
+    """An error as one line; a file's as ``name: reason``."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return _one_line(f"{exc.filename}: {exc.strerror}")
+    return _one_line(str(exc) or type(exc).__name__)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
@@ -572,8 +608,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of the output stopped early (| head): so do we
         _silence_stdout()
         return 0
-    except (OSError, ModuleNotFoundError) as exc:
-        print(f"rt-fast: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("rt-fast: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError, ModuleNotFoundError) as exc:  # DecodeError is a ValueError
+        print(f"rt-fast: {_message(exc)}", file=sys.stderr)
         return 2
 
 

@@ -1,11 +1,21 @@
 """The command line's gateway commands, ``serve`` and ``relay`` (the ``ws`` extra): thin
-wrappers of ``rt_fast.server`` and ``rt_fast.relay``, imported only when run."""
+wrappers of ``rt_fast.server`` and ``rt_fast.relay``, imported only when run.
+
+What stops a gateway from starting is one line (``rt-fast: ...``, exit status 2, as every
+command's errors): a port outside 0..65535 or an upstream that is not a ``ws://``/``wss://``
+URL, at parse time; a recording that cannot be played (unreadable, a bad line, no GA
+``session.created``), named by its log; an address it cannot listen on (a host that does not
+resolve, a port taken or not allowed), named by host and port.
+"""
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def _gateway(module: str, command: str) -> Any:
@@ -17,12 +27,56 @@ def _gateway(module: str, command: str) -> Any:
         raise ModuleNotFoundError(needs) from None
 
 
+def _port(text: str) -> int:
+    """A TCP port, at parse time."""
+    port = int(text) if text.strip().isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: PORT is 0 (any free) to 65535")
+    return port
+
+
+def _ws_url(text: str) -> str:
+    """A websocket URL (``ws://`` or ``wss://`` and a host), at parse time."""
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises ValueError: a port out of range or not a number
+    except ValueError:  # that, or a bad IPv6 address
+        parts = None
+    if parts is None or parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a ws:// or wss:// URL with a host")
+    return text
+
+
+def _listening(command: str, args: argparse.Namespace, run: Callable[[], None]) -> int:
+    """Run a gateway until interrupted; an address it cannot listen on is an ``OSError`` naming
+    host and port (a file's error, ``--record``'s, names the file already)."""
+    try:
+        run()
+    except (OSError, UnicodeError) as exc:  # UnicodeError: a host name IDNA cannot encode
+        if isinstance(exc, OSError) and exc.filename is not None:
+            raise
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise OSError(f"{command} cannot listen on {args.host} port {args.port}: {reason}") from exc
+    return 0
+
+
+def _recording(server: Any, log: str | None) -> Any:
+    """The recording ``serve`` plays; a log it cannot play is an error naming the log."""
+    try:
+        return server.Recording.load(log)
+    except ValueError as exc:  # DecodeError too
+        if log is None or log in str(exc):
+            raise
+        raise ValueError(f"cannot play {log}: {exc}") from exc
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     server = _gateway("server", "serve")
-    recording = server.Recording.load(args.replay)
+    recording = _recording(server, args.replay)
     label = args.replay or "the bundled sample"
-    server.run(recording, host=args.host, port=args.port, pace=args.pace, label=label)
-    return 0
+    run = functools.partial(server.run, recording, host=args.host, port=args.port,
+                            pace=args.pace, label=label)  # fmt: skip
+    return _listening("serve", args, run)
 
 
 def add_serve(commands: Any) -> None:
@@ -38,7 +92,7 @@ def add_serve(commands: Any) -> None:
     serve.add_argument("--replay", metavar="LOG", help="the session log to play "
                        "(default: the bundled sample)")  # fmt: skip
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
-    serve.add_argument("--port", type=int, default=8765, help="default: 8765 (0: any free)")
+    serve.add_argument("--port", type=_port, default=8765, help="default: 8765 (0: any free)")
     serve.add_argument("--pace", choices=("fast", "realtime"), default="fast",
                        help="audio as fast as the client reads, or at its own pace")  # fmt: skip
     serve.set_defaults(run=_cmd_serve)
@@ -46,8 +100,9 @@ def add_serve(commands: Any) -> None:
 
 def _cmd_relay(args: argparse.Namespace) -> int:
     relay = _gateway("relay", "relay")
-    relay.run(args.upstream, host=args.host, port=args.port, record=args.record)
-    return 0
+    run = functools.partial(relay.run, args.upstream, host=args.host, port=args.port,
+                            record=args.record)  # fmt: skip
+    return _listening("relay", args, run)
 
 
 def add_relay(commands: Any) -> None:
@@ -61,9 +116,9 @@ def add_relay(commands: Any) -> None:
         "event to its sender. --record appends every frame of both directions, in order, one a "
         "line, as a JSONL log rt-fast stats reads.",
     )
-    relay.add_argument("--upstream", required=True, metavar="URL",
+    relay.add_argument("--upstream", required=True, metavar="URL", type=_ws_url,
                        help="e.g. wss://api.openai.com/v1/realtime")  # fmt: skip
     relay.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
-    relay.add_argument("--port", type=int, default=8766, help="default: 8766 (0: any free)")
+    relay.add_argument("--port", type=_port, default=8766, help="default: 8766 (0: any free)")
     relay.add_argument("--record", metavar="LOG", help="append every frame to this JSONL log")
     relay.set_defaults(run=_cmd_relay)
