@@ -6,10 +6,17 @@ named by line and field. Gateways run as real processes, on 127.0.0.1, bounded i
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import os
+import shutil
+import signal
 import socket
+import stat
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,6 +75,161 @@ def truncated(tmp_path: Path) -> Path:
     return path
 
 
+# -- item 1: an output is never an input, and never written over before it is whole ------------
+
+
+@pytest.mark.parametrize("command", ["filter", "export"])
+@pytest.mark.parametrize("alias", ["a.jsonl", "./a.jsonl", "symlink.jsonl", "hardlink.jsonl"])
+def test_an_output_that_is_an_input_is_refused(
+    tmp_path: Path, log: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], command: str, alias: str,
+) -> None:  # fmt: skip
+    """-o naming a LOG, by its name or another (./, a symbolic or a hard link), is refused
+    before anything is written: the log keeps its bytes, and no file is added."""
+    (tmp_path / "symlink.jsonl").symlink_to("a.jsonl")
+    os.link(log, tmp_path / "hardlink.jsonl")
+    monkeypatch.chdir(tmp_path)
+    before = _files(tmp_path)
+    select = ["-t", "response.*"] if command == "filter" else []
+    line = _failed(capsys, main([command, *select, "-o", alias, "a.jsonl"]))
+    assert f"{alias} is the input a.jsonl" in line
+    assert _files(tmp_path) == before
+
+
+def test_standard_input_or_output_that_is_the_output_or_an_input_is_refused(
+    tmp_path: Path, log: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """``filter -o a.jsonl - < a.jsonl`` and ``filter a.jsonl >> a.jsonl`` are refused too
+    (the second would read what it appends, without end)."""
+    with log.open("rb") as stdin:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stdin))
+        line = _failed(capsys, main(["filter", "-t", "*", "-o", str(log), "-"]))
+    assert f"{log} is the input -" in line
+    with log.open("ab") as appended:
+        monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(appended))
+        line = _failed(capsys, main(["filter", "-t", "*", str(log)]))
+    assert f"standard output is the input {log}" in line
+    assert log.read_bytes() == LOG
+
+
+def test_a_terminal_that_is_standard_input_and_output_is_not_refused(
+    log: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """Standard input and output may be one file that is not a regular one (a terminal, here
+    /dev/null): only a file's content can be lost."""
+    with open(os.devnull, "rb") as stdin:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stdin))
+        assert main(["filter", "-t", "*", "-", "-o", os.devnull]) == 0
+    assert main(["filter", "-t", "session.created", str(log)]) == 0
+    assert capsysbinary.readouterr().out == FRAMES[0] + b"\n"
+
+
+@pytest.mark.parametrize("out", ["{log}", "{folder}", "{folder}/..", "memory://bucket/day1"])
+def test_a_dataset_that_is_or_holds_an_input_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], out: str
+) -> None:
+    """export --scheduler writes a folder (or URL) of files: one that is a LOG, or holds one,
+    is refused before any cluster is asked (none is reached here)."""
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    log = folder / "a.jsonl"
+    log.write_bytes(LOG)
+    target = out.format(log=log, folder=folder)
+    logs = [str(log), "memory://bucket/day1/a.jsonl"]
+    line = _failed(capsys, main(["export", "--scheduler", "local", "-o", target, *logs]))
+    assert "the input" in line and "refusing to write over a log read" in line
+    assert _files(folder) == {"a.jsonl": LOG}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export", "-o", "{target}", "{missing}"],
+        ["export", "-o", "{target}", "{log}", "{missing}"],
+        ["export", "-o", "{target}", "{truncated}"],
+        ["filter", "-t", "*", "-o", "{target}", "{truncated}"],
+        ["filter", "-t", "*", "-o", "{target}", "--jobs", "2", "{log}", "{truncated}"],
+        ["export", "-o", "{target}", "{log}", "{folder}"],
+    ],
+    ids=[
+        "missing log",
+        "missing second log",
+        "cut gzip",
+        "filter cut gzip",
+        "filter jobs 2",
+        "a folder as log",
+    ],
+)
+def test_a_failed_command_leaves_every_file_as_it_was(
+    tmp_path: Path, log: Path, truncated: Path, capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:  # fmt: skip
+    """A command that fails midway (a log missing, cut short, or a folder) leaves its target
+    as it was and no temporary file behind: ``export -o frames.parquet missing.jsonl`` does not
+    empty frames.parquet."""
+    target = tmp_path / "frames.parquet"
+    target.write_bytes(b"the old export")
+    (tmp_path / "folder").mkdir()
+    paths = {"target": target, "missing": tmp_path / "missing.jsonl", "log": log,
+             "truncated": truncated, "folder": tmp_path / "folder"}  # fmt: skip
+    before = _files(tmp_path)
+    _failed(capsys, main([arg.format(**paths) for arg in argv]))
+    assert _files(tmp_path) == before
+
+
+def test_ctrl_c_midway_leaves_the_target_as_it_was(tmp_path: Path) -> None:
+    """A real SIGINT while filter waits for more of standard input, its output half written:
+    exit status 130, one line, the target as it was, no temporary file left."""
+    target = tmp_path / "out.jsonl"
+    target.write_bytes(b"old\n")
+    command = [sys.executable, "-m", "rt_fast", "filter", "-t", "*", "-o", str(target), "-"]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdin is not None and process.stderr is not None
+        process.stdin.write(LOG)  # more than a chunk: some is decoded and written
+        process.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not any(p.stat().st_size for p in tmp_path.glob(".out.jsonl.*.tmp")):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 130
+        assert process.stderr.read() == b"rt-fast: interrupted\n"
+    assert _files(tmp_path) == {"out.jsonl": b"old\n"}
+
+
+def test_an_output_is_replaced_whole_through_its_link_with_its_mode(
+    tmp_path: Path, log: Path
+) -> None:
+    """Written to a symbolic link, the file linked to gets the output and keeps its
+    permissions; the link stays; nothing else is left in the folder."""
+    real = tmp_path / "real.jsonl"
+    real.write_bytes(b"old\n")
+    real.chmod(0o640)
+    (tmp_path / "link.jsonl").symlink_to(real)
+    assert (
+        main(["filter", "-t", "response.done", "-o", str(tmp_path / "link.jsonl"), str(log)]) == 0
+    )
+    done = b"".join(f + b"\n" for f in FRAMES if b'"response.done"' in f[:30])
+    assert (tmp_path / "link.jsonl").is_symlink() and real.read_bytes() == done
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert sorted(_files(tmp_path)) == ["a.jsonl", "link.jsonl", "real.jsonl"]
+
+
+@pytest.mark.parametrize("command", ["filter", "export"])
+def test_a_device_is_written_in_place(
+    log: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """A device is written, never replaced: /dev/null takes the output and stays a device;
+    /dev/full (a full disk) is one line naming it."""
+    select = ["-t", "*"] if command == "filter" else []
+    assert main([command, *select, "-o", os.devnull, str(log)]) == 0
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    line = _failed(capsys, main([command, *select, "-o", "/dev/full", str(log)]))
+    assert line == "rt-fast: /dev/full: No space left on device"
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
 # -- item 20: every command, bad arguments: one line, exit 2, no traceback ---------------------
 
 UPSTREAM = "ws://127.0.0.1:9/v1/realtime"  # never dialled: no client connects
@@ -83,7 +245,9 @@ BAD_ARGUMENTS = [
     ["filter", "{log}"],
     ["filter", "-t", "*", "-o", "{folder}", "{log}"],
     ["filter", "-t", "*", "-o", "{missing}/out.jsonl", "{log}"],
+    ["export", "-o", "foo://x.parquet", "{log}"],
     ["export", "--format", "csv", "-o", "{target}", "{log}"],
+    ["export", "-o", "{target}", "{folder}"],
     ["bench", "--budget", "nan"],
     ["bench", "--budget", "-1"],
     ["bench", "--budget", "soon"],
@@ -179,3 +343,82 @@ def test_a_gateway_that_cannot_start_says_why_in_one_line(
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("rt-fast: "), done.stderr
     assert says.format(taken=taken) in lines[0]
+
+
+# -- what a user sees for logs that cannot be read and targets that cannot be written ----------
+
+
+@pytest.fixture
+def open_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder any user may enter and write in (as root, in the system's temporary folder:
+    pytest's own are root's alone), for files that only permissions keep from a user."""
+    if os.geteuid() != 0:
+        yield tmp_path
+        return
+    folder = Path(tempfile.mkdtemp())
+    folder.chmod(0o777)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+@contextmanager
+def _as_a_user() -> Iterator[None]:
+    """File permissions as a user meets them: for root, whom they do not stop, the block runs
+    with the effective user id of ``nobody``."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+def _argv(command: str, out: Path) -> list[str]:
+    """A command that reads a log (and writes ``out``, if it writes)."""
+    select = ["-t", "*"] if command == "filter" else []
+    return [command, *select, *(["-o", str(out)] if command in ("filter", "export") else [])]
+
+
+@pytest.mark.parametrize("command", ["stats", "validate", "filter", "export"])
+def test_a_log_without_read_permission(
+    open_folder: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    log, out = open_folder / "a.jsonl", open_folder / "out"
+    log.write_bytes(LOG)
+    assert main([*_argv(command, out), str(log)]) == 0  # as root: the modules it needs loaded
+    out.unlink(missing_ok=True)
+    capsys.readouterr()
+    log.chmod(0)
+    with _as_a_user():
+        status = main([*_argv(command, out), str(log)])
+    assert _failed(capsys, status) == f"rt-fast: {log}: Permission denied"
+    assert sorted(p.name for p in open_folder.iterdir()) == ["a.jsonl"]
+
+
+@pytest.mark.parametrize("command", ["filter", "export"])
+@pytest.mark.parametrize("readonly", ["folder", "file"])
+def test_a_target_the_user_may_not_write(
+    open_folder: Path, capsys: pytest.CaptureFixture[str], command: str, readonly: str
+) -> None:
+    """A target in a folder that takes no new file, or a file the user may not write (which a
+    rename could replace all the same), is refused; the target keeps its bytes."""
+    log, folder = open_folder / "a.jsonl", open_folder / "target"
+    log.write_bytes(LOG)
+    folder.mkdir()
+    folder.chmod(0o777)
+    out = folder / "out"
+    assert main([*_argv(command, out), str(log)]) == 0  # as root: the modules it needs loaded
+    out.write_bytes(b"old")
+    (folder if readonly == "folder" else out).chmod(0o555 if readonly == "folder" else 0o444)
+    capsys.readouterr()
+    try:
+        with _as_a_user():
+            status = main([*_argv(command, out), str(log)])
+    finally:
+        folder.chmod(0o755)
+    assert _failed(capsys, status) == f"rt-fast: {out}: Permission denied"
+    assert _files(folder) == {"out": b"old"}
