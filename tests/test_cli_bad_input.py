@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from rt_fast._cli import main
@@ -228,6 +229,45 @@ def test_a_device_is_written_in_place(
     line = _failed(capsys, main([command, *select, "-o", "/dev/full", str(log)]))
     assert line == "rt-fast: /dev/full: No space left on device"
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+# -- item 19: a usage count Parquet's int64 cannot hold ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "column"),
+    [
+        (("total_tokens",), 2**64 - 1, "total_tokens"),
+        (("input_token_details", "cached_tokens"), 2**63, "input_cached_tokens"),
+    ],
+)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_usage_count_past_int64_is_refused_by_line_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    path: tuple[str, ...], value: int, column: str, jobs: str,
+) -> None:  # fmt: skip
+    """validate accepts a count up to 2**64 - 1 (a JSON integer msgspec reads); export, whose
+    columns are int64, names its line and field and exits 2, the target untouched."""
+    log = tmp_path / "big.jsonl"
+    log.write_bytes(b"".join(f + b"\n" for f in [*FRAMES[:2], _usage_done(path, value)]))
+    assert main(["validate", str(log)]) == 0
+    target = tmp_path / "frames.parquet"
+    target.write_bytes(b"the old export")
+    capsys.readouterr()
+    line = _failed(capsys, main(["export", "--jobs", jobs, "-o", str(target), str(log)]))
+    at = "$.response.usage." + ".".join(path)
+    assert line == (f"rt-fast: {log}, line 3: {value} does not fit column {column} (a 64-bit "
+                    f"signed integer) - at `{at}`")  # fmt: skip
+    assert target.read_bytes() == b"the old export"
+
+
+def test_the_widest_usage_counts_int64_holds_are_exported_exactly(tmp_path: Path) -> None:
+    log = tmp_path / "wide.jsonl"
+    frames = [_usage_done(("total_tokens",), 2**63 - 1), _usage_done(("total_tokens",), -(2**63))]
+    log.write_bytes(b"".join(f + b"\n" for f in frames))
+    assert main(["export", "-o", str(tmp_path / "out.parquet"), str(log)]) == 0
+    rows = pq.read_table(tmp_path / "out.parquet").column("total_tokens").to_pylist()
+    assert rows == [2**63 - 1, -(2**63)]
 
 
 # -- item 20: every command, bad arguments: one line, exit 2, no traceback ---------------------

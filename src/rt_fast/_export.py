@@ -1,6 +1,13 @@
 """One row per frame, as columns: what ``rt-fast export`` and ``rt_fast.dask.to_parquet``
 write to Parquet. ``rows`` runs where a batch was decoded; its ``line`` numbers are the batch's
 (global in a log only where the reader numbered them so: see ``map_log``).
+
+Every integer column is a signed 64-bit integer (``int64``): the integer type every Parquet
+reader takes (Spark and Java have no unsigned one, and DuckDB, Polars and pandas sum it without
+surprises), wide enough for any real count of tokens or bytes. A frame decodes with any JSON
+integer msgspec reads (up to 2**64 - 1), so a usage count past int64 is possible in a log that
+``validate`` accepts: such a count is a corrupt log, and ``rows`` raises ``DecodeError`` naming
+its line and field rather than writing it clipped, wrapped or as null.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from ._errors import DecodeError
 from ._jsonl import LogBatch
 from ._stats import tag
 
@@ -27,6 +35,7 @@ _USAGE = {
 }
 _STRINGS = ("log", "type", "event_id", "response_id", "item_id")
 COLUMNS = ("log", "line", "type", "event_id", "response_id", "item_id", "size", *_USAGE)
+_INT64 = range(-(2**63), 2**63)  # the values of an integer column
 
 
 def _text(value: Any) -> str | None:
@@ -40,14 +49,19 @@ def _id(frame: Any, name: str, holder: str) -> str | None:
     )
 
 
-def _usage(frame: Any, tag: str) -> dict[str, Any]:
+def _usage(frame: Any, tag: str, where: tuple[str, int]) -> dict[str, Any]:
+    """The usage columns of a ``response.done`` (``where``: its log and line, for errors)."""
     usage = (
         getattr(getattr(frame, "response", None), "usage", None) if tag == "response.done" else None
     )
     usage = msgspec.to_builtins(usage) if isinstance(usage, msgspec.Struct) else None
     if not isinstance(usage, dict):
         return dict.fromkeys(_USAGE)
-    return {column: _dig(usage, path) for column, path in _USAGE.items()}
+    columns = {column: _dig(usage, path) for column, path in _USAGE.items()}
+    for column, value in columns.items():
+        if value is not None and value not in _INT64:
+            raise _too_wide(column, value, where)
+    return columns
 
 
 def _dig(value: Any, path: tuple[str, ...]) -> int | None:
@@ -56,8 +70,15 @@ def _dig(value: Any, path: tuple[str, ...]) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def _too_wide(column: str, value: int, where: tuple[str, int]) -> DecodeError:
+    (log, line), at = where, f"$.response.usage.{'.'.join(_USAGE[column])}"
+    message = f"{log}, line {line}: {value} does not fit column {column} (a 64-bit signed integer)"
+    return DecodeError(f"{message} - at `{at}`", path=at, line=line)
+
+
 def rows(batch: LogBatch) -> dict[str, list[Any]]:
-    """One row per frame, as columns (run where the batch was decoded)."""
+    """One row per frame, as columns (run where the batch was decoded); ``DecodeError`` for a
+    usage count an int64 column cannot hold (see the module)."""
     columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
     lines = zip(batch.frames, batch.numbers(), batch.sizes(), strict=True)
     for frame, number, size in lines:
@@ -70,7 +91,7 @@ def rows(batch: LogBatch) -> dict[str, list[Any]]:
             "event_id": _text(getattr(frame, "event_id", None)),
             "response_id": _id(frame, "response_id", "response"),
             "item_id": _id(frame, "item_id", "item"),
-            **_usage(frame, kind),
+            **_usage(frame, kind, (batch.log, number)),
         }
         for name in COLUMNS:
             columns[name].append(row[name])
