@@ -4,13 +4,20 @@
 (``wss://api.openai.com/v1/realtime?model=...``, Azure's, a local one); ``connect_sync`` is
 the same on ``websockets.sync`` for threaded gateways. ``recv()`` decodes each text frame
 straight from the socket's bytes (websockets then skips its UTF-8 check: rt_fast's guard does
-it); ``recv(decode=False)`` gives the bytes. ``send()`` takes an event (encoded by
-``rt_fast.encode``) or the bytes of a frame, always as a text frame; ``send_audio(pcm)`` sends
-microphone PCM as ``input_audio_buffer.append``, built by ``rt_fast.encode_audio``.
+it); ``recv(decode=False)`` gives the bytes. The sync ``recv(timeout)`` gives up
+``timeout`` seconds after it was called, however many frames it rejected meanwhile (the
+asyncio ``recv`` takes no timeout: wrap it in ``asyncio.wait_for``). ``send()`` takes an event
+(encoded by ``rt_fast.encode``) or a frame, always as a text frame: a ``str``, or a buffer
+(``bytes``, ``bytearray``, ``memoryview``) holding the frame's bytes, read as the decoders read
+one (a view of other memory is copied once; a strided view is a ``DecodeError``, nothing sent);
+``send_audio(pcm)`` sends microphone PCM as ``input_audio_buffer.append``, built by
+``rt_fast.encode_audio``.
 
 A frame that does not decode never ends the receive loop unless asked: with
-``errors="report"`` (the default) it is kept in ``rejected`` (and handed to ``on_reject``) and
-the next frame is read; ``errors="raise"`` raises ``DecodeError``. A frame of a type this
+``errors="report"`` (the default) it is handed to ``on_reject``, counted in
+``rejected_count``, and the next frame is read; ``rejected`` keeps the first ``SHOWN`` (10)
+whole, as ``rt-fast stats`` keeps a log's first rejected lines, so a flood of bad frames
+cannot grow memory. ``errors="raise"`` raises ``DecodeError``. A frame of a type this
 version does not know is an ``UnknownEvent``, and the API's ``error`` events are events, like
 any other. Frames up to 16 MiB are read (the API's reach 15 MiB), uncompressed by default: on
 a recorded response permessage-deflate saves 24% of the bytes (the base64 audio that dominates
@@ -19,6 +26,7 @@ them deflates little) at 8 to 13 times the CPU (``benchmarks/bench_relay.py``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, Literal, NamedTuple
 
@@ -31,6 +39,9 @@ from websockets.sync.client import connect as _connect_sync
 from . import ga
 from ._codec import _SERVER, GENERATIONS, Decoder, _decoder, encode, encode_audio
 from ._errors import DecodeError
+from ._guard import frame_of
+from ._models import UNSET
+from ._stats import SHOWN
 
 __all__ = [
     "Connection",
@@ -51,9 +62,11 @@ def socket_options(options: Mapping[str, Any]) -> dict[str, Any]:
     return {"max_size": 16 * 1024 * 1024, "compression": None, **options}
 
 
-def error_frame(message: str, param: str | None, event_id: str) -> bytes:
-    """The API's ``error`` event for a client frame that cannot be taken."""
-    error = ga.RealtimeError(type="invalid_request_error", message=message, param=param)
+def error_frame(message: str, param: str | None, event_id: str, code: str | None = None) -> bytes:
+    """The API's ``error`` event for a client frame that cannot be taken (``code``: the API's
+    for the fault, where it has one)."""
+    error = ga.RealtimeError(type="invalid_request_error", code=UNSET if code is None else code,
+                             message=message, param=param)  # fmt: skip
     return encode(ga.ErrorEvent(event_id=event_id, error=error))
 
 
@@ -62,6 +75,14 @@ class Rejected(NamedTuple):
 
     frame: bytes
     error: DecodeError
+
+
+def _bare(exc: DecodeError) -> DecodeError:
+    """``exc`` without its traceback and context: their frames hold the locals of the calls
+    that decoded (the frame's bytes, the ``Rejected`` holding ``exc``) in cycles that only the
+    garbage collector frees, so a flood of big bad frames would pile up until it ran."""
+    exc.__context__ = None
+    return exc.with_traceback(None)
 
 
 class _Frames:
@@ -75,7 +96,8 @@ class _Frames:
         events = GENERATIONS.get(protocol, GENERATIONS["ga"]).CLIENT_EVENTS  # auto: GA's
         self.append = next(c for t, c in events.items() if t.endswith("input_audio_buffer.append"))
         self.errors, self.on_reject = errors, on_reject
-        self.rejected: list[Rejected] = []
+        self.rejected: list[Rejected] = []  # the first SHOWN
+        self.rejected_count = 0
 
     def event(self, frame: bytes) -> tuple[bool, Any]:
         """(True, the event), or (False, None) for a frame reported as rejected."""
@@ -84,15 +106,20 @@ class _Frames:
         except DecodeError as exc:
             if self.errors == "raise":
                 raise
-            rejected = Rejected(frame, exc)
-            self.rejected.append(rejected)
+            rejected = Rejected(frame, _bare(exc))
+            self.rejected_count += 1
+            if len(self.rejected) < SHOWN:
+                self.rejected.append(rejected)
             if self.on_reject is not None:
                 self.on_reject(rejected)
             return False, None
 
     @staticmethod
-    def frame(event: Any) -> bytes | str:
-        return event if isinstance(event, (bytes, str)) else encode(event)
+    def frame(event: Any) -> bytes | bytearray | str:
+        """The text frame to send for ``event``: a frame as it is, an event encoded."""
+        if isinstance(event, (bytes, bytearray, memoryview, str)):
+            return frame_of(event)
+        return encode(event)
 
 
 def _headers(api_key: str | None, headers: Mapping[str, str] | None) -> dict[str, str]:
@@ -110,8 +137,13 @@ class Connection:
 
     @property
     def rejected(self) -> list[Rejected]:
-        """The frames ``recv`` could not decode, with ``errors="report"``."""
+        """The first ``SHOWN`` (10) frames ``recv`` could not decode, with ``errors="report"``."""
         return self._frames.rejected
+
+    @property
+    def rejected_count(self) -> int:
+        """How many frames ``recv`` could not decode, with ``errors="report"``."""
+        return self._frames.rejected_count
 
     async def recv(self, *, decode: bool = True) -> Any:
         """The next event (or, with ``decode=False``, the next frame's bytes)."""
@@ -131,7 +163,8 @@ class Connection:
             return
 
     async def send(self, event: Any) -> None:
-        """Send an event, or a frame's bytes as they are, as a text frame."""
+        """Send an event, or a frame (``str``, or the bytes a buffer holds) as it is, as a text
+        frame; a view decode cannot read (strided, released) is a ``DecodeError``."""
         await self.socket.send(self._frames.frame(event), text=True)
 
     async def send_audio(self, pcm: bytes | bytearray | memoryview, **fields: Any) -> None:
@@ -175,9 +208,17 @@ class SyncConnection:
     def rejected(self) -> list[Rejected]:
         return self._frames.rejected
 
+    @property
+    def rejected_count(self) -> int:
+        return self._frames.rejected_count
+
     def recv(self, timeout: float | None = None, *, decode: bool = True) -> Any:
+        """The next event (or frame's bytes); ``TimeoutError`` once ``timeout`` seconds have
+        passed since the call, rejected frames or not."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            frame = self.socket.recv(timeout, decode=False)
+            left = None if deadline is None else deadline - time.monotonic()
+            frame = self.socket.recv(left, decode=False)
             if not decode:
                 return frame
             ok, event = self._frames.event(frame)
