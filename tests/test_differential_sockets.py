@@ -24,12 +24,13 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from websockets.asyncio.client import connect as ws_connect
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.sync.server import ServerConnection as SyncServerConnection
 from websockets.sync.server import serve as serve_sync
 
 import rt_fast
-from rt_fast import ws
+from rt_fast import relay, ws
 from tests.test_differential import SECONDS, _seeds, inputs
 
 LIMIT = 3000
@@ -119,3 +120,83 @@ def test_a_sync_connection_decides_every_frame_as_the_decoder_does() -> None:
         finally:
             server.shutdown()
             thread.join(10)
+
+
+def _texts(frames: list[bytes]) -> list[bytes]:
+    """The frames a text frame can carry (websockets closes a connection on invalid UTF-8)."""
+    out = []
+    for frame in frames:
+        try:
+            frame.decode()
+        except UnicodeDecodeError:
+            continue
+        out.append(frame)
+    return out
+
+
+def _typed(frames: list[bytes], decode: Any) -> tuple[list[Any], list[bytes], list[bytes]]:
+    """The events of the frames ``decode`` takes, those frames, and the others."""
+    events, taken, others = [], [], []
+    for frame in frames:
+        try:
+            events.append(decode(frame))
+        except rt_fast.DecodeError:
+            others.append(frame)
+        else:
+            taken.append(frame)
+    return events, taken, others
+
+
+def test_the_relay_routes_every_frame_as_the_decoders_do() -> None:
+    """Client frames through a handler on every type: forwarded unchanged where the decoder
+    takes them (the handler seeing its event), refused with an error event otherwise; upstream
+    frames: every one forwarded unchanged, its handler or ``on_decode_error`` told."""
+    ups = _texts(_frames(seed=23))
+    downs = _texts(_frames(seed=24))
+    seen: dict[str, list[Any]] = {"client": [], "server": [], "untyped": []}
+
+    def saw(side: str) -> Any:
+        def handler(event: Any, frame: bytes) -> bytes:
+            seen[side].append(event)
+            return frame
+
+        return handler
+
+    received_up: list[bytes] = []
+
+    async def upstream(connection: ServerConnection) -> None:
+        async for message in connection:
+            frame = message.encode() if isinstance(message, str) else message
+            if frame == END:
+                break
+            received_up.append(frame)
+        for frame in [*downs, END]:
+            await connection.send(frame, text=True)
+        await connection.wait_closed()
+
+    async def main() -> list[bytes]:
+        async with serve(upstream, "127.0.0.1", 0) as up:
+            url = f"ws://127.0.0.1:{up.sockets[0].getsockname()[1]}"
+            async with await relay.relay(
+                url, client={"*": saw("client")}, server={"*": saw("server")},
+                on_decode_error=lambda frame, error: seen["untyped"].append(frame),
+            ) as running:  # fmt: skip
+                port = running.sockets[0].getsockname()[1]
+                async with ws_connect(f"ws://127.0.0.1:{port}") as client:
+                    for frame in [*ups, END]:
+                        await client.send(frame, text=True)
+                    got = []
+                    while (frame := await client.recv(decode=False)) != END:
+                        got.append(frame)
+                    return got
+
+    got = asyncio.run(asyncio.wait_for(main(), 120))
+    events, taken, refused = _typed(ups, rt_fast.decode_client_event)
+    assert received_up == taken and seen["client"] == [*events, rt_fast.decode_client_event(END)]
+    errors = got[: len(refused)]
+    assert all(rt_fast.peek_type(reply) == "error" for reply in errors)
+    assert got[len(refused) :] == downs
+    events, _, untyped = _typed(downs, rt_fast.decode_server_event)
+    assert seen["server"] == [*events, rt_fast.decode_server_event(END)]
+    assert seen["untyped"] == untyped
+    assert len(refused) > 10 and len(untyped) > 10 and len(taken) > 10
