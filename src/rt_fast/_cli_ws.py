@@ -110,11 +110,13 @@ def add_relay(commands: Any) -> None:
         "relay",
         help="a local proxy to a Realtime server, bytes unchanged (needs the ws extra)",
         description="Forward both directions between the clients that connect here and "
-        "UPSTREAM, every frame's bytes unchanged; the client's query string (?model=...) and "
-        "Authorization reach the upstream; closes cross both ways. A frame that could route "
-        "two ways (type repeated) or is not a JSON object with a type is refused with an error "
-        "event to its sender. --record appends every frame of both directions, in order, one a "
-        "line, as a JSONL log rt-fast stats reads.",
+        "UPSTREAM, every frame's bytes unchanged; the client's query parameters join UPSTREAM's "
+        "own (which win), its Authorization reaches the upstream; closes cross both ways (none "
+        "for none, 1011 when a connection is lost). A client frame that could route two ways "
+        "(type repeated), is not a JSON object with a type, or is binary is refused with an "
+        "error event to the client; every upstream frame is forwarded. --record appends what "
+        "each side received, one frame a line (raw CR/LF as tabs), the relay's error replies "
+        "included: a log rt-fast stats and rt-fast serve --replay read.",
     )
     relay.add_argument("--upstream", required=True, metavar="URL", type=_ws_url,
                        help="e.g. wss://api.openai.com/v1/realtime")  # fmt: skip
