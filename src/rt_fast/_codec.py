@@ -59,7 +59,6 @@ from ._audio import event as audio_event
 from ._errors import DecodeError
 from ._guard import (
     MAX_FRAME_SIZE,
-    SMALL,
     check,
     conflict_error,
     conflicting_key,
@@ -69,7 +68,7 @@ from ._guard import (
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
 from ._simd import OPENERS
 from ._simd import count_byteset as _count
-from ._stack import max_depth
+from ._stack import max_depth, this_thread
 from ._variants import NAMINGS, fill, naming_of, number, origin, out_of_range, recast, variant
 
 __all__ = [
@@ -258,7 +257,7 @@ class Decoder(Generic[T]):
         self.type = type
         self.naming = naming
         self._max_size = max_size
-        self._small = min(SMALL, max_size)  # no frame this short can nest too deep
+        self._small = min(_AUDIO_MIN - 1, max_size)  # below the audio path, within size
         options = _check_naming(naming)
         strict = variant(type, **options)
         decoder = msgspec.json.Decoder(strict)
@@ -277,7 +276,8 @@ class Decoder(Generic[T]):
         """Decode one frame."""
         if data.__class__ is bytes:  # the usual frames, by ``read``
             size = len(data)
-            if size <= self._small:  # ``read``'s first rule, inlined: a Python call saved
+            if size <= self._small and size <= this_thread.span:  # ``read``'s first rule,
+                # inlined: a Python call saved
                 try:
                     event = self._decode(data)
                 except _INPUT_ERRORS:
@@ -309,9 +309,10 @@ class Decoder(Generic[T]):
         the caller copies) or ``REJECTED`` (the strict models refused it): the full path
         (``decode``) judges it.
 
-        The rules: a frame of at most ``SMALL`` bytes cannot nest too deep, nor any frame on a
-        thread whose stack holds the interpreter's recursion limit (``_stack.max_depth()`` is
-        None: msgspec's ``RecursionError`` stops a deep frame). Elsewhere a longer one within
+        The rules: a frame no longer than ``this_thread.span`` (twice the depth the thread's
+        stack holds, and one) cannot nest too deep, nor any frame on a thread whose stack holds
+        the interpreter's recursion limit (``_stack.max_depth()`` is None: msgspec's
+        ``RecursionError`` stops a deep frame). Elsewhere a longer one within
         ``max_size`` and shorter than an audio frame the fast path takes holds at most the
         thread's depth in brackets, by one stringzilla count, whatever its type; otherwise
         (larger, or without stringzilla) it opens with its type (``b'{"type":"<tag>'`` keys the
@@ -322,11 +323,15 @@ class Decoder(Generic[T]):
         A decoded audio frame must hold its payload's key once. Never an ``UnknownEvent``, whose
         ``raw`` would alias the caller's buffer."""
         size = stop - start
-        if size > self._small:
+        if (
+            size > self._small
+            or size > this_thread.span
+            or (pcm is not None and size >= _MEASURE_MIN)
+        ):
             if size > self._max_size:
                 return DECLINED
             audio = size >= (_AUDIO_MIN if pcm is None else _MEASURE_MIN)
-            depth = max_depth()
+            depth = None if size <= this_thread.span else max_depth()
             if depth is not None and _count is not None and not audio:
                 if _count(buffer, OPENERS, start, stop) > depth:  # one SIMD pass bounds it
                     return DECLINED
@@ -399,7 +404,7 @@ class Decoder(Generic[T]):
         text = data.__class__ is str
         if size > self._max_size or (text and not data.isascii()):
             return False  # over the limit, or a str whose UTF-8 size the guard must count
-        if size <= SMALL or max_depth() is None:
+        if size <= this_thread.span or max_depth() is None:
             return True
         if self._events is None:
             patterns = self._patterns.get(str if text else bytes)

@@ -20,10 +20,11 @@ Rules of the guard:
    skipped: msgspec validated every string and number in it, and it nests as deep as the models do
    (9 levels), except in free-form values. So the decoders try the strict models first, unguarded,
    where no free-form value can nest too deep: the thread has no bound, or the frame is at most
-   ``SMALL`` (``2 * SHALLOWEST + 1``) bytes, or it is within size, its type leads, and no tagged
-   object that can hold a free-form value is in it (``free_form_markers``, from the models). Every
-   other frame (a free-form value possible, the type not leading, a ``memoryview``, a frame the
-   strict models reject for unknown members or any other fault) is checked here first.
+   ``_stack.this_thread.span`` (twice the thread's depth, and one) bytes, or it is within size, its
+   type leads, and no tagged object that can hold a free-form value is in it (``free_form_markers``,
+   from the models). Every other frame (a free-form value possible, the type not leading, a
+   ``memoryview``, a frame the strict models reject for unknown members or any other fault) is
+   checked here first.
 5. Cheap first: the exact scans run only where a necessary condition holds. A frame cannot
    nest deeper than its count of ``[`` and ``{`` (counted by memchr, through
    ``bytes.replace``), nor than half its length; ASCII is UTF-8 (``bytes.isascii`` scans 8
@@ -53,11 +54,10 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import msgspec
 
 from ._errors import DecodeError
-from ._stack import SHALLOWEST, max_depth
+from ._stack import max_depth, this_thread
 
 __all__ = [
     "MAX_FRAME_SIZE",
-    "SMALL",
     "Markers",
     "check",
     "check_size",
@@ -72,12 +72,6 @@ MAX_FRAME_SIZE = 16 * 1024 * 1024
 """The default largest frame, in bytes (``Decoder(..., max_size=...)`` sets another)."""
 
 Buffer = Union[bytes, bytearray, memoryview, str]
-
-SMALL = 2 * SHALLOWEST + 1
-"""No frame this short nests deeper than any thread's bound, nor can any crash msgspec on a
-thread of ``SMALLEST_STACK`` or more: an ASCII ``bytes``, ``bytearray`` or ``str`` frame this
-short (and within ``max_size``) passes ``check`` untouched, so a caller may skip the call (the
-codec does, saving a Python frame)."""
 
 # A JSON string (closed or running to the end), or a bracket: the structure of a frame.
 _STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"?'
@@ -95,16 +89,21 @@ _OPENERS, _CLOSERS = b"[{", b"]}"
 
 def check(data: bytes | bytearray | str, max_size: int = MAX_FRAME_SIZE) -> None:
     """Raise ``DecodeError`` unless ``data`` (as ``frame_of`` gives it) keeps the rules above."""
-    depth = max_depth()
     cls = data.__class__
     if cls is bytes or cls is str:  # the usual frames first, in as few C calls as can be
         n = len(data)
-        plain = data.isascii()
-        if n <= max_size and plain and (depth is None or not _may_nest(data, depth)):
+        if n <= max_size and data.isascii() and (n <= this_thread.span or _shallow(data)):
             return
     buf, utf8 = _buffer(data)
+    depth = max_depth()
     if len(buf) > max_size or not utf8 or (depth is not None and _may_nest(buf, depth)):
         _inspect(buf, max_size, utf8, depth)
+
+
+def _shallow(data: bytes | bytearray | str) -> bool:
+    """Whether ASCII ``data`` cannot nest deeper than this thread may decode."""
+    depth = max_depth()
+    return depth is None or not _may_nest(data, depth)
 
 
 def _may_nest(buf: bytes | bytearray | str, depth: int) -> bool:

@@ -20,6 +20,9 @@ Rules:
    nesting scan. Otherwise it is that depth, and the guard (``rt_fast._guard``) holds every
    frame that could nest deeper to it before msgspec parses it. On 3.10 and 3.11 the limit is
    read at each call, as ``sys.setrecursionlimit`` may raise it.
+4. A frame of ``n`` bytes nests at most ``(n - 1) // 2`` levels: one no longer than
+   ``this_thread.span`` needs no scan on this thread, whatever the limit, and the hot paths
+   ask ``max_depth()`` only for longer ones.
 """
 
 from __future__ import annotations
@@ -29,7 +32,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["PER_LEVEL", "RESERVE", "SHALLOWEST", "SMALLEST_STACK", "depth_for", "max_depth"]
+__all__ = [
+    "PER_LEVEL",
+    "RESERVE",
+    "SHALLOWEST",
+    "SMALLEST_STACK",
+    "depth_for",
+    "max_depth",
+    "this_thread",
+]
 
 PER_LEVEL = 640
 """Bytes of C stack a level of nesting is given (msgspec takes up to ~450)."""
@@ -64,19 +75,26 @@ _interpreter_limit = _limit()
 
 
 class _Thread(threading.local):
-    depth = -1  # the levels this thread's stack holds; -1 until learned
+    """What rt_fast knows of the calling thread's stack (class values: not learned yet)."""
+
+    depth = -1  # the levels its stack holds
+    span = 0  # frames of at most this many bytes nest no deeper (2 * depth + 1): no scan
 
 
-_thread = _Thread()
+this_thread = _Thread()
+"""``this_thread.span``: the frame size up to which no frame on this thread needs a nesting
+scan, whatever the recursion limit (0 until ``max_depth()`` has learned the thread: the hot
+paths read it first, and call ``max_depth()`` only for a frame larger than that)."""
 
 
 def max_depth() -> int | None:
     """The deepest nesting a frame decoded on this thread may have, or None where the
     interpreter's recursion limit (msgspec's ``RecursionError``) stops deep frames first."""
-    depth = _thread.depth
+    depth = this_thread.depth
     if depth < 0:
         size = _stack_size()
-        depth = _thread.depth = depth_for(SMALLEST_STACK if size is None else size)
+        depth = this_thread.depth = depth_for(SMALLEST_STACK if size is None else size)
+        this_thread.span = 2 * depth + 1
     return None if depth >= _interpreter_limit() else depth
 
 
