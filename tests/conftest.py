@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +41,19 @@ def recorded() -> list[tuple[bytes, dict[str, Any]]]:
 def ga_session() -> list[tuple[str, bytes]]:
     """A generated GA session of four turns (server and client frames, in order)."""
     return list(session_frames(seed=7, turns=4))
+
+
+@contextlib.contextmanager
+def serving(*args: str) -> Iterator[int]:
+    """``rt-fast ARGS --port 0`` in a process of its own until the block ends: the port it says
+    it listens on (its first line, ``rt-fast serve: ws://127.0.0.1:PORT...``)."""
+    command = [sys.executable, "-m", "rt_fast", *args, "--port", "0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            assert line.startswith(f"rt-fast {args[0]}: ws://127.0.0.1:"), line
+            yield int(line.split(":")[3].split("/")[0].split(" ")[0])
+        finally:
+            process.terminate()
+            process.wait()

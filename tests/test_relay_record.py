@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from websockets.asyncio.client import connect
 import rt_fast
 from rt_fast import ga, relay, server
 from rt_fast._cli import main
+from tests.conftest import serving
 
 RECORDING = server.Recording.load()
 DONE = RECORDING.responses[0][-2]
@@ -97,26 +96,16 @@ def test_stats_reads_the_record_with_no_rejected_line(
 
 def test_serve_replays_the_record(record: tuple[Path, list[bytes]]) -> None:
     log, _ = record
-    code = "import sys; from rt_fast._cli import main; sys.exit(main(sys.argv[1:]))"
-    command = [sys.executable, "-c", code, "serve", "--replay", str(log), "--port", "0"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
-        try:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            assert line.startswith("rt-fast serve: ws://127.0.0.1:"), line
-            port = int(line.split(":")[3].split("/")[0])
+    with serving("serve", "--replay", str(log)) as port:
 
-            async def session() -> None:
-                async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
-                    assert await ws.recv(decode=False) == RECORDING.created
-                    await ws.send('{"type":"response.create"}')
-                    frames = [await ws.recv(decode=False) for _ in RECORDING.responses[0]]
-                    assert frames == list(RECORDING.responses[0])
+        async def session() -> None:
+            async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+                assert await ws.recv(decode=False) == RECORDING.created
+                await ws.send('{"type":"response.create"}')
+                frames = [await ws.recv(decode=False) for _ in RECORDING.responses[0]]
+                assert frames == list(RECORDING.responses[0])
 
-            asyncio.run(asyncio.wait_for(session(), 60))
-        finally:
-            process.terminate()
-            process.wait()
+        asyncio.run(asyncio.wait_for(session(), 60))
 
 
 def test_a_raw_newline_inside_a_string_stays_in_one_invalid_line(tmp_path: Path) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import subprocess
-import sys
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
@@ -21,6 +19,7 @@ from websockets.exceptions import InvalidStatus
 import rt_fast
 from rt_fast import ga, server
 from rt_fast._traffic import session_frames
+from tests.conftest import serving
 
 RECORDING = server.Recording.load()
 
@@ -147,22 +146,13 @@ def test_a_log_without_session_updated_answers_with_the_created_session(tmp_path
 
 def test_the_command_serves_until_stopped() -> None:
     """``rt-fast serve --port 0`` says where it listens; a client holds a session there."""
-    command = [sys.executable, "-m", "rt_fast", "serve", "--port", "0"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
-        try:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            assert line.startswith("rt-fast serve: ws://127.0.0.1:"), line
-            port = int(line.split(":")[3].split("/")[0])
+    with serving("serve") as port:
 
-            async def session() -> None:
-                async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
-                    assert await ws.recv(decode=False) == RECORDING.created
+        async def session() -> None:
+            async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+                assert await ws.recv(decode=False) == RECORDING.created
 
-            asyncio.run(asyncio.wait_for(session(), 60))
-        finally:
-            process.terminate()
-    assert process.returncode is not None
+        asyncio.run(asyncio.wait_for(session(), 60))
 
 
 def _beta_created() -> bytes:
