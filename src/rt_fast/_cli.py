@@ -14,11 +14,8 @@ usage error or a log that cannot be read, 130 interrupted (Ctrl-C). Whatever sto
 (a bad argument, a file that cannot be read or written, a log cut short, a failed start) is
 one line on standard error, ``rt-fast: ...``, never a traceback.
 
-Files written (``-o``; ``_written``) are never written over before they are whole: a command
-writes a temporary file beside its target and renames it onto the target when the command
-ends (status 0 or 1); when it fails or is interrupted, the temporary file is removed and the
-target is as it was. An output that is one of the logs read (under any name: a link,
-``./a.jsonl``, standard input and output) is refused before anything is read or written.
+Files written (``-o``) are never written over before they are whole, nor over a log read
+(``rt_fast._outputs``).
 
 Each command is an ``add_parser(subparsers)`` in ``_COMMANDS`` that sets ``run``, a function
 of the parsed arguments returning the exit status.
@@ -27,25 +24,24 @@ of the parsed arguments returning the exit status.
 from __future__ import annotations
 
 import argparse
-import errno
 import fnmatch
 import functools
 import gc
 import importlib
 import io
 import os
-import stat
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from typing import IO, Any, NoReturn
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 import msgspec
 
 from . import _export, _stats
 from ._cli_ws import add_relay, add_serve
 from ._jsonl import LogBatch, LogReader, Rejected, _map_log, map_log
+from ._outputs import output, refuse_inputs, written
 from ._sources import Source, close, logs_of, open_log
 
 __all__ = ["main"]
@@ -101,139 +97,6 @@ def _progress(reader: LogReader[Any]) -> Iterator[Callable[[], None]]:
                 shown[0] = time.monotonic()
 
         yield tick
-
-
-# -- files written ----------------------------------------------------------------------------
-
-
-def _stat(name: str, stream: Any) -> os.stat_result | None:
-    """The file ``name`` is (``-``: the one behind ``stream``), or None: none, or a URL."""
-    try:
-        return os.fstat(stream.fileno()) if name == "-" else os.stat(name)
-    except (OSError, ValueError):  # io.UnsupportedOperation is both
-        return None
-
-
-def _place(name: str) -> tuple[str, str]:
-    """Where a name points and its separator: a URL as written, a path resolved (links, ``..``)."""
-    return (name.rstrip("/"), "/") if "://" in name else (os.path.realpath(name), os.sep)
-
-
-def _within(log: str, folder: str) -> bool:
-    """Whether a log (a path, a glob or a URL) is ``folder`` or lies inside it."""
-    (log, _), (folder, sep) = _place(log), _place(folder)
-    return log == folder or log.startswith(folder.rstrip(sep) + sep)
-
-
-def _refuse_inputs(out: str, logs: Sequence[str], dataset: bool = False) -> None:
-    """Refuse an output that is a log read: the same file under any name (``-``: standard
-    output, standard input); with ``dataset`` (a folder or URL of files), a log inside it too."""
-    written = _stat(out, sys.stdout)
-    file = written if written is not None and stat.S_ISREG(written.st_mode) else None
-    for log in logs:
-        read = _stat(log, sys.stdin)
-        if file is not None and read is not None and os.path.samestat(read, file):
-            how = "is"
-        elif dataset and _within(log, out):
-            how = "holds"
-        else:
-            continue
-        where = "standard output" if out == "-" else out
-        raise OSError(f"{where} {how} the input {log}: refusing to write over a log read")
-
-
-@contextmanager
-def _naming(name: str) -> Iterator[None]:
-    """Errors of an output name the output (not its temporary file, or no file at all)."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno is None:
-            raise
-        raise OSError(exc.errno, exc.strerror, name) from exc
-
-
-class _Output(io.BufferedWriter):
-    """A file being written (``_written``), its errors naming the output."""
-
-    def __init__(self, fd: int, name: str) -> None:
-        super().__init__(io.FileIO(fd, "wb"))
-        self.output = name
-
-    def write(self, data: Any, /) -> int:
-        with _naming(self.output):
-            return super().write(data)
-
-    def flush(self) -> None:
-        with _naming(self.output):
-            super().flush()
-
-
-def _target(path: str) -> tuple[str, os.stat_result | None]:
-    """The file ``-o path`` names (a symbolic link's target) and what it is now (None: nothing
-    yet), refused if it cannot be written: a URL, a folder, a file the user may not write."""
-    if "://" in path:
-        raise OSError(f"{path}: OUT is a path, not a URL (export --scheduler writes to URLs)")
-    target = os.path.realpath(path)
-    now = _stat(target, None)
-    if now is not None and stat.S_ISDIR(now.st_mode):
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
-    if now is not None and stat.S_ISREG(now.st_mode):
-        with _naming(path):
-            os.close(os.open(target, os.O_WRONLY))  # neither truncated nor written
-    return target, now
-
-
-@contextmanager
-def _written(path: str) -> Iterator[IO[bytes]]:
-    """A file whose content becomes ``path``'s when the block ends without an exception (a
-    temporary file beside the target, ``_replacing``); a device or a pipe (``/dev/null``) has
-    no content to lose, and is written in place."""
-    target, now = _target(path)
-    if now is None or stat.S_ISREG(now.st_mode):
-        with _replacing(target, now, path) as out:
-            yield out
-        return
-    with _naming(path):
-        fd = os.open(target, os.O_WRONLY)
-    with _Output(fd, path) as out:
-        yield out
-
-
-@contextmanager
-def _replacing(target: str, now: os.stat_result | None, path: str) -> Iterator[IO[bytes]]:
-    """A temporary file beside ``target``, renamed onto it (with its permissions) when the
-    block ends without an exception, else removed, the target untouched."""
-    folder, name = os.path.split(target)
-    temp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.tmp")
-    with _naming(path):
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with _Output(fd, path) as out:
-            if now is not None:  # the target's permissions, not the umask's
-                os.chmod(temp, stat.S_IMODE(now.st_mode))
-            yield out
-            out.flush()
-            os.fsync(fd)  # whole on disk before it takes the target's name
-        with _naming(path):
-            os.replace(temp, target)
-    except BaseException:
-        with suppress(OSError):
-            os.remove(temp)
-        raise
-
-
-@contextmanager
-def _output(path: str | None) -> Iterator[IO[bytes]]:
-    """Where a command writes: the file ``path`` (``_written``), or standard output."""
-    if path and path != "-":
-        with _written(path) as out:
-            yield out
-        return
-    try:
-        yield sys.stdout.buffer
-    finally:
-        sys.stdout.buffer.flush()
 
 
 # -- stats ------------------------------------------------------------------------------------
@@ -428,8 +291,8 @@ def _report_rejected(rejected: Rejected) -> None:
 
 def _cmd_filter(args: argparse.Namespace) -> int:
     matching = functools.partial(_matching, tuple(args.type))
-    _refuse_inputs(args.output or "-", args.log)
-    with _output(args.output) as out, _sources(args.log) as sources:
+    refuse_inputs(args.output or "-", args.log)
+    with output(args.output) as out, _sources(args.log) as sources:
         _consume(reader := _scan(args, sources, matching, _report_rejected), out.write)
     return 1 if reader.rejected_count else 0
 
@@ -438,7 +301,7 @@ def _cmd_filter(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    _refuse_inputs(args.output, args.log, dataset=bool(args.scheduler))
+    refuse_inputs(args.output, args.log, dataset=bool(args.scheduler))
     if args.scheduler:
         exported = _on_cluster(args, _cluster_export)
         for rejected in exported.rejected:
@@ -455,7 +318,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     with (
         _sources(args.log) as sources,
-        _written(args.output) as out,
+        written(args.output) as out,
         pq.ParquetWriter(out, _export.schema(pa)) as writer,
     ):
         reader = map_log(sources, _export.rows, protocol=args.protocol, errors="report",
