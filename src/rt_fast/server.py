@@ -28,6 +28,11 @@ naming the log and the line, before any client connects.
 24 kHz), ``"fast"`` (the default) sends them as fast as the client reads: a slow reader holds
 the sender back (websockets' write buffer), it does not grow memory; nor does a client that
 floods requests without reading, as the session stops reading while it cannot answer.
+
+Memory. A session holds at most three of a client's frames: the one it answers and two
+waiting (websockets' ``max_queue``: 1 here, as the relay's, not its 16, with which a client
+that stopped reading and sent 15 MiB frames made the server hold 17 of them, 255 MiB): 48 MiB
+a connection at the 16 MiB frame limit, a few KiB when the frames are requests.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ from ._errors import DecodeError
 from ._jsonl import LogBatch, map_log
 from ._models import UnknownEvent
 from ._sources import Source, logs_of
-from .ws import error_frame, socket_options
+from .ws import error_frame, server_options
 
 __all__ = ["PATH", "QUEUED", "Recording", "run", "serve"]
 
@@ -275,7 +280,7 @@ async def serve(
         await _Session(played, connection, pace).run()
 
     return await _serve(handler, host, port, process_request=_check_path,
-                        **socket_options(options))  # fmt: skip
+                        **server_options(options))  # fmt: skip
 
 
 def run(recording: Recording, *, host: str, port: int, pace: str, label: str) -> None:
