@@ -174,12 +174,14 @@ ENTRIES = {
 def log(d):  # the log reader, in place, on this thread
     import io
     return list(rt_fast.read_log(io.BytesIO(d if isinstance(d, bytes) else bytes(d)), errors="report"))
-OTHER_ENTRIES = {  # each decodes, refuses the frame, or reads only its type: never a crash
+OTHER_ENTRIES = {  # each decodes (and encodes), refuses, or reads only its type: never a crash
     "peek_type": rt_fast.peek_type,
     "audio_payload": rt_fast.audio_payload,
     "decode_pcm": rt_fast.decode_pcm,
     "read_log": log,
     "Decoder.decode": rt_fast.Decoder(rt_fast.ga.ServerEvent).decode,
+    "encode camel": lambda d: rt_fast.encode(rt_fast.decode_client_event(d), naming="camel"),
+    "encode snake": lambda d: rt_fast.encode(rt_fast.decode_client_event(d, naming="camel")),
 }
 out = {}
 def run():
@@ -277,7 +279,7 @@ def test_every_other_entry_decodes_or_refuses(deep_outcomes: dict[str, Any]) -> 
     """peek_type, the audio functions, the log reader and Decoder.decode on the same frames:
     an answer or a DecodeError, on every stack (the child would have died of a crash)."""
     others = {k: v for k, v in deep_outcomes.items() if k.startswith("other|")}
-    assert len(others) == 60 and set(others.values()) <= {"ok", "error"}, others
+    assert len(others) == 84 and set(others.values()) <= {"ok", "error"}, others
 
 
 def test_deep_error_names_the_path(deep_outcomes: dict[str, Any]) -> None:

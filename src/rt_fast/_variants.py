@@ -200,18 +200,29 @@ def origin(cls: type) -> type:
 
 
 def recast(obj: Any, naming: str) -> Any:
-    """``obj`` rebuilt from the classes of ``naming``, to encode it with that naming's keys."""
-    if isinstance(obj, Model):
-        cls = variant(origin(type(obj)), **NAMINGS[naming])
-        if type(obj) is cls:
-            return obj
-        values = {name: recast(getattr(obj, name), naming) for name in obj.__struct_fields__}
-        return cls(**values)
-    if isinstance(obj, list):
-        return [recast(item, naming) for item in obj]
-    if isinstance(obj, dict):
-        return {key: recast(value, naming) for key, value in obj.items()}
-    return obj
+    """``obj`` rebuilt from the classes of ``naming``, to encode it with that naming's keys.
+
+    Models hold models directly, in a list or as a dict's values, never deeper (no list of
+    lists of models): so only those are rebuilt, and a free-form value (tool parameters, of
+    any depth a decoder took) is kept as it is, not walked: the recursion is as deep as the
+    models nest, whatever the frame held."""
+    if not isinstance(obj, Model):
+        return _held(obj, naming)
+    cls = variant(origin(type(obj)), **NAMINGS[naming])
+    if type(obj) is cls:
+        return obj
+    return cls(**{name: _held(getattr(obj, name), naming) for name in obj.__struct_fields__})
+
+
+def _held(value: Any, naming: str) -> Any:
+    """A field's value with the models it holds recast (see ``recast``)."""
+    if isinstance(value, Model):
+        return recast(value, naming)
+    if isinstance(value, list) and any(isinstance(item, Model) for item in value):
+        return [recast(item, naming) if isinstance(item, Model) else item for item in value]
+    if isinstance(value, dict) and any(isinstance(item, Model) for item in value.values()):
+        return {k: recast(v, naming) if isinstance(v, Model) else v for k, v in value.items()}
+    return value
 
 
 def naming_of(cls: type) -> str:
