@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -462,3 +463,15 @@ def test_a_target_the_user_may_not_write(
         folder.chmod(0o755)
     assert _failed(capsys, status) == f"rt-fast: {out}: Permission denied"
     assert _files(folder) == {"out": b"old"}
+
+
+def test_a_log_cannot_forge_report_lines_or_move_the_cursor(tmp_path: Path, capsys: Any) -> None:
+    """Types, excerpts and names from a log are shown with their control characters escaped
+    in the text reports (JSON output escapes them as JSON does)."""
+    log = tmp_path / "inject.jsonl"
+    log.write_bytes(b'{"type":"x\\ndecoded 999, rejected 0\\u001b[31m"}\n\x1b[2Jgarbage\n')
+    for command in (["stats"], ["validate"]):
+        main([*command, str(log)])
+        out, err = capsys.readouterr()
+        assert "\x1b" not in out + err and "\ndecoded 999" not in out
+        assert "\\x1b" in out

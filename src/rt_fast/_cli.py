@@ -178,12 +178,12 @@ def _print_stats(report: dict[str, Any]) -> None:
         else f"on a Dask cluster of {report['jobs']} worker threads, started in {cluster:.2f} s"
     )
     print(
-        f"{', '.join(report['logs'])}: {report['lines']} frames, {mb:.2f} MB of JSONL, read, "
-        f"decoded and counted in {elapsed:.2f} s ({mb / max(elapsed, 1e-9):.0f} MB/s, {how})"
+        f"{_shown(', '.join(report['logs']))}: {report['lines']} frames, {mb:.2f} MB of JSONL, "
+        f"read, decoded and counted in {elapsed:.2f} s ({mb / max(elapsed, 1e-9):.0f} MB/s, {how})"
     )
     print(f"decoded {report['decoded']}, rejected {report['rejected']}, blank {report['blank']}")
     for rejected in report["first_rejected"]:
-        print(f"  {rejected['log']}, line {rejected['line']}: {rejected['error']}")
+        print(_shown(f"  {rejected['log']}, line {rejected['line']}: {rejected['error']}"))
     audio, usage = report["audio_seconds"], report["usage"]
     print(
         f"sessions {report['sessions']}; audio {audio['client']:.1f} s from clients, "
@@ -192,7 +192,7 @@ def _print_stats(report: dict[str, Any]) -> None:
     )
     print(f"\n{'type':<56}{'frames':>8}{'MB':>9}")
     for type_, count in report["by_type"].items():
-        print(f"{type_:<56}{count:>8}{report['bytes_by_type'][type_] / 1e6:>9.3f}")
+        print(f"{_shown(type_):<56}{count:>8}{report['bytes_by_type'][type_] / 1e6:>9.3f}")
     race = report["seconds"].get("race")
     if race:
         ours, theirs, per = race["rt_fast"], race["json.loads"], 1e6 / max(race["frames"], 1)
@@ -265,9 +265,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         _print_json(report)
     else:
         for r in rejected:
-            print(f"{r['log']}, line {r['line']}: {r['error']}\n    {r['excerpt']}")
+            print(_shown(f"{r['log']}, line {r['line']}: {r['error']}"))
+            print(f"    {_shown(r['excerpt'])}")
         verdict = "all decoded" if not rejected else f"{len(rejected)} rejected"
-        print(f"{_label(args.log)}: {reader.lines} lines, {verdict}")
+        print(f"{_shown(_label(args.log))}: {reader.lines} lines, {verdict}")
     return 1 if rejected else 0
 
 
@@ -286,7 +287,9 @@ def _matching(patterns: tuple[str, ...], batch: LogBatch) -> bytes:
 
 
 def _report_rejected(rejected: Rejected) -> None:
-    print(f"rt-fast: {rejected.log}, line {rejected.line}: {rejected.error}", file=sys.stderr)
+    print(
+        _shown(f"rt-fast: {rejected.log}, line {rejected.line}: {rejected.error}"), file=sys.stderr
+    )
 
 
 def _cmd_filter(args: argparse.Namespace) -> int:
@@ -589,7 +592,16 @@ def _silence_stdout() -> None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.splitlines())
+    return _shown(" ".join(text.splitlines()))
+
+
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+
+
+def _shown(text: str) -> str:
+    """Text from a log or a name as a terminal may show it: control characters escaped
+    (``\\x1b``), so that a log cannot forge a line of a report or move the cursor."""
+    return text.translate(_CONTROLS)
 
 
 def _message(exc: BaseException) -> str:
