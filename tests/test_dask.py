@@ -372,6 +372,21 @@ def test_the_command_line_refuses_what_a_cluster_cannot_do(
     assert "standard input" in capsys.readouterr().err
 
 
+def test_the_command_line_says_a_clusters_failure_in_one_line(
+    client: Client, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A log a worker cannot read, an address that is no scheduler: one line, exit 2, and no
+    worker's log of the task's traceback (the workers' output is captured too: they are
+    children of this process)."""
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(SAMPLE[: len(SAMPLE) // 2])
+    address: str = client.scheduler_info()["address"]
+    for argv in ([address, str(cut)], ["ucx://127.0.0.1:9", str(cut)]):
+        assert main(["stats", "--scheduler", *argv]) == 2
+        err = capfd.readouterr().err
+        assert err.startswith("rt-fast: ") and err.count("\n") == 1, err
+
+
 def test_scheduler_local_starts_a_cluster_of_its_own(
     client: Client, logs: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:

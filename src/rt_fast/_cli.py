@@ -352,7 +352,7 @@ def _on_cluster(args: argparse.Namespace, work: _Work) -> Any:
     from . import dask as on_dask  # only with --scheduler: dask is an extra
 
     sample = resources.as_file(resources.files("rt_fast").joinpath("data").joinpath(SAMPLE))
-    with sample as path:
+    with sample as path, _one_line_errors(f"--scheduler {args.scheduler}"):
         start = time.perf_counter()
         with on_dask.cluster(args.scheduler) as client:
             up = time.perf_counter() - start
@@ -360,6 +360,18 @@ def _on_cluster(args: argparse.Namespace, work: _Work) -> Any:
     if isinstance(result, dict):
         result["seconds"]["cluster"] = round(up, 4)
     return result
+
+
+@contextmanager
+def _one_line_errors(where: str) -> Iterator[None]:
+    """Dask's and fsspec's own errors (a missing filesystem package, an address that is no
+    scheduler) as an ``OSError`` naming ``where``: the CLI's one line, not their traceback."""
+    try:
+        yield
+    except (OSError, ValueError):  # already the CLI's
+        raise
+    except Exception as exc:
+        raise OSError(f"{where}: {type(exc).__name__}: {exc}") from None
 
 
 def _cluster_stats(on_dask: Any, args: argparse.Namespace, logs: list[str], client: Any) -> Any:

@@ -299,8 +299,12 @@ def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
     pieces = _pieces(paths, blocksize)
     job = _job(_stats.tally, protocol, "snake", "report", whole=True, numbered=False,
                combine=_stats.combine, measure=True)  # fmt: skip
-    tasks = [delayed(_decode, pure=True)(job, piece) for piece in pieces]
-    parts = (part for result in _compute(tasks, client) for part in result)
+    tasks = [_task(_decode, caught=True)(job, piece) for piece in pieces]
+    results = _compute(tasks, client)  # a task's error is its value: no worker logs it
+    failure = next((r for r in results if isinstance(r, _Failure)), None)
+    if failure is not None:
+        raise failure.error
+    parts = (part for result in results for part in result)
     shown: list[Rejected] = []
     firsts = [p for i, p in enumerate(pieces) if not i or p.log != pieces[i - 1].log]
     reader = LogReader(_renumbered(parts), _value, functools.partial(_stats.keep_first, shown),
