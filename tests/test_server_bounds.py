@@ -16,6 +16,7 @@ from rt_fast import server
 
 RECORDING = server.Recording.load()
 MIB = 1024 * 1024
+PING = bytes([0x89, 0x80 | 125]) + bytes(4) + b"P" * 125  # masked (zero key), 125 bytes
 
 
 def _masked_text(payload: bytes) -> bytes:
@@ -23,24 +24,26 @@ def _masked_text(payload: bytes) -> bytes:
     return bytes([0x81, 0x80 | 127]) + struct.pack("!Q", len(payload)) + bytes(4) + payload
 
 
-def _run(test: Callable[[int], Awaitable[None]]) -> None:
+def _run(test: Callable[[ClientConnection], Awaitable[None]]) -> None:
+    """Run ``test(client)`` with a client that read session.created, asked for 30 responses
+    and reads no more: the server's answers fill the socket and its write buffer. The client
+    is aborted at the end, whatever happened (else the server's close would wait on it)."""
+
     async def main() -> None:
         async with await server.serve(RECORDING) as running:
-            await asyncio.wait_for(test(running.sockets[0].getsockname()[1]), 60)
+            port = running.sockets[0].getsockname()[1]
+            ws = await connect(f"ws://127.0.0.1:{port}/v1/realtime", max_size=None)
+            try:
+                await ws.recv()
+                ws.transport.pause_reading()
+                for _ in range(30):
+                    await ws.send('{"type":"response.create"}')
+                await asyncio.sleep(0.5)
+                await asyncio.wait_for(test(ws), 60)
+            finally:
+                ws.transport.abort()
 
     asyncio.run(main())
-
-
-async def _stalled(port: int) -> ClientConnection:
-    """A client that read session.created, asked for 30 responses and reads no more: the
-    server's answers fill the socket and its write buffer."""
-    ws = await connect(f"ws://127.0.0.1:{port}/v1/realtime", max_size=None)
-    await ws.recv()
-    ws.transport.pause_reading()
-    for _ in range(30):
-        await ws.send('{"type":"response.create"}')
-    await asyncio.sleep(0.5)
-    return ws
 
 
 async def _write_until_refused(ws: ClientConnection, frames: bytes, budget: int) -> int:
@@ -59,21 +62,47 @@ async def _write_until_refused(ws: ClientConnection, frames: bytes, budget: int)
     return written
 
 
+async def _until(ws: ClientConnection, tag: bytes) -> None:
+    """Read (as a client must while it sends) until a frame of type ``tag`` comes."""
+    while tag not in (await ws.recv(decode=False))[:40]:
+        pass  # the responses asked for; websockets reads the pongs and drops them
+
+
 def test_a_client_that_stops_reading_cannot_make_the_server_hold_its_big_frames() -> None:
     """1 MiB frames from a client whose answers wait: the server holds a few, not 16 (the
     default max_queue); it holds the answered frame and at most two waiting (max_queue 1)."""
     pad = b"A" * MIB
     big = _masked_text(b'{"type":"session.update","session":{"type":"realtime"},"p":"%s"}' % pad)
 
-    async def session(port: int) -> None:
-        ws = await _stalled(port)
+    async def session(ws: ClientConnection) -> None:
         tracemalloc.start()
         try:
             await _write_until_refused(ws, big, 40 * len(big))
             held = tracemalloc.get_traced_memory()[0] - ws.transport.get_write_buffer_size()
         finally:
             tracemalloc.stop()
-            ws.transport.abort()
         assert held < 6 * len(big), held / MIB
+
+    _run(session)
+
+
+def test_a_ping_flood_from_a_client_that_never_reads_keeps_the_server_flat() -> None:
+    """24 MiB of pings, never reading a pong: the server stops reading while its write buffer
+    is full, so the pongs do not pile up; once the client reads, the session goes on."""
+    pings = PING * 8000  # 1 MiB
+
+    async def session(ws: ClientConnection) -> None:
+        tracemalloc.start()
+        try:
+            written = await _write_until_refused(ws, pings, 24 * len(pings))
+            held = tracemalloc.get_traced_memory()[0] - ws.transport.get_write_buffer_size()
+        finally:
+            tracemalloc.stop()
+        assert held < 4 * MIB, (held / MIB, written / MIB)
+        ws.transport.resume_reading()  # pongs and responses flow, the pings are all read
+        reading = asyncio.create_task(_until(ws, b'"input_audio_buffer.cleared"'))
+        await ws.send('{"type":"input_audio_buffer.clear"}')  # behind the pings not yet read
+        await reading
+        await ws.close()
 
     _run(session)

@@ -32,7 +32,13 @@ floods requests without reading, as the session stops reading while it cannot an
 Memory. A session holds at most three of a client's frames: the one it answers and two
 waiting (websockets' ``max_queue``: 1 here, as the relay's, not its 16, with which a client
 that stopped reading and sent 15 MiB frames made the server hold 17 of them, 255 MiB): 48 MiB
-a connection at the 16 MiB frame limit, a few KiB when the frames are requests.
+a connection at the 16 MiB frame limit, a few KiB when the frames are requests. What it
+writes waits in websockets' write buffer: up to its limit (32 KiB), and beyond it the last
+frame each of its senders wrote (the response playing, the answers) and the pongs to one
+socket read (asyncio's: 256 KiB of pings). It reads a client only while it can write to it
+(``rt_fast.ws.BoundedServerConnection``): a client that pings and never reads cannot grow it
+with pongs (300 MB of pings grew the server by 288 MB before). A client must read while it
+sends, as the SDK's clients do.
 """
 
 from __future__ import annotations

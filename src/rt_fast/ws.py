@@ -22,6 +22,18 @@ version does not know is an ``UnknownEvent``, and the API's ``error`` events are
 any other. Frames up to 16 MiB are read (the API's reach 15 MiB), uncompressed by default: on
 a recorded response permessage-deflate saves 24% of the bytes (the base64 audio that dominates
 them deflates little) at 8 to 13 times the CPU (``benchmarks/bench_relay.py``).
+
+A gateway's server side (``rt_fast.server``) takes ``server_options``: one received frame may
+wait before the socket stops reading (websockets' ``max_queue``: 1, not 16), and a
+``BoundedServerConnection``, which reads its client only while it can write to it. While its
+write buffer is over websockets' write limit (32 KiB) it stops reading; it reads again once the
+buffer drains, unless the frames waiting keep it stopped (the queue resumes it when they are
+taken, and a read while writes wait stops it again). websockets answers each ping with a pong:
+a client that pings and never reads fills the write buffer once and is read no more, and its
+own sends wait. A client must therefore read while it sends, as the SDK's clients do (in a task
+of their own); one that does neither stays connected, holding no more (websockets' keepalive
+ping waits on the same buffer). Never on both ends of a connection: two peers that each stop
+reading while their writes wait would wait on each other.
 """
 
 from __future__ import annotations
@@ -32,6 +44,7 @@ from typing import Any, Literal, NamedTuple
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as _connect
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosedOK
 from websockets.sync.client import ClientConnection as SyncClientConnection
 from websockets.sync.client import connect as _connect_sync
@@ -44,6 +57,7 @@ from ._models import UNSET
 from ._stats import SHOWN
 
 __all__ = [
+    "BoundedServerConnection",
     "Connection",
     "Rejected",
     "SyncConnection",
@@ -63,12 +77,34 @@ def socket_options(options: Mapping[str, Any]) -> dict[str, Any]:
     return {"max_size": 16 * 1024 * 1024, "compression": None, **options}
 
 
+class BoundedServerConnection(ServerConnection):
+    """A server connection that reads its client only while it can write to it (see the
+    module): ``serve(..., create_connection=BoundedServerConnection)``. It uses what websockets'
+    asyncio connection has had since 14: ``paused`` (its writes), ``recv_messages.paused``
+    (the queue's), ``transport``, and asyncio's flow-control callbacks."""
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if not self.recv_messages.paused:  # else the queue resumes reading once it drains
+            self.transport.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.paused:  # writes wait, yet reading went on: the queue drained meanwhile
+            self.transport.pause_reading()
+
+
 def server_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """websockets ``serve`` options for a gateway's server side: ``socket_options``, and no
-    more than one received frame waiting before the socket stops reading (``max_queue`` 1, not
-    websockets' 16: a client that sends 16 MiB frames it waits on would hold 16 of them);
-    ``options`` win."""
-    return socket_options({"max_queue": 1, **options})
+    """websockets ``serve`` options for a gateway's server side (see the module):
+    ``socket_options``, no more than one received frame waiting before the socket stops
+    reading (``max_queue`` 1, not websockets' 16: a client that sends 16 MiB frames it waits on
+    would hold 16 of them), and ``BoundedServerConnection``; ``options`` win."""
+    return socket_options({"max_queue": 1, "create_connection": BoundedServerConnection,
+                           **options})  # fmt: skip
 
 
 def error_frame(message: str, param: str | None, event_id: str, code: str | None = None) -> bytes:
