@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import re
 import threading
 import time
 import tracemalloc
@@ -280,3 +281,36 @@ def test_a_flood_of_big_bad_frames_keeps_a_connection_flat() -> None:
         assert peak < 48 * len(bad), peak
 
     _against(session, peer)
+
+
+NOT_TEXT = [
+    (b'{"type":"response.create","metadata":{"k":"\xff"}}', "invalid UTF-8 at byte 43"),
+    (bytearray(b'{"type":"x","a":"\xc3"}'), "invalid UTF-8"),
+    (memoryview(b' {"type":"x","a":"\xed\xa0\x80"} ')[1:-1], "invalid UTF-8"),
+    ('{"type":"response.create","metadata":{"k":"\udc80"}}', "lone surrogate U+DC80"),
+    ('{"type":"x","a":"' + "A" * (16 * 1024 * 1024) + '"}', "over the limit"),
+]
+
+
+@pytest.mark.parametrize(("frame", "says"), NOT_TEXT, ids=["bytes", "bytearray", "view", "str",
+                                                            "size"])  # fmt: skip
+def test_a_frame_the_decoders_would_refuse_is_not_sent(
+    peer_thread: Any, frame: Any, says: str
+) -> None:
+    """Not UTF-8, a lone surrogate, over 16 MiB: a DecodeError, as the decoders give; nothing
+    goes out (the peer would close 1007, or websockets fail), and the connection goes on."""
+    url = peer_thread(_echo)
+
+    async def session(url: str) -> None:
+        async with await ws.connect(url) as conn:
+            with pytest.raises(rt_fast.DecodeError, match=re.escape(says)):
+                await conn.send(frame)
+            await conn.send(FRAME)
+            assert await conn.recv(decode=False) == FRAME
+
+    asyncio.run(asyncio.wait_for(session(url), 60))
+    with ws.connect_sync(url) as conn:
+        with pytest.raises(rt_fast.DecodeError, match=re.escape(says)):
+            conn.send(frame)
+        conn.send(FRAME)
+        assert conn.recv(10, decode=False) == FRAME

@@ -1,15 +1,18 @@
 """The socket layer (the ``ws`` extra): a Realtime connection whose frames are rt_fast events.
 
 ``await rt_fast.ws.connect(url, api_key=...)`` opens a client connection to a Realtime endpoint
-(``wss://api.openai.com/v1/realtime?model=...``, Azure's, a local one); ``connect_sync`` is
-the same on ``websockets.sync`` for threaded gateways. ``recv()`` decodes each text frame
-straight from the socket's bytes (websockets then skips its UTF-8 check: rt_fast's guard does
-it); ``recv(decode=False)`` gives the bytes. The sync ``recv(timeout)`` gives up
-``timeout`` seconds after it was called, however many frames it rejected meanwhile (the
-asyncio ``recv`` takes no timeout: wrap it in ``asyncio.wait_for``). ``send()`` takes an event
-(encoded by ``rt_fast.encode``) or a frame, always as a text frame: a ``str``, or a buffer
-(``bytes``, ``bytearray``, ``memoryview``) holding the frame's bytes, read as the decoders read
-one (a view of other memory is copied once; a strided view is a ``DecodeError``, nothing sent);
+(``wss://api.openai.com/v1/realtime?model=...``, Azure's, a local one); ``connect_sync`` is the
+same on ``websockets.sync`` for threaded gateways. ``recv()`` decodes each text frame straight
+from the socket's bytes (websockets then skips its UTF-8 check: rt_fast's guard does it);
+``recv(decode=False)`` gives the bytes. The sync ``recv(timeout)`` gives up ``timeout`` seconds
+after it was called, however many frames it rejected meanwhile (the asyncio ``recv`` takes no
+timeout: wrap it in ``asyncio.wait_for``). ``send()`` takes an event (encoded by
+``rt_fast.encode``) or a frame, always as a text frame: a ``str``, or a buffer (``bytes``,
+``bytearray``, ``memoryview``) holding the frame's bytes, read as the decoders read one (a view
+of other memory is copied once). A frame goes out only if the decoders would take it as text
+(rt_fast's guard: at most 16 MiB, UTF-8, no lone surrogate in a ``str``, nested no deeper than
+the thread could decode); else, as for a strided view, ``send`` raises ``DecodeError``, nothing
+is sent and the connection stays open (a peer closes 1007 on a text frame that is not UTF-8);
 ``send_audio(pcm)`` sends microphone PCM as ``input_audio_buffer.append``, built by
 ``rt_fast.encode_audio``.
 
@@ -52,7 +55,7 @@ from websockets.sync.client import connect as _connect_sync
 from . import ga
 from ._codec import _SERVER, GENERATIONS, Decoder, _decoder, encode, encode_audio
 from ._errors import DecodeError
-from ._guard import frame_of
+from ._guard import check, frame_of
 from ._models import UNSET
 from ._stats import SHOWN
 
@@ -161,9 +164,12 @@ class _Frames:
 
     @staticmethod
     def frame(event: Any) -> bytes | bytearray | str:
-        """The text frame to send for ``event``: a frame as it is, an event encoded."""
+        """The text frame to send for ``event``: an event encoded (valid already), a frame as it
+        is if the decoders would take it (``DecodeError`` else: size, UTF-8, surrogates)."""
         if isinstance(event, (bytes, bytearray, memoryview, str)):
-            return frame_of(event)
+            frame = frame_of(event)
+            check(frame)
+            return frame
         return encode(event)
 
 
@@ -209,7 +215,8 @@ class Connection:
 
     async def send(self, event: Any) -> None:
         """Send an event, or a frame (``str``, or the bytes a buffer holds) as it is, as a text
-        frame; a view decode cannot read (strided, released) is a ``DecodeError``."""
+        frame; a frame the decoders would refuse (not UTF-8, a lone surrogate, over 16 MiB, a
+        strided or released view) is a ``DecodeError``, and nothing is sent."""
         await self.socket.send(self._frames.frame(event), text=True)
 
     async def send_audio(self, pcm: bytes | bytearray | memoryview, **fields: Any) -> None:
@@ -278,6 +285,7 @@ class SyncConnection:
             return
 
     def send(self, event: Any) -> None:
+        """``Connection.send``, blocking."""
         self.socket.send(self._frames.frame(event), text=True)
 
     def send_audio(self, pcm: bytes | bytearray | memoryview, **fields: Any) -> None:
