@@ -174,8 +174,19 @@ GA_FRAMES = [f for _, f in session_frames(seed=3, turns=2)]
         ([f for f in GA_FRAMES if b'"session.created"' not in f[:40]], "no session.created"),
         ([], "no session.created"),
         ([b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00"], "line 1: "),
+        (GA_FRAMES[:1], "no response to play"),
+        ([f for f in GA_FRAMES if b'"response.done"' not in f[:40]], "no response to play"),
     ],
-    ids=["beta", "bad line", "not an object", "no session.created", "empty", "not text"],
+    ids=[
+        "beta",
+        "bad line",
+        "not an object",
+        "no session.created",
+        "empty",
+        "not text",
+        "no response",
+        "no response.done",
+    ],
 )
 def test_a_log_the_server_cannot_play_is_refused_at_load(
     tmp_path: Path, lines: list[bytes], says: str
@@ -267,3 +278,21 @@ def test_a_flood_of_unread_response_creates_keeps_the_server_flat() -> None:
             assert await other.recv(decode=False) == RECORDING.created
 
     _run(session)
+
+
+def test_a_recording_without_responses_answers_response_create_with_an_error() -> None:
+    """A Recording made by hand with no response: response.create gets the API's error event,
+    never silence, and the session goes on."""
+    empty = server.Recording(RECORDING.created, RECORDING.updated, ())
+
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            await ws.recv()
+            await ws.send('{"type":"response.create"}')
+            error = rt_fast.decode_server_event(await ws.recv(decode=False))
+            assert isinstance(error, ga.ErrorEvent)
+            assert error.error.message == "the recording holds no response to play"
+            await ws.send('{"type":"session.update","session":{"type":"realtime"}}')
+            assert await ws.recv(decode=False) == RECORDING.updated
+
+    _run(session, empty)

@@ -11,7 +11,8 @@ key, and speaks the protocol a GA session uses:
   appends are taken silently, as the API takes them;
 * ``response.create`` -> the recording's next response, its server frames from
   ``response.created`` to ``response.done`` (and the ``rate_limits.updated`` after it), bytes
-  unchanged, one response at a time in the order asked; after the last the first comes again.
+  unchanged, one response at a time in the order asked; after the last the first comes again
+  (a ``Recording`` made with no response answers each with an ``error`` event instead).
   While one plays, up to ``QUEUED`` (64) more wait their turn (a count, not a task each); one
   more is answered as the API answers any while a response is active, with the ``error``
   ``conversation_already_has_active_response`` naming the response in progress;
@@ -20,9 +21,10 @@ key, and speaks the protocol a GA session uses:
 
 Every frame it sends is a text frame of the recording's bytes, or ``rt_fast.encode`` of an
 event. It plays GA sessions: ``Recording.load`` refuses a log whose ``session.created`` (or
-``session.updated``) is not GA's (a beta log), one without ``session.created``, and one with a
-line that does not decode, with a ``ValueError`` (``DecodeError`` for a bad line) in one line
-naming the log and the line, before any client connects.
+``session.updated``) is not GA's (a beta log), one without ``session.created``, one without a
+response to play (none from ``response.created`` to ``response.done``), and one with a line
+that does not decode, with a ``ValueError`` (``DecodeError`` for a bad line) in one line naming
+the log (and the line), before any client connects.
 
 ``pace="realtime"`` spaces each response's audio deltas by the audio they carry (PCM16 at
 24 kHz), ``"fast"`` (the default) sends them as fast as the client reads: a slow reader holds
@@ -79,6 +81,8 @@ _BUSY_CODE = "conversation_already_has_active_response"  # the API's, as it word
 _BUSY = ("Conversation already has an active response in progress: {}. Wait until the response "
          "is finished before creating a new one.")  # fmt: skip
 
+_NO_RESPONSE = "the recording holds no response to play"
+
 QUEUED = 64
 """``response.create`` requests a session holds while a response plays (the API holds none)."""
 
@@ -129,7 +133,11 @@ class Recording:
         if created is None:
             raise ValueError(f"{name}: no session.created frame to play")
         updated = _session_frame(name, "session.updated", frames)
-        return cls(created, updated, tuple(_responses((t, raw) for t, raw, _ in frames)))
+        responses = tuple(_responses((t, raw) for t, raw, _ in frames))
+        if not responses:
+            raise ValueError(f"{name}: no response to play (none runs from response.created "
+                             "to response.done)")  # fmt: skip
+        return cls(created, updated, responses)
 
     def event_id(self) -> str:
         """A fresh ``event_id`` for a frame the server makes."""
@@ -163,7 +171,7 @@ class _Session:
 
     def __init__(self, recording: Recording, connection: ServerConnection, pace: str) -> None:
         self.recording, self.connection, self.pace = recording, connection, pace
-        self.responses = itertools.cycle(recording.responses or [()])
+        self.responses = itertools.cycle(recording.responses)
         self.items = itertools.count()
         self.player: asyncio.Task[None] | None = None  # plays the active response, then the queued
         self.active: tuple[bytes, ...] = ()  # the response it plays
@@ -218,7 +226,9 @@ class _Session:
     async def create(self) -> None:
         """Play the next response, or queue the request while one plays (up to ``QUEUED``),
         or refuse it as the API does: one response at a time, in the order asked."""
-        if self.player is None:
+        if not self.recording.responses:  # a Recording made by hand: say so, never hang
+            await self.error(_NO_RESPONSE, None)
+        elif self.player is None:
             self.active = next(self.responses)
             self.player = asyncio.create_task(self.play_queued())
         elif self.queued < QUEUED:
