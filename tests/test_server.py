@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
@@ -296,3 +298,37 @@ def test_a_recording_without_responses_answers_response_create_with_an_error() -
             assert await ws.recv(decode=False) == RECORDING.updated
 
     _run(session, empty)
+
+
+SERVE_STDIN = [sys.executable, "-m", "rt_fast", "serve", "--replay", "-", "--port", "0"]
+
+
+def test_the_command_plays_a_log_from_standard_input() -> None:
+    """``--replay -`` reads the log (gzip here) from standard input, as every command does."""
+    log = gzip.compress(b"".join(frame + b"\n" for frame in GA_FRAMES))
+    with subprocess.Popen(SERVE_STDIN, stdin=subprocess.PIPE, stdout=subprocess.PIPE) as process:
+        try:
+            assert process.stdin is not None and process.stdout is not None
+            process.stdin.write(log)
+            process.stdin.close()
+            line = process.stdout.readline().decode()
+            assert line.startswith("rt-fast serve: ws://127.0.0.1:"), line
+            assert "responses from standard input" in line, line
+            port = int(line.split(":")[3].split("/")[0])
+
+            async def session() -> None:
+                async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+                    assert await ws.recv(decode=False) == GA_FRAMES[0]
+
+            asyncio.run(asyncio.wait_for(session(), 60))
+        finally:
+            process.terminate()
+
+
+def test_a_log_from_standard_input_it_cannot_play_is_one_line_naming_it() -> None:
+    """Named as every command names standard input, ``<stdin>``; exit status 2."""
+    done = subprocess.run(SERVE_STDIN, input=GA_FRAMES[0] + b"\n", capture_output=True,
+                          timeout=60)  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, b"")
+    said = done.stderr.decode()
+    assert said.startswith("rt-fast: <stdin>: no response to play") and said.count("\n") == 1
