@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -182,3 +184,84 @@ def test_a_pipe_whose_first_write_is_one_byte(compress: str, jobs: int) -> None:
         assert _same(list(reader), frames)
     thread.join(timeout=30)
     assert [r.line for r in reader.rejected] == rejected
+
+
+def _skippable(payload: bytes, magic: int = 0x184D2A50) -> bytes:
+    """A zstd skippable frame (RFC 8878, 3.1.2): its magic, its size, and the payload."""
+    return magic.to_bytes(4, "little") + len(payload).to_bytes(4, "little") + payload
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("magic", [0x184D2A50, 0x184D2A5F])
+@pytest.mark.parametrize("kind", SOURCES)
+def test_zstd_that_begins_with_a_skippable_frame(
+    tmp_path: Path, kind: str, magic: int, jobs: int
+) -> None:
+    """pzstd's output (a skippable frame first, holding the sizes of the frames after it):
+    zstd, from every source; skippable frames between frames too."""
+    data = b"".join([
+        _skippable(b"\x04\x00\x00\x00", magic), zstandard.compress(_log(LINES[:50])),
+        _skippable(b"", magic), zstandard.compress(_log(LINES[50:])), _skippable(b"end"),
+    ])  # fmt: skip
+    frames, rejected, _ = _reference(LINES)
+    with _source(kind, data, tmp_path) as source:
+        reader = rt_fast.read_log(source, jobs=jobs, errors="report")
+        assert _same(list(reader), frames)
+    assert [r.line for r in reader.rejected] == rejected
+
+
+def test_the_command_line_reads_pzstd_output(tmp_path: Path) -> None:
+    """``rt-fast stats`` of a log as pzstd writes it: every line decoded, none rejected."""
+    lines = FRAMES * 3
+    frame = zstandard.compress(_log(lines))
+    path = tmp_path / "log.jsonl.zst"
+    path.write_bytes(_skippable(len(frame).to_bytes(4, "little")) + frame)
+    done = subprocess.run(
+        [sys.executable, "-m", "rt_fast", "stats", "--json", str(path)],
+        capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    report = json.loads(done.stdout)
+    assert (report["decoded"], report["rejected"]) == (len(lines), 0)
+
+
+def _frames_of_every_kind() -> list[tuple[bytes, list[bytes]]]:
+    """Small zstd frames (and skippable ones) of every header and block kind, with the lines
+    each holds: a checksum or not; a content size of 1, 2 or 4 bytes, or none (streamed);
+    single segment or not; blocks raw, RLE and compressed, several a frame (a 1 KiB window)."""
+    short = [frame for frame in FRAMES if len(frame) < 400]
+    small = zstandard.ZstdCompressionParameters(window_log=10, write_checksum=1)
+    rle = b"A" * 3000  # rejected lines, RLE blocks
+    raw = random.Random(7).randbytes(1100).replace(b"\n", b"")  # incompressible: raw blocks
+    kinds: list[tuple[bytes, list[bytes]]] = [(_skippable(b"pzstd"), [])]
+    for compressor, lines in [
+        (zstandard.ZstdCompressor(write_checksum=True), short[:2]),
+        (zstandard.ZstdCompressor(), [UNKNOWN]),
+        (zstandard.ZstdCompressor(compression_params=small), [short[2], rle, raw]),
+        (zstandard.ZstdCompressor(level=1), [b"B" * 70_000]),
+    ]:
+        kinds += [(compressor.compress(_log(lines)), lines), (_skippable(b""), [])]
+    streamed = io.BytesIO()
+    with zstandard.ZstdCompressor().stream_writer(streamed, closefd=False) as writer:
+        writer.write(_log(short[3:5]))
+    return [*kinds, (streamed.getvalue(), short[3:5])]
+
+
+def test_a_zstd_log_cut_anywhere_raises_or_ends_between_frames() -> None:
+    """Cut at every byte, a zstd log of frames of every kind reads as the frames it holds
+    whole where the cut falls between two, and raises ``OSError`` everywhere else."""
+    kinds = _frames_of_every_kind()
+    data = b"".join(frame for frame, _ in kinds)
+    ends, end, lines = {}, 0, []  # where each frame ends: the lines up to there
+    for frame, held in kinds:
+        end, lines = end + len(frame), lines + held
+        ends[end] = lines
+    for cut in range(4, len(data) + 1):  # the first 4 bytes tell zstd
+        reader = rt_fast.read_log(io.BytesIO(data[:cut]), errors="report")
+        if cut in ends:
+            frames, rejected, _ = _reference(ends[cut])
+            assert _same(list(reader), frames), cut
+            assert [r.line for r in reader.rejected] == rejected
+        else:
+            with pytest.raises(OSError, match="truncated"):
+                list(reader)

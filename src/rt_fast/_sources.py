@@ -2,10 +2,12 @@
 plain, gzip or zstd (told by content, never by name), read in chunks cut at newlines; or a file
 of an fsspec file system, read by ranges (``Ranged``).
 
-Rules: a pipe, FIFO or standard input is sniffed without consuming it (``_head`` peeks); a log
-cut short inside a compressed frame raises ``OSError`` naming it, never reads as a shorter clean
-log; only a regular file can be cut into ranges for workers (``splittable``): anything else is
-read once, by the parent. An fsspec file is read by ``cat_file`` ranges, never through a file
+Rules: a pipe, FIFO or standard input is sniffed without consuming it (``_head`` peeks); a zstd
+log may begin with a skippable frame (``pzstd`` writes one first), and is decompressed only as
+far as it is read (a few kilobytes of zstd may hold gigabytes); a log cut short inside a
+compressed frame raises ``OSError`` naming it, never reads as a shorter clean log; only a
+regular file can be cut into ranges for workers (``splittable``): anything else is read once,
+by the parent. An fsspec file is read by ``cat_file`` ranges, never through a file
 object ``open`` gives, which some file systems share between all who open the path
 (``memory://`` gives each the same ``BytesIO``, so threads reading one log would move each
 other's position), in requests of a few megabytes; reads stop at the size the file was listed
@@ -96,42 +98,91 @@ def _zstd(raw: IO[bytes]) -> tuple[Any, tuple[type[Exception], ...]]:
 
 
 class _ZstdFrames:
-    """The frames of a zstd log one after another, decompressed (zstandard). Its stream reader
-    ends in silence where the file ends inside a frame; this raises ``ZstdError`` there."""
+    """The frames of a zstd log one after another, decompressed (zstandard's stream reader,
+    which decompresses no more than it is asked for: a few kilobytes of zstd may hold
+    gigabytes). The reader ends in silence where the file ends inside a frame; ``_Framing``,
+    following the frames by their headers, raises ``ZstdError`` there."""
 
     def __init__(self, zstandard: Any, raw: IO[bytes]) -> None:
-        self.raw, self.error = raw, zstandard.ZstdError
-        self.context = zstandard.ZstdDecompressor()
-        self.frame, self.fed = self.context.decompressobj(), False
-        self.out, self.at = memoryview(b""), 0
+        self.framing, self.error = _Framing(raw), zstandard.ZstdError
+        self.reader = zstandard.ZstdDecompressor().stream_reader(
+            self.framing, read_size=_READ, read_across_frames=True, closefd=False
+        )
 
     def readinto(self, buffer: memoryview) -> int:
-        while self.at == len(self.out):
-            data = self.raw.read(_READ)
-            if not data:
-                if self.fed:
-                    raise self.error("the log ends inside a zstd frame")
-                return 0
-            self.out, self.at = memoryview(self._decompress(data)), 0
-        got = min(len(buffer), len(self.out) - self.at)
-        buffer[:got] = self.out[self.at : self.at + got]
-        self.at += got
+        # a chunk at most (about what a read gave when 64 KiB were decompressed at once):
+        # with jobs > 1 the parent ships each read's lines as they come, many ahead
+        got: int = self.reader.readinto(buffer[:CHUNK])
+        if not got and not self.framing.between():
+            raise self.error("the log ends inside a zstd frame")
         return got
 
-    def _decompress(self, data: bytes) -> bytes:
-        out = []
-        while data:
-            out.append(self.frame.decompress(data))
-            self.fed, data = not self.frame.eof, b""
-            if self.frame.eof:  # the next frame starts in what is left
-                data = self.frame.unused_data
-                self.frame = self.context.decompressobj()
-        return b"".join(out)
 
+class _Framing:
+    """A zstd log's bytes as read, followed frame by frame by their headers alone (RFC 8878,
+    3.1): whether it ends between two frames. Each header read says how many bytes to pass
+    over, and which header comes next (``_FRAMING``); a frame of another kind (a legacy
+    format, or garbage, which the decompressor refuses) stops the following: no verdict."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw, self.held, self.skip = raw, b"", 0
+        self.next, self.checksum = "magic", 0  # the header read next; a frame's checksum size
+
+    def read(self, size: int) -> bytes:
+        data = self.raw.read(size)
+        at = 0
+        while at < len(data) and self.next != "lost":
+            if self.skip:
+                passed = min(self.skip, len(data) - at)
+                at, self.skip = at + passed, self.skip - passed
+                continue
+            length, read_header = _FRAMING[self.next]
+            taken = data[at : at + length - len(self.held)]
+            self.held, at = self.held + taken, at + len(taken)
+            if len(self.held) == length:
+                header, self.held = int.from_bytes(self.held, "little"), b""
+                self.skip, self.next = read_header(self, header)
+        return data
+
+    def between(self) -> bool:
+        return self.next == "lost" or (self.next == "magic" and not self.held and not self.skip)
+
+
+def _kind(framing: _Framing, magic: int) -> tuple[int, str]:
+    if magic == _ZSTD:
+        return 0, "descriptor"
+    return 0, "skippable" if magic >> 4 == _SKIPPABLE >> 4 else "lost"
+
+
+def _descriptor(framing: _Framing, flags: int) -> tuple[int, str]:
+    """The rest of a frame header: window, dictionary id and content size, by their flags."""
+    single = flags >> 5 & 1
+    framing.checksum = 4 if flags & 4 else 0
+    return (1 - single) + (0, 1, 2, 4)[flags & 3] + (single, 2, 4, 8)[flags >> 6], "block"
+
+
+def _block(framing: _Framing, header: int) -> tuple[int, str]:
+    """A block's content: its size (one byte for RLE, type 1); after the last, a checksum."""
+    size = 1 if header >> 1 & 3 == 1 else header >> 3
+    return (size + framing.checksum, "magic") if header & 1 else (size, "block")
+
+
+_ZSTD, _SKIPPABLE = 0xFD2FB528, 0x184D2A50  # magic numbers: a frame's, the first skippable's
+# each header: its size, and what reads it (giving the bytes to pass over and the next header)
+_FRAMING: dict[str, tuple[int, Callable[[_Framing, int], tuple[int, str]]]] = {
+    "magic": (4, _kind),
+    "skippable": (4, lambda framing, size: (size, "magic")),
+    "descriptor": (1, _descriptor),
+    "block": (3, _block),
+}
 
 _Decompressor = Callable[[IO[bytes]], tuple[Any, tuple[type[Exception], ...]]]
-# Magic bytes (gzip: with its only method, deflate), which no JSON text starts with.
-_MAGIC: dict[bytes, _Decompressor] = {b"\x1f\x8b\x08": _gzip, b"\x28\xb5\x2f\xfd": _zstd}
+# Magic bytes, which no JSON text starts with: gzip's (with its only method, deflate), a zstd
+# frame's, and those of the 16 kinds of skippable frame a zstd log may start with (pzstd's)
+_MAGIC: dict[bytes, _Decompressor] = {
+    b"\x1f\x8b\x08": _gzip,
+    **{m.to_bytes(4, "little"): _zstd for m in (_ZSTD, *range(_SKIPPABLE, _SKIPPABLE + 16))},
+}
 
 
 def _head(raw: IO[bytes]) -> bytes:
