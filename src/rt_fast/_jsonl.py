@@ -4,7 +4,13 @@ A log holds one frame a line, both directions mixed, plain, gzip or zstd (told b
 This module sits around the codec, which does no I/O. The rules:
 
 * **Bounded memory.** A log is read in chunks of ``_CHUNK`` bytes cut at newlines, into one
-  reused buffer (a longer line grows it). Nothing holds a whole log.
+  reused buffer (a longer line grows it). Nothing holds a whole log, nor a line over the
+  decoder's ``max_size`` (``MAX_FRAME_SIZE``): ``_sources.chunks`` reads past it to its
+  newline, keeping its size and first bytes, and it is rejected with the decoder's error for a
+  frame of that size (``_over``; blank if it is only whitespace), numbered as any line. Memory
+  stays within ``max_size`` and a few chunks, whatever the log; a line that never ends
+  (``/dev/zero``) is read on in that memory until the caller stops (Ctrl-C: ``rt-fast``
+  says ``interrupted``).
 * **Exact lines.** A line ends at ``\\n`` (a ``\\r`` before it is not part of the frame); a line
   of JSON whitespace is blank, skipped and not counted. Every other line is decoded on its
   own, so ``decoded + rejected == lines`` always, and line numbers are the file's. A frame of
@@ -40,9 +46,13 @@ import msgspec
 from . import _variants
 from ._codec import GENERATIONS, Decoder, _AutoDecoder, _Declined
 from ._errors import DecodeError
+from ._guard import check_size
 from ._sources import (
+    BLANK,
     CHUNK,
+    Chunk,
     Log,
+    Over,
     Source,
     chunks,
     close,
@@ -72,7 +82,6 @@ _SPLIT_FRAMES = 2 * 1024 * 1024  # the same when the frames themselves travel ba
 _AHEAD = 16  # tasks out a worker when each gives one small result (else two)
 _SCAN = 64 * 1024  # the parent's reads when it cuts a file into ranges
 _EXCERPT = 80
-_BLANK = b" \t\r"
 
 
 class Rejected(msgspec.Struct, frozen=True):
@@ -187,7 +196,7 @@ def _slow(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int, strict: bo
     line = bytes(memoryview(buffer)[pos:stop])
     row = len(batch._ends)
     batch._ends.append(newline)
-    if not line.strip(_BLANK):
+    if not line.strip(BLANK):
         batch._skipped.append(row)
         return newline + 1
     try:
@@ -207,12 +216,28 @@ def _reject(batch: LogBatch, number: int, exc: DecodeError, line: bytes, strict:
         batch.error = DecodeError(message, path=exc.path, line=number)
 
 
-def _decode_batch(job: _Job, log: str, first_line: int, buffer: bytearray, end: int) -> LogBatch:
-    batch = LogBatch(log, first_line, buffer)
+def _decode_batch(job: _Job, log: str, first_line: int, chunk: Chunk) -> LogBatch:
+    batch = LogBatch(log, first_line, chunk.buffer)
     if job.measure:
         batch._pcm = {}
-    _decode_into(_decoder(job.protocol, job.naming), batch, end, job.errors == "raise")
+    strict = job.errors == "raise"
+    _decode_into(_decoder(job.protocol, job.naming), batch, chunk.end, strict)
+    if chunk.over is not None and batch.error is None:
+        _over(batch, chunk.end, chunk.over, strict)
     return batch
+
+
+def _over(batch: LogBatch, end: int, over: Over, strict: bool) -> None:
+    """The line over the limit after ``end``, never held: blank, or rejected with the error
+    the decoder gives a frame of its size."""
+    row = len(batch._ends)
+    batch._ends.append(end)
+    batch._skipped.append(row)
+    if not over.blank:
+        try:
+            check_size(over.size)  # raises: the line is over the limit
+        except DecodeError as exc:
+            _reject(batch, batch.first_line + row, exc, over.head, strict)
 
 
 def _decode_into(decoder: Decoder[Any], batch: LogBatch, end: int, strict: bool) -> None:
@@ -269,17 +294,19 @@ class _Part(NamedTuple):
     value: Any
 
 
-def _parts_of(job: _Job, log: Log, stream: Any, first_line: int, offset: int) -> Iterator[_Part]:
-    """Decode a stream chunk by chunk (``offset``: its place in the log); ``advance`` is 0."""
-    for buffer, end in chunks(stream, job.chunk):
-        batch = _decode_batch(job, log.name, first_line, buffer, end)
+def _parts_of(
+    job: _Job, log: Log, pieces: Iterable[Chunk], first_line: int, offset: int
+) -> Iterator[_Part]:
+    """Decode chunks of a log (``offset``: where the first starts in it); ``advance`` is 0."""
+    for chunk in pieces:
+        batch = _decode_batch(job, log.name, first_line, chunk)
         batch.offset = offset
         value = job.fold(batch)
-        yield _Part(log.source, first_line, batch.physical, len(batch.frames), end, 0,
+        yield _Part(log.source, first_line, batch.physical, len(batch.frames), chunk.nbytes, 0,
                     batch.rejected, batch.error, value)  # fmt: skip
         if batch.error is not None:
             return
-        first_line, offset = first_line + batch.physical, offset + end
+        first_line, offset = first_line + batch.physical, offset + chunk.nbytes
 
 
 def _local(job: _Job, log: Log) -> Iterator[_Part]:
@@ -287,7 +314,7 @@ def _local(job: _Job, log: Log) -> Iterator[_Part]:
     opened = open_log(log)
     try:
         last = position(opened.raw)
-        for part in _parts_of(job, log, opened.stream, 1, 0):
+        for part in _parts_of(job, log, chunks(opened.stream, job.chunk), 1, 0):
             now = position(opened.raw)
             yield part._replace(advance=now - last)
             last = now
@@ -308,13 +335,15 @@ class _Range(NamedTuple):
 
 
 class _Shipped(NamedTuple):
-    """Lines the parent read (and decompressed) from ``offset``, with the log bytes they cost."""
+    """Lines the parent read (and decompressed) from ``offset``, with the log bytes they cost;
+    or a line over the limit, not kept (``over``)."""
 
     log: Log
     data: bytes
     first_line: int
     offset: int
     advance: int
+    over: Over | None
 
 
 _Task = Union[_Range, _Shipped, Log]
@@ -343,8 +372,9 @@ def _task_parts(job: _Job, task: _Task) -> list[_Part]:
     if isinstance(task, Log):
         return list(_local(job, task))
     if isinstance(task, _Shipped):
-        stream = io.BytesIO(task.data)
-        parts = list(_parts_of(job, task.log, stream, task.first_line, task.offset))
+        pieces = chunks(io.BytesIO(task.data), job.chunk) if task.over is None else [
+            Chunk(bytearray(), 0, task.over)]  # fmt: skip
+        parts = list(_parts_of(job, task.log, pieces, task.first_line, task.offset))
         parts[-1] = parts[-1]._replace(advance=task.advance)
         return parts
     assert task.log.path is not None
@@ -357,7 +387,8 @@ def _file_parts(
 ) -> list[_Part]:
     """The parts of bytes ``start:end`` of a file (whole lines), its first line numbered so."""
     file.seek(start)
-    parts = list(_parts_of(job, log, _Window(file, end - start), first_line, start))
+    pieces = chunks(_Window(file, end - start), job.chunk)
+    parts = list(_parts_of(job, log, pieces, first_line, start))
     return [part._replace(advance=part.nbytes) for part in parts]
 
 
@@ -408,11 +439,12 @@ def _shipments(log: Log, split: int) -> Iterator[_Shipped]:
     opened, shipped = open_log(log), log._replace(file=None)  # a file object cannot travel
     try:
         first, offset, last = 1, 0, position(opened.raw)
-        for buffer, end in chunks(opened.stream, split):
-            data = bytes(memoryview(buffer)[:end])
+        for chunk in chunks(opened.stream, split):
+            data = bytes(memoryview(chunk.buffer)[: chunk.end])
             now = position(opened.raw)
-            yield _Shipped(shipped, data, first, offset, now - last)
-            first, offset, last = first + _newlines(data), offset + end, now
+            yield _Shipped(shipped, data, first, offset, now - last, chunk.over)
+            first += _newlines(data) + (chunk.over is not None)
+            offset, last = offset + chunk.nbytes, now
     finally:
         close(log, opened)
 

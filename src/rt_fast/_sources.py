@@ -7,11 +7,16 @@ log may begin with a skippable frame (``pzstd`` writes one first), and is decomp
 far as it is read (a few kilobytes of zstd may hold gigabytes); a log cut short inside a
 compressed frame raises ``OSError`` naming it, never reads as a shorter clean log; only a
 regular file can be cut into ranges for workers (``splittable``): anything else is read once,
-by the parent. An fsspec file is read by ``cat_file`` ranges, never through a file
-object ``open`` gives, which some file systems share between all who open the path
-(``memory://`` gives each the same ``BytesIO``, so threads reading one log would move each
-other's position), in requests of a few megabytes; reads stop at the size the file was listed
-with, and a file shorter than that raises ``OSError`` naming it.
+by the parent. An fsspec file is read by ``cat_file`` ranges, never through a file object
+``open`` gives, which some file systems share between all who open the path (``memory://``
+gives each the same ``BytesIO``, so threads reading one log would move each other's position),
+in requests of a few megabytes; reads stop at the size the file was listed with, and a file
+shorter than that raises ``OSError`` naming it.
+
+Memory (``chunks``): a chunk's buffer holds at most a frame's ``max_size`` (``MAX_FRAME_SIZE``)
+and a chunk more; a line longer still is read past to its newline, a chunk at a time, keeping
+only its size and first bytes (``Over``). A line that never ends (``/dev/zero``) is read on,
+in that memory, until the reader is stopped.
 """
 
 from __future__ import annotations
@@ -19,14 +24,21 @@ from __future__ import annotations
 import importlib
 import io
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, NamedTuple, Union
 
+from ._guard import MAX_FRAME_SIZE
+
 __all__ = [
+    "BLANK",
     "CHUNK",
+    "Chunk",
+    "HEAD",
     "Log",
+    "Over",
     "Ranged",
     "Source",
     "chunks",
@@ -43,6 +55,9 @@ Source = Union[str, "os.PathLike[str]", IO[bytes]]
 
 _READ = 64 * 1024  # the compressed bytes a zstd log is read by
 CHUNK = 256 * 1024  # decoded at a time: fits the L2 cache, and amortizes the Python around it
+HEAD = 128  # bytes kept of a line over the limit: enough for an excerpt
+BLANK = b" \t\r"  # JSON whitespace: a line of nothing else is blank
+_NOT_BLANK = re.compile(b"[^%s]" % re.escape(BLANK))
 
 
 # -- opening logs -----------------------------------------------------------------------------
@@ -317,31 +332,84 @@ class Ranged(io.RawIOBase):
 # -- chunks ---------------------------------------------------------------------------------
 
 
-def chunks(stream: Any, size: int) -> Iterator[tuple[bytearray, int]]:
-    """``(buffer, end)``: ``buffer[:end]`` holds whole lines (at EOF, maybe one without ``\\n``).
+class Over(NamedTuple):
+    """A line over the limit, read past and not kept: its first ``HEAD`` bytes, its size as a
+    frame (without ``\\r\\n``), the bytes it spans in the log (with them), and whether it is
+    only JSON whitespace (``BLANK``)."""
+
+    head: bytes
+    size: int
+    nbytes: int
+    blank: bool
+
+
+class Chunk(NamedTuple):
+    """``buffer[:end]``: whole lines (at EOF, maybe one without ``\\n``); then, if ``over``
+    is set, a line over the limit that was not kept."""
+
+    buffer: bytearray
+    end: int
+    over: Over | None = None
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes of the log the chunk spans."""
+        return self.end + (self.over.nbytes if self.over else 0)
+
+
+def chunks(stream: Any, size: int, limit: int = MAX_FRAME_SIZE) -> Iterator[Chunk]:
+    """The chunks of a stream, read ``size`` bytes at a time.
 
     The buffer is reused: a chunk is valid until the next one is asked for. A read that ends
     leaves its buffer to the next (a worker reads many ranges: fresh memory costs page faults).
+    A line longer than the buffer grows it, ``size`` bytes at a time, up to ``limit`` and
+    ``size`` more. Once more than ``limit + 1`` bytes of a line are held without its end (a
+    frame's ``max_size``, and a ``\\r``), it is over the limit: it is read to its end (the
+    buffer cut back to ``size``) and given as an ``Over``, in a chunk of its own. (A line over
+    the limit that came whole, within ``limit + size`` bytes, is a line like any other.)
     """
     buffer = _spare_buffer(size)
-    start = 0
+    start = fresh = 0  # bytes held (the start of a line), and where a newline may be among them
     while True:
-        got = stream.readinto(memoryview(buffer)[start:])
+        if start == len(buffer):
+            buffer.extend(bytes(size))
+        got = stream.readinto(memoryview(buffer)[start : start + size])
         if not got:
             if start:
-                yield buffer, start
+                yield Chunk(buffer, start)
             if len(buffer) == size <= CHUNK:
                 _spare[:] = [buffer]
             return
         end = start + got
-        cut = buffer.rfind(b"\n", start, end) + 1
+        cut = buffer.rfind(b"\n", fresh, end) + 1
         if cut:
-            yield buffer, cut
+            yield Chunk(buffer, cut)
             buffer[: end - cut] = buffer[cut:end]
-            start = end - cut
-        else:  # no newline yet: a line longer than the buffer grows it
-            buffer = buffer + bytes(len(buffer)) if end == len(buffer) else buffer
-            start = end
+        start = fresh = end - cut
+        if start > limit + 1:
+            over, start = _read_past(stream, buffer, start, size)
+            fresh = 0  # the bytes after it may hold whole lines
+            yield Chunk(buffer, 0, over)
+
+
+def _read_past(stream: Any, buffer: bytearray, start: int, size: int) -> tuple[Over, int]:
+    """Read to the end of the line ``buffer[:start]`` begins, keeping none of it but its head
+    in a buffer cut back to ``size``; returns it, and the bytes after it, at the buffer's
+    start."""
+    head, length, last = bytes(buffer[: min(start, HEAD)]), start, buffer[start - 1]
+    blank = _NOT_BLANK.search(buffer, 0, start) is None
+    del buffer[size:]
+    while got := stream.readinto(memoryview(buffer)):
+        newline = buffer.find(b"\n", 0, got)
+        stop = got if newline < 0 else newline
+        blank = blank and _NOT_BLANK.search(buffer, 0, stop) is None
+        if len(head) < HEAD:  # a limit under HEAD (tests): the rest of it
+            head += buffer[: min(stop, HEAD - len(head))]
+        length, last = length + stop, buffer[stop - 1] if stop else last
+        if newline >= 0:
+            buffer[: got - stop - 1] = buffer[stop + 1 : got]
+            return Over(head, length - (last == 13), length + 1, blank), got - stop - 1
+    return Over(head, length - (last == 13), length, blank), 0
 
 
 _spare: list[bytearray] = []  # the buffer of the last read that ended, for the next
