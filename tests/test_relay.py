@@ -4,6 +4,7 @@ Realtime server, and small upstreams that show what reached them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import subprocess
@@ -19,7 +20,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 import rt_fast
-from rt_fast import ga, relay, server
+from rt_fast import beta, ga, relay, server, translation
 
 RECORDING = server.Recording.load()
 
@@ -250,3 +251,124 @@ def test_each_chained_handler_gets_the_event_of_the_frame_it_is_given() -> None:
     _through_relay(session, upstream, client={"response.*": neuter, "response.create": check})
     assert seen == [(None, None)]
     assert reached == [neutral.decode()]
+
+
+# -- what a client may send: what the decoder takes, and no server event ------------------------
+
+# Frames whose type leads but that the decoder refuses: trailing bytes, a raw CR and a raw NUL
+# inside strings, a field of the wrong type.
+MALFORMED = [
+    '{"type":"response.create"}GARBAGE',
+    '{"type":"response.create","x":"a\rb"}',
+    '{"type":"response.create","event_id":"a\x00"}',
+    '{"type":"response.create","response":5}',
+]
+# Well-formed server events of each generation: no client sends them.
+SERVER_TYPES = [
+    RECORDING.created,
+    RECORDING.responses[0][-2],  # response.done
+    RECORDING.responses[0][0],  # response.created
+    b'{"type":"session.input_transcript.delta","event_id":"e1","delta":"hola"}',  # translation's
+    b'{"type":"response.audio.delta","event_id":"e","response_id":"r","item_id":"i",'
+    b'"output_index":0,"content_index":0,"delta":"AAAA"}',  # beta's
+]
+
+
+async def _acked(connection: ServerConnection, reached: list[str | bytes]) -> None:
+    """An upstream that notes each frame reaching it and answers it with an ``ack``, until a
+    close of any code."""
+    with contextlib.suppress(ConnectionClosed):
+        async for message in connection:
+            reached.append(message)
+            await connection.send('{"type":"ack"}')
+
+
+def _refused(reply: bytes) -> str:
+    """The message of the relay's ``error`` event ``reply``."""
+    error = rt_fast.decode_server_event(reply)
+    assert isinstance(error, ga.ErrorEvent) and "rt_fast relay" in error.error.message, reply
+    return error.error.message
+
+
+def test_a_client_frame_the_decoder_refuses_is_neither_forwarded_nor_recorded() -> None:
+    """Routing equals decoding: a frame whose type leads is refused as the decoder refuses it,
+    without a handler too (its type once made it forwarded, and its record line one that
+    ``rt-fast stats`` rejects); the session goes on."""
+    record = io.BytesIO()
+    reached: list[str | bytes] = []
+
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            for frame in MALFORMED:
+                await ws.send(frame)
+                _refused(await ws.recv(decode=False))
+            await ws.send('{"type":"response.create"}')
+            assert await ws.recv() == '{"type":"ack"}'
+
+    _through_relay(session, lambda connection: _acked(connection, reached), record=record)
+    assert reached == ['{"type":"response.create"}']
+    reader = rt_fast.read_log(io.BytesIO(record.getvalue()), errors="report")
+    assert len(list(reader)) == len(MALFORMED) + 2 and not reader.rejected
+
+
+def test_a_client_may_not_send_a_server_event_and_its_record_holds_none() -> None:
+    """A client's ``response.done`` (or any type only servers send, of any generation) is
+    refused: forwarded, it was a record line ``rt-fast stats`` counted and ``serve --replay``
+    played. A type no generation has is still forwarded (forward compatibility)."""
+    record = io.BytesIO()
+    reached: list[str | bytes] = []
+
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            for frame in SERVER_TYPES:
+                await ws.send(frame, text=True)
+                assert "server event" in _refused(await ws.recv(decode=False))
+            await ws.send('{"type":"response.newer_thing","x":1}')
+            assert await ws.recv() == '{"type":"ack"}'
+
+    _through_relay(session, lambda connection: _acked(connection, reached), record=record)
+    assert reached == ['{"type":"response.newer_thing","x":1}']
+    lines = record.getvalue().splitlines()
+    assert [rt_fast.peek_type(line) for line in lines] == [*["error"] * 5, "response.newer_thing",
+                                                           "ack"]  # fmt: skip
+
+
+def test_client_frames_of_every_generation_reach_handlers_decoded_as_theirs() -> None:
+    """Client frames decode with ``protocol="auto"``: a beta ``session.update`` (a session
+    without ``type``, which GA refuses) is forwarded and typed as beta's, a GA one as GA's, a
+    translation append as translation's; the handlers of one type get the one event."""
+    seen: list[Any] = []
+    reached: list[str | bytes] = []
+    frames = ['{"type":"session.update","session":{"modalities":["text"]}}',
+              '{"type":"session.update","session":{"type":"realtime"}}',
+              '{"type":"session.input_audio_buffer.append","audio":"AAAA"}']  # fmt: skip
+
+    def saw(event: Any, frame: bytes) -> bytes:
+        seen.append(event)
+        return frame
+
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            for frame in frames:
+                await ws.send(frame)
+                assert await ws.recv() == '{"type":"ack"}'
+
+    _through_relay(session, lambda connection: _acked(connection, reached),
+                   client={"session.*": saw, "session.update": saw})  # fmt: skip
+    assert reached == frames
+    assert [type(event) for event in seen[::2]] == [beta.SessionUpdateEvent,
+        ga.SessionUpdateEvent, translation.SessionInputAudioBufferAppendEvent]  # fmt: skip
+    assert seen[0] is seen[1] and seen[2] is seen[3]
+
+
+def test_each_error_reply_has_an_event_id_of_its_own() -> None:
+    async def session(port: int) -> None:
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            await ws.recv()  # hello
+            ids = set()
+            for _ in range(3):
+                await ws.send("not json")
+                ids.add(json.loads(await ws.recv())["event_id"])
+            assert len(ids) == 3, ids
+
+    _through_relay(session, _echo)

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
@@ -19,6 +22,7 @@ from websockets.frames import Close
 from websockets.http11 import Request, Response
 
 from rt_fast import relay
+from rt_fast._cli import main
 
 SECRET = "sk-SECRET"
 
@@ -201,3 +205,41 @@ def test_a_client_that_vanishes_reaches_the_upstream_as_an_error() -> None:
 
     asyncio.run(asyncio.wait_for(main(), 30))
     assert closes == [Close(1011, "client connection lost")]
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def test_the_command_says_where_it_relays_without_the_upstreams_query_or_user() -> None:
+    """Its first line once held the whole URL, key included."""
+    upstream = f"ws://user:pass@127.0.0.1:{_free_port()}/v1/realtime?api-key={SECRET}&x=1"
+    command = [sys.executable, "-m", "rt_fast", "relay", "--upstream", upstream, "--port", "0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+        finally:
+            process.terminate()
+    assert re.fullmatch(r"rt-fast relay: ws://127\.0\.0\.1:\d+ -> ws://127\.0\.0\.1:\d+"
+                        r"/v1/realtime; Ctrl-C stops\n", line), line  # fmt: skip
+
+
+@pytest.mark.parametrize("url", ["ws://a b/", "ws://example.com/v1/real time", "ws://a\tb/",
+                                 "ws://exa!mple.com/", "ws://-/", "wss://a..b/"])  # fmt: skip
+def test_an_upstream_url_with_whitespace_or_no_valid_host_is_refused_at_parse_time(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["relay", "--upstream", url, "--port", "70000"]) == 2  # never runs: a bad port
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a ws:// or wss:// URL with a host" in err, err
+
+
+@pytest.mark.parametrize("url", ["ws://127.0.0.1:8765/v1/realtime", "ws://[::1]:80/",
+                                 "wss://api.openai.com/v1/realtime?model=gpt-realtime",
+                                 "ws://bücher.example/", "ws://my_service:8080/", "ws://host./"])  # fmt: skip
+def test_upstream_urls_with_a_valid_host_are_taken(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each is taken: the error is the next argument's."""
+    assert main(["relay", "--upstream", url, "--port", "70000"]) == 2
+    assert "argument --port" in capsys.readouterr().err
