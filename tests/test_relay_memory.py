@@ -177,3 +177,57 @@ def test_a_peer_that_stops_reading_holds_the_relay_to_a_few_frames(flooding: str
         tracemalloc.stop()
     assert 0 < len(sent) < 40, len(sent)
     assert held < 5 * MAX + 4 * MiB, (held / MiB, len(sent))
+
+
+PING = bytes([0x89, 0x80 | 125]) + bytes(4) + b"P" * 125  # masked (zero key), 125 bytes
+
+
+def test_a_ping_flood_from_a_client_that_never_reads_keeps_the_relay_flat() -> None:
+    """Up to 24 MiB of pings, never reading a pong: the relay stops reading the client while
+    its write buffer is full (``ws.server_options``), so the pongs do not pile up (they once
+    did: 300 MB of pings, 290 MB more held)."""
+    pings = PING * 8000  # 1 MiB
+    written: list[int] = []
+
+    async def upstream(connection: ServerConnection) -> None:
+        await connection.wait_closed()
+
+    async def main() -> int:
+        async with await serve(upstream, "127.0.0.1", 0) as up:
+            url = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
+            async with await relay.relay(url) as running:
+                reader, writer = await asyncio.open_connection("127.0.0.1", _port(running))
+                writer.write(REQUEST)
+                await reader.readuntil(b"\r\n\r\n")
+                writer.transport.pause_reading()  # never reads a pong
+                held = tracemalloc.get_traced_memory()[0]
+                with contextlib.suppress(ConnectionError):
+                    await _write_until_refused(writer, pings, 24, written)
+                held = tracemalloc.get_traced_memory()[0] - held
+                held -= writer.transport.get_write_buffer_size()  # this side's, not the relay's
+                _vanish(writer)
+                return held
+
+    tracemalloc.start()
+    try:
+        held = asyncio.run(asyncio.wait_for(main(), 40))
+    finally:
+        tracemalloc.stop()
+    assert held < 4 * MiB, (held / MiB, sum(written) / MiB)
+
+
+async def _write_until_refused(writer: asyncio.StreamWriter, frames: bytes, count: int,
+                               written: list[int]) -> None:  # fmt: skip
+    """Write ``frames`` up to ``count`` times, for at most 5 s, until the socket has taken
+    nothing for 0.5 s (the relay stopped reading); then wait 0.5 s for the relay to read what
+    it will."""
+    deadline = time.monotonic() + 5
+    while len(written) < count and time.monotonic() < deadline:
+        if writer.transport.get_write_buffer_size():
+            await asyncio.sleep(0.5)
+            if writer.transport.get_write_buffer_size():
+                break
+        writer.write(frames)
+        written.append(len(frames))
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.5)

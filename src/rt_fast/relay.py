@@ -48,7 +48,9 @@ reading while more than one received frame waits (websockets' ``max_queue``: 1 h
 that stops reading holds the other back. Per connection and direction the relay then holds at
 most two frames waiting, the one being forwarded and websockets' framed copy of it, and under
 512 KiB besides (the rest of one socket read, the write buffer's 32 KiB): 64.5 MiB at the
-16 MiB frame limit, under 1 MiB when the frames are a session's 17 KB audio deltas. A frame's
+16 MiB frame limit, under 1 MiB when the frames are a session's 17 KB audio deltas. A client
+is read only while the relay can write to it (``ws.server_options``): one that pings and never
+reads the pongs holds the relay to its write buffer (websockets answers each ping). A frame's
 event lives only while it is decoded and its handlers run, never while a frame is sent (an audio
 event holds its payload as a ``str``: the frame's size again, for that while). Types are
 matched to handlers by a table built once from the types rt_fast knows, others as they come:
@@ -94,7 +96,7 @@ from ._audio import peek_type
 from ._codec import GENERATIONS, decode_client_event, decode_server_event, encode
 from ._errors import DecodeError
 from ._sources import decompressor
-from .ws import error_frame, socket_options
+from .ws import error_frame, server_options, socket_options
 
 __all__ = ["Handler", "OnDecodeError", "relay", "run"]
 
@@ -435,7 +437,8 @@ async def relay(
     the handlers of the frames each side sends; ``on_decode_error`` hears of each upstream frame
     forwarded without its handlers because it cannot be typed; ``record`` is a binary file,
     best unbuffered (see the module). ``options`` go to both websockets connections
-    (``max_queue`` is 1 unless given: see the module's Memory)."""
+    (``max_queue`` is 1 unless given, and the client's side is ``ws.server_options``: see the
+    module's Memory)."""
     options = socket_options({"max_queue": _MAX_QUEUE, **options})
     tell = on_decode_error or (lambda frame, error: None)
     routers = (_FromClient(client or {}, _tags("CLIENT_EVENTS")),
@@ -455,7 +458,7 @@ async def relay(
         async with up:
             await _session(downstream, up, routers, lines)
 
-    return await serve(handler, host, port, **options)
+    return await serve(handler, host, port, **server_options(options))
 
 
 def _shown(url: str) -> str:
