@@ -6,7 +6,7 @@ them. Handlers are registered per direction and per event type, or a glob of typ
 the frame to forward (the same or another: ``bytes``, ``str``, sent UTF-8 encoded, or a
 ``bytearray`` or ``memoryview``, sent as its bytes) or None to drop it. Each handler of a type
 gets the frame the one before returned, and that frame's event (decoded again only where it is
-another frame).
+another frame); the frame the last one returns is forwarded as it is, the handler's to vouch for.
 
 What each side may send:
 
@@ -60,16 +60,16 @@ Record. ``record`` gets one line per frame either side received, in order: each 
 forwarded (as forwarded, after the handlers) and each ``error`` event the relay sent a client;
 frames refused, dropped or binary are not written. The bytes are unchanged but for a raw CR or
 LF, each written as a tab: outside strings all three are JSON whitespace, and inside a string a
-raw CR or LF is invalid JSON, as a tab is (no client frame forwarded holds one; an upstream
-frame that does is written as invalid as it came), so the line means what the frame meant and
-stays one line. A line is written
-whole or not at all: where a write fails or falls short (a full disk, a file size limit), the
-file is truncated back to where the line began (if it can be: a file, not a pipe; opened
-unbuffered, as ``run`` opens it) and recording stops, with one warning on ``rt_fast.relay``
-naming the file and the error; the sessions go on. ``run`` (``rt-fast relay --record LOG``)
-appends to LOG, never into a compressed one (gzip or zstd, told by its magic bytes: plain lines
-after them would make it unreadable), which is a ``ValueError`` before the relay starts; where
-LOG holds something without a final newline, it first gets one, so its last line stays its own.
+raw CR or LF is invalid JSON, as a tab is (the decoder refuses it in a client frame; an upstream
+frame, or a handler's, that holds one is written as invalid as it came), so the line means what
+the frame meant and stays one line. A line is written whole or not at all: where a write fails
+or falls short (a full disk, a file size limit), the file is truncated back to where the line
+began (if it can be: a file, not a pipe; opened unbuffered, as ``run`` opens it) and recording
+stops, with one warning on ``rt_fast.relay`` naming the file and the error; the sessions go on.
+``run`` (``rt-fast relay --record LOG``) appends to LOG, never into a compressed one (gzip or
+zstd, told by its magic bytes: plain lines after them would make it unreadable), which is a
+``ValueError`` before the relay starts; where LOG holds something without a final newline, it
+first gets one, so that its last line stays its own.
 """
 
 from __future__ import annotations
