@@ -464,3 +464,15 @@ def test_spawned_workers_give_the_same_frames(
     path, lines = _big(tmp_path)
     reader = read_log(path, jobs=2, errors="report")
     assert _same(list(reader), _reference(lines)[0])
+
+
+def test_decode_lines_keeps_the_decoders_own_max_size() -> None:
+    """``Decoder.decode_lines`` reads its lines as the log reader does, but to its decoder's
+    ``max_size``, not the log reader's: a line over 16 MiB decodes where the decoder allows."""
+    size = rt_fast.MAX_FRAME_SIZE + 1024
+    head = b'{"type":"input_audio_buffer.append","audio":"'
+    line = head + b"A" * (size - len(head) - 2) + b'"}'
+    (event,) = rt_fast.Decoder(ga.ClientEvent, max_size=2 * size).decode_lines(line + b"\n")
+    assert len(event.audio) == size - len(head) - 2
+    with pytest.raises(rt_fast.DecodeError, match="line 2: frame of"):
+        rt_fast.Decoder(ga.ClientEvent).decode_lines(b"\n" + line)

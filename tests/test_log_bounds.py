@@ -189,6 +189,21 @@ def test_a_line_just_within_the_limit_decodes(tmp_path: Path) -> None:
     assert reader.rejected == _expected(str(path), [b"", over, b""])
 
 
+@pytest.mark.parametrize("blank", [False, True])
+def test_a_line_over_the_limit_that_came_whole_is_not_copied(tmp_path: Path, blank: bool) -> None:
+    """A line a little over the limit, read whole with its newline (within the limit and a
+    chunk): judged in the buffer, not copied out of it first."""
+    long = b" " * (LIMIT + CHUNK // 2) if blank else _long(LIMIT + CHUNK // 2)
+    lines = [long, FRAMES[0]]
+    path = tmp_path / "log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    (got, reader), peak = _peak(lambda: _read(path))
+    assert peak < BOUND, f"{peak / 2**20:.0f} MiB"
+    assert _same(got, _reference(lines)[0])
+    assert reader.rejected == _expected(str(path), lines)
+    assert reader.blank == blank
+
+
 def test_a_zstd_bomb_is_decompressed_as_it_is_read(tmp_path: Path) -> None:
     """A few kilobytes of zstd holding a 256 MiB line: never decompressed all at once."""
     path = tmp_path / "bomb.jsonl.zst"

@@ -46,10 +46,10 @@ import msgspec
 from . import _variants
 from ._codec import GENERATIONS, Decoder, _AutoDecoder, _Declined
 from ._errors import DecodeError
-from ._guard import check_size
+from ._guard import MAX_FRAME_SIZE, check_size
 from ._sources import (
-    BLANK,
     CHUNK,
+    HEAD,
     Chunk,
     Log,
     Over,
@@ -57,6 +57,7 @@ from ._sources import (
     chunks,
     close,
     decompressor,
+    is_blank,
     logs_of,
     open_log,
     position,
@@ -187,23 +188,28 @@ def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
     return pos
 
 
-def _slow(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int, strict: bool) -> int:
-    """Decode the line at ``pos`` with the full decoder, from a copy; returns the next line."""
+def _slow(
+    decoder: Decoder[Any], batch: LogBatch, pos: int, end: int, strict: bool, limit: int | None
+) -> int:
+    """Decode the line at ``pos`` with the full decoder, from a copy; a line over ``limit``
+    (the decoder's ``max_size``, if given) is rejected uncopied. Returns the next line."""
     buffer = batch._buffer
     newline = buffer.find(b"\n", pos, end)
     newline = end if newline < 0 else newline
     stop = newline - 1 if newline > pos and buffer[newline - 1] == 13 else newline  # CRLF
-    line = bytes(memoryview(buffer)[pos:stop])
     row = len(batch._ends)
     batch._ends.append(newline)
-    if not line.strip(BLANK):
+    if is_blank(buffer, pos, stop):
         batch._skipped.append(row)
-        return newline + 1
-    try:
-        batch.frames.append(decoder.decode(line))
-    except DecodeError as exc:
-        batch._skipped.append(row)
-        _reject(batch, batch.first_line + row, exc, line, strict)
+    elif limit is not None and stop - pos > limit:
+        _too_long(batch, row, bytes(buffer[pos : pos + HEAD]), stop - pos, strict)
+    else:
+        line = bytes(memoryview(buffer)[pos:stop])
+        try:
+            batch.frames.append(decoder.decode(line))
+        except DecodeError as exc:
+            batch._skipped.append(row)
+            _reject(batch, batch.first_line + row, exc, line, strict)
     return newline + 1
 
 
@@ -221,33 +227,43 @@ def _decode_batch(job: _Job, log: str, first_line: int, chunk: Chunk) -> LogBatc
     if job.measure:
         batch._pcm = {}
     strict = job.errors == "raise"
-    _decode_into(_decoder(job.protocol, job.naming), batch, chunk.end, strict)
+    decoder = _decoder(job.protocol, job.naming)  # its max_size: MAX_FRAME_SIZE, the default
+    _decode_into(decoder, batch, chunk.end, strict, MAX_FRAME_SIZE)
     if chunk.over is not None and batch.error is None:
         _over(batch, chunk.end, chunk.over, strict)
     return batch
 
 
 def _over(batch: LogBatch, end: int, over: Over, strict: bool) -> None:
-    """The line over the limit after ``end``, never held: blank, or rejected with the error
-    the decoder gives a frame of its size."""
+    """The line over the limit after ``end``, never held: blank, or too long."""
     row = len(batch._ends)
     batch._ends.append(end)
+    if over.blank:
+        batch._skipped.append(row)
+    else:
+        _too_long(batch, row, over.head, over.size, strict)
+
+
+def _too_long(batch: LogBatch, row: int, head: bytes, size: int, strict: bool) -> None:
+    """Reject the line ``row``, a frame of ``size`` bytes (over the limit) that begins with
+    ``head``, with the error the decoder gives such a frame."""
     batch._skipped.append(row)
-    if not over.blank:
-        try:
-            check_size(over.size)  # raises: the line is over the limit
-        except DecodeError as exc:
-            _reject(batch, batch.first_line + row, exc, over.head, strict)
+    try:
+        check_size(size, MAX_FRAME_SIZE)  # raises: the line is over the limit
+    except DecodeError as exc:
+        _reject(batch, batch.first_line + row, exc, head, strict)
 
 
-def _decode_into(decoder: Decoder[Any], batch: LogBatch, end: int, strict: bool) -> None:
+def _decode_into(
+    decoder: Decoder[Any], batch: LogBatch, end: int, strict: bool, limit: int | None = None
+) -> None:
     """Decode the lines of ``batch._buffer[:end]``: the fast path, and the full decoder for
-    each line it declines (``strict``: stop at the first bad line)."""
+    each line it declines (``strict``: stop at the first bad line; ``limit``: ``_slow``)."""
     pos = 0
     while pos < end and batch.error is None:
         pos = _run(decoder, batch, pos, end)
         if pos < end:
-            pos = _slow(decoder, batch, pos, end, strict)
+            pos = _slow(decoder, batch, pos, end, strict, limit)
 
 
 def decode_lines(decoder: Decoder[Any], data: bytes | bytearray) -> list[Any]:

@@ -33,7 +33,6 @@ from typing import IO, Any, NamedTuple, Union
 from ._guard import MAX_FRAME_SIZE
 
 __all__ = [
-    "BLANK",
     "CHUNK",
     "Chunk",
     "HEAD",
@@ -44,6 +43,7 @@ __all__ = [
     "chunks",
     "close",
     "decompressor",
+    "is_blank",
     "logs_of",
     "open_log",
     "position",
@@ -56,8 +56,7 @@ Source = Union[str, "os.PathLike[str]", IO[bytes]]
 _READ = 64 * 1024  # the compressed bytes a zstd log is read by
 CHUNK = 256 * 1024  # decoded at a time: fits the L2 cache, and amortizes the Python around it
 HEAD = 128  # bytes kept of a line over the limit: enough for an excerpt
-BLANK = b" \t\r"  # JSON whitespace: a line of nothing else is blank
-_NOT_BLANK = re.compile(b"[^%s]" % re.escape(BLANK))
+_NOT_BLANK = re.compile(rb"[^ \t\r]")  # JSON whitespace: a line of nothing else is blank
 
 
 # -- opening logs -----------------------------------------------------------------------------
@@ -335,7 +334,7 @@ class Ranged(io.RawIOBase):
 class Over(NamedTuple):
     """A line over the limit, read past and not kept: its first ``HEAD`` bytes, its size as a
     frame (without ``\\r\\n``), the bytes it spans in the log (with them), and whether it is
-    only JSON whitespace (``BLANK``)."""
+    only JSON whitespace (``is_blank``)."""
 
     head: bytes
     size: int
@@ -397,12 +396,12 @@ def _read_past(stream: Any, buffer: bytearray, start: int, size: int) -> tuple[O
     in a buffer cut back to ``size``; returns it, and the bytes after it, at the buffer's
     start."""
     head, length, last = bytes(buffer[: min(start, HEAD)]), start, buffer[start - 1]
-    blank = _NOT_BLANK.search(buffer, 0, start) is None
+    blank = is_blank(buffer, 0, start)
     del buffer[size:]
     while got := stream.readinto(memoryview(buffer)):
         newline = buffer.find(b"\n", 0, got)
         stop = got if newline < 0 else newline
-        blank = blank and _NOT_BLANK.search(buffer, 0, stop) is None
+        blank = blank and is_blank(buffer, 0, stop)
         if len(head) < HEAD:  # a limit under HEAD (tests): the rest of it
             head += buffer[: min(stop, HEAD - len(head))]
         length, last = length + stop, buffer[stop - 1] if stop else last
@@ -410,6 +409,11 @@ def _read_past(stream: Any, buffer: bytearray, start: int, size: int) -> tuple[O
             buffer[: got - stop - 1] = buffer[stop + 1 : got]
             return Over(head, length - (last == 13), length + 1, blank), got - stop - 1
     return Over(head, length - (last == 13), length, blank), 0
+
+
+def is_blank(buffer: bytes | bytearray, start: int, stop: int) -> bool:
+    """Whether ``buffer[start:stop]`` is only JSON whitespace (a line of it is blank)."""
+    return _NOT_BLANK.search(buffer, start, stop) is None
 
 
 _spare: list[bytearray] = []  # the buffer of the last read that ended, for the next
