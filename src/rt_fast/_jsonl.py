@@ -6,11 +6,13 @@ This module sits around the codec, which does no I/O. The rules:
 * **Bounded memory.** A log is read in chunks of ``_CHUNK`` bytes cut at newlines, into one
   reused buffer (a longer line grows it). Nothing holds a whole log, nor a line over the
   decoder's ``max_size`` (``MAX_FRAME_SIZE``): ``_sources.chunks`` reads past it to its
-  newline, keeping its size and first bytes, and it is rejected with the decoder's error for a
-  frame of that size (``_over``; blank if it is only whitespace), numbered as any line. Memory
-  stays within ``max_size`` and a few chunks, whatever the log; a line that never ends
-  (``/dev/zero``) is read on in that memory until the caller stops (Ctrl-C: ``rt-fast``
-  says ``interrupted``).
+  newline, keeping its size and first bytes (``_over``; one that came whole within a chunk
+  is judged in the buffer, uncopied: ``_slow``), and it is rejected with the decoder's error
+  for a frame of that size (``_too_long``; blank if it is only whitespace), numbered as any
+  line. Memory stays within ``max_size`` and a few chunks, whatever the log; a line that never
+  ends (``/dev/zero``) is read on in that memory until the caller stops (Ctrl-C: ``rt-fast``
+  says ``interrupted``). With ``errors="raise"`` too, a line over the limit is read to its
+  end before it raises: its size is in the error.
 * **Exact lines.** A line ends at ``\\n`` (a ``\\r`` before it is not part of the frame); a line
   of JSON whitespace is blank, skipped and not counted. Every other line is decoded on its
   own, so ``decoded + rejected == lines`` always, and line numbers are the file's. A frame of
