@@ -9,10 +9,10 @@ keys among them) are sent by a real ``websockets`` server on 127.0.0.1, for a qu
   ``decode_server_event`` gives for every frame it takes, and rejects exactly the others:
   ``rejected_count`` counts them all, ``rejected`` holds the first ten whole, each with the
   decoder's error;
-* the relay forwards to the upstream, bytes unchanged and in order, every client frame whose
-  type ``peek_type`` reads (a handler on every type sees the event the decoder gives, or no
-  event where the decoder refuses the frame), answers every other one with an ``error`` event,
-  and forwards every upstream frame to the client whatever it holds.
+* the relay forwards to the upstream, bytes unchanged and in order, every client frame that
+  ``decode_client_event(frame, "auto")`` takes and whose type is not one only servers send (a
+  handler on every type sees the event the decoder gives), answers every other one with an
+  ``error`` event, and forwards every upstream frame to the client whatever it holds.
 """
 
 from __future__ import annotations
@@ -30,11 +30,15 @@ from websockets.sync.server import ServerConnection as SyncServerConnection
 from websockets.sync.server import serve as serve_sync
 
 import rt_fast
-from rt_fast import relay, ws
+from rt_fast import beta, ga, relay, translation, ws
 from tests.test_differential import SECONDS, _seeds, inputs
 
 LIMIT = 3000
 END = b'{"type":"rt_fast.test.end"}'
+GENERATIONS = (ga, beta, translation)
+SERVER_ONLY = {t for g in GENERATIONS for t in g.SERVER_EVENTS} - {
+    t for g in GENERATIONS for t in g.CLIENT_EVENTS
+}
 
 
 def _frames(seed: int) -> list[bytes]:
@@ -147,10 +151,20 @@ def _typed(frames: list[bytes], decode: Any) -> tuple[list[Any], list[bytes], li
     return events, taken, others
 
 
+def _client_event(frame: bytes) -> Any:
+    """What a client may send the relay: a frame the decoder takes, of no type only servers
+    send (``DecodeError`` otherwise)."""
+    event = rt_fast.decode_client_event(frame, "auto")
+    if event.type in SERVER_ONLY:
+        raise rt_fast.DecodeError(f"{event.type} is a server event")
+    return event
+
+
 def test_the_relay_routes_every_frame_as_the_decoders_do() -> None:
     """Client frames through a handler on every type: forwarded unchanged where the decoder
-    takes them (the handler seeing its event), refused with an error event otherwise; upstream
-    frames: every one forwarded unchanged, its handler or ``on_decode_error`` told."""
+    (any generation) takes them and their type is not only a server's (the handler seeing its
+    event), refused with an error event otherwise; upstream frames: every one forwarded
+    unchanged, its handler or ``on_decode_error`` told."""
     ups = _texts(_frames(seed=23))
     downs = _texts(_frames(seed=24))
     seen: dict[str, list[Any]] = {"client": [], "server": [], "untyped": []}
@@ -191,8 +205,8 @@ def test_the_relay_routes_every_frame_as_the_decoders_do() -> None:
                     return got
 
     got = asyncio.run(asyncio.wait_for(main(), 120))
-    events, taken, refused = _typed(ups, rt_fast.decode_client_event)
-    assert received_up == taken and seen["client"] == [*events, rt_fast.decode_client_event(END)]
+    events, taken, refused = _typed(ups, _client_event)
+    assert received_up == taken and seen["client"] == [*events, _client_event(END)]
     errors = got[: len(refused)]
     assert all(rt_fast.peek_type(reply) == "error" for reply in errors)
     assert got[len(refused) :] == downs

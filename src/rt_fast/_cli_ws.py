@@ -4,15 +4,20 @@ wrappers of ``rt_fast.server`` and ``rt_fast.relay``, imported only when run.
 What stops a gateway from starting is one line (``rt-fast: ...``, exit status 2, as every
 command's errors): a port outside 0..65535 or an upstream that is not a ``ws://``/``wss://``
 URL, at parse time; a recording that cannot be played (unreadable, a bad line, no GA
-``session.created``), named by its log; an address it cannot listen on (a host that does not
+``session.created``, no response), named by its log (``--replay -``, standard input, as
+``<stdin>``); an address it cannot listen on (a host that does not
 resolve, a port taken or not allowed), named by host and port.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import importlib
+import ipaddress
+import re
+import sys
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,14 +40,31 @@ def _port(text: str) -> int:
     return port
 
 
+# A host name's label, once IDNA-encoded: letters, digits, '-' (not first or last) and '_'.
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+
+
+def _valid_host(host: str) -> bool:
+    """Whether ``host`` is an IP address or a name of labels (``_LABEL``), dot-separated."""
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(host)
+        return True
+    try:
+        name = host.encode("idna").decode()
+    except UnicodeError:  # an empty label, one too long
+        return False
+    return all(_LABEL.fullmatch(label) for label in name.removesuffix(".").split("."))
+
+
 def _ws_url(text: str) -> str:
-    """A websocket URL (``ws://`` or ``wss://`` and a host), at parse time."""
+    """A websocket URL (``ws://`` or ``wss://`` and a valid host, no whitespace), at parse time."""
     try:
         parts = urlsplit(text)
         _ = parts.port  # raises ValueError: a port out of range or not a number
     except ValueError:  # that, or a bad IPv6 address
         parts = None
-    if parts is None or parts.scheme not in ("ws", "wss") or not parts.hostname:
+    if (parts is None or parts.scheme not in ("ws", "wss") or not parts.hostname
+            or not _valid_host(parts.hostname) or any(c.isspace() for c in text)):  # fmt: skip
         raise argparse.ArgumentTypeError(f"{text!r} is not a ws:// or wss:// URL with a host")
     return text
 
@@ -61,19 +83,22 @@ def _listening(command: str, args: argparse.Namespace, run: Callable[[], None]) 
 
 
 def _recording(server: Any, log: str | None) -> Any:
-    """The recording ``serve`` plays; a log it cannot play is an error naming the log."""
+    """The recording ``serve`` plays (``-``: standard input); a log it cannot play is an error
+    naming the log (standard input as ``<stdin>``, as every command names it)."""
+    source = sys.stdin.buffer if log == "-" else log
     try:
-        return server.Recording.load(log)
+        return server.Recording.load(source)
     except ValueError as exc:  # DecodeError too
-        if log is None or log in str(exc):
+        name: str | None = getattr(source, "name", log)  # standard input's: <stdin>
+        if name is None or name in str(exc):
             raise
-        raise ValueError(f"cannot play {log}: {exc}") from exc
+        raise ValueError(f"cannot play {name}: {exc}") from exc
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     server = _gateway("server", "serve")
     recording = _recording(server, args.replay)
-    label = args.replay or "the bundled sample"
+    label = {None: "the bundled sample", "-": "standard input"}.get(args.replay, args.replay)
     run = functools.partial(server.run, recording, host=args.host, port=args.port,
                             pace=args.pace, label=label)  # fmt: skip
     return _listening("serve", args, run)
@@ -89,8 +114,8 @@ def add_serve(commands: Any) -> None:
         "response.create -> the log's next recorded response, bytes unchanged, and an error "
         "event for a frame that does not decode (the connection stays open).",
     )
-    serve.add_argument("--replay", metavar="LOG", help="the session log to play "
-                       "(default: the bundled sample)")  # fmt: skip
+    serve.add_argument("--replay", metavar="LOG", help="the session log to play, - for "
+                       "standard input (default: the bundled sample)")  # fmt: skip
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     serve.add_argument("--port", type=_port, default=8765, help="default: 8765 (0: any free)")
     serve.add_argument("--pace", choices=("fast", "realtime"), default="fast",
@@ -112,11 +137,14 @@ def add_relay(commands: Any) -> None:
         description="Forward both directions between the clients that connect here and "
         "UPSTREAM, every frame's bytes unchanged; the client's query parameters join UPSTREAM's "
         "own (which win), its Authorization reaches the upstream; closes cross both ways (none "
-        "for none, 1011 when a connection is lost). A client frame that could route two ways "
-        "(type repeated), is not a JSON object with a type, or is binary is refused with an "
-        "error event to the client; every upstream frame is forwarded. --record appends what "
-        "each side received, one frame a line (raw CR/LF as tabs), the relay's error replies "
-        "included: a log rt-fast stats and rt-fast serve --replay read.",
+        "for none, 1011 when a connection is lost). A client frame the decoder refuses (any "
+        "generation), one whose type only servers send (response.done, ...), or a binary one "
+        "is refused with an error event to the client; every upstream frame is forwarded. "
+        "--record appends what each side received, one frame a line (raw CR/LF as tabs), the "
+        "relay's error replies included: a log rt-fast stats and rt-fast serve --replay read; "
+        "never to a gzip or zstd LOG, and on a new line; a line is written whole or not at all, "
+        "and a LOG that cannot be written (a full disk) stops the recording with a warning, "
+        "not the sessions. The upstream is printed without its query (where keys go).",
     )
     relay.add_argument("--upstream", required=True, metavar="URL", type=_ws_url,
                        help="e.g. wss://api.openai.com/v1/realtime")  # fmt: skip
