@@ -52,7 +52,9 @@ async def _closed_with(ws: Any) -> int:
     with pytest.raises(ConnectionClosed) as info:
         while True:
             await ws.recv()
-    return int(info.value.rcvd.code) if info.value.rcvd else int(info.value.sent.code)
+    closed = info.value.rcvd or info.value.sent  # the peer's close, else the one we sent
+    assert closed is not None
+    return int(closed.code)
 
 
 def test_invalid_utf8_in_a_text_frame_closes_that_connection_with_1007() -> None:
