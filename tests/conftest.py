@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from rt_fast._traffic import session_frames
 
@@ -57,3 +58,12 @@ def serving(*args: str) -> Iterator[int]:
         finally:
             process.terminate()
             process.wait()
+
+
+async def acked(connection: Any, reached: list[str | bytes]) -> None:
+    """An upstream (a websockets server handler) that notes each frame reaching it and answers
+    it with an ``ack``, until a close of any code."""
+    with contextlib.suppress(ConnectionClosed):
+        async for message in connection:
+            reached.append(message)
+            await connection.send('{"type":"ack"}')

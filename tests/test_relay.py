@@ -4,7 +4,6 @@ Realtime server, and small upstreams that show what reached them."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import json
 import subprocess
@@ -21,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 import rt_fast
 from rt_fast import beta, ga, relay, server, translation
+from tests.conftest import acked
 
 RECORDING = server.Recording.load()
 
@@ -274,15 +274,6 @@ SERVER_TYPES = [
 ]
 
 
-async def _acked(connection: ServerConnection, reached: list[str | bytes]) -> None:
-    """An upstream that notes each frame reaching it and answers it with an ``ack``, until a
-    close of any code."""
-    with contextlib.suppress(ConnectionClosed):
-        async for message in connection:
-            reached.append(message)
-            await connection.send('{"type":"ack"}')
-
-
 def _refused(reply: bytes) -> str:
     """The message of the relay's ``error`` event ``reply``."""
     error = rt_fast.decode_server_event(reply)
@@ -305,7 +296,7 @@ def test_a_client_frame_the_decoder_refuses_is_neither_forwarded_nor_recorded() 
             await ws.send('{"type":"response.create"}')
             assert await ws.recv() == '{"type":"ack"}'
 
-    _through_relay(session, lambda connection: _acked(connection, reached), record=record)
+    _through_relay(session, lambda connection: acked(connection, reached), record=record)
     assert reached == ['{"type":"response.create"}']
     reader = rt_fast.read_log(io.BytesIO(record.getvalue()), errors="report")
     assert len(list(reader)) == len(MALFORMED) + 2 and not reader.rejected
@@ -326,7 +317,7 @@ def test_a_client_may_not_send_a_server_event_and_its_record_holds_none() -> Non
             await ws.send('{"type":"response.newer_thing","x":1}')
             assert await ws.recv() == '{"type":"ack"}'
 
-    _through_relay(session, lambda connection: _acked(connection, reached), record=record)
+    _through_relay(session, lambda connection: acked(connection, reached), record=record)
     assert reached == ['{"type":"response.newer_thing","x":1}']
     lines = record.getvalue().splitlines()
     assert [rt_fast.peek_type(line) for line in lines] == [*["error"] * 5, "response.newer_thing",
@@ -353,7 +344,7 @@ def test_client_frames_of_every_generation_reach_handlers_decoded_as_theirs() ->
                 await ws.send(frame)
                 assert await ws.recv() == '{"type":"ack"}'
 
-    _through_relay(session, lambda connection: _acked(connection, reached),
+    _through_relay(session, lambda connection: acked(connection, reached),
                    client={"session.*": saw, "session.update": saw})  # fmt: skip
     assert reached == frames
     assert [type(event) for event in seen[::2]] == [beta.SessionUpdateEvent,

@@ -7,7 +7,6 @@ peers on 127.0.0.1: the local server, and upstreams that show what reached them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
 import time
@@ -21,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 import rt_fast
 from rt_fast import ga, relay, server
+from tests.conftest import acked
 
 RECORDING = server.Recording.load()
 UPDATE = b'{"type":"session.update","session":{"type":"realtime"}}'
@@ -28,15 +28,6 @@ UPDATE = b'{"type":"session.update","session":{"type":"realtime"}}'
 
 def _port(running: Any) -> int:
     return int(running.sockets[0].getsockname()[1])
-
-
-async def _acked(connection: ServerConnection, reached: list[str | bytes]) -> None:
-    """An upstream that notes each frame reaching it and answers it with an ``ack``, until a
-    close of any code."""
-    with contextlib.suppress(ConnectionClosed):
-        async for message in connection:
-            reached.append(message)
-            await connection.send('{"type":"ack"}')
 
 
 def _relaying(test: Callable[[str], Awaitable[None]],
@@ -71,7 +62,7 @@ def test_a_handler_may_return_the_frame_as_bytes_str_or_a_buffer(kind: type,
             await ws.send(UPDATE, text=True)
             assert await ws.recv() == '{"type":"ack"}'
 
-    _relaying(session, lambda connection: _acked(connection, reached),
+    _relaying(session, lambda connection: acked(connection, reached),
               client={"session.update": returns}, record=record)  # fmt: skip
     assert reached == [UPDATE.decode()]
     if record is not None:
@@ -143,7 +134,7 @@ def test_a_client_handler_that_raises_ends_its_session_at_once(
 
     async def upstream(connection: ServerConnection) -> None:
         try:
-            await _acked(connection, reached)
+            await acked(connection, reached)
         finally:
             assert connection.close_code == 1011
 
@@ -173,7 +164,7 @@ def test_a_handler_that_returns_no_frame_fails_as_one_that_raises(
             assert await _failed(ws) < 3
 
     with caplog.at_level(logging.WARNING):
-        _relaying(session, lambda connection: _acked(connection, reached),
+        _relaying(session, lambda connection: acked(connection, reached),
                   client={"session.update": lambda event, frame: returned})  # fmt: skip
     assert reached == []
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
