@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,3 +68,28 @@ async def acked(connection: Any, reached: list[str | bytes]) -> None:
         async for message in connection:
             reached.append(message)
             await connection.send('{"type":"ack"}')
+
+
+@contextlib.contextmanager
+def local_cluster(workers: int) -> Iterator[Any]:
+    """A ``distributed.Client`` of a ``LocalCluster`` of ``workers`` single-threaded worker
+    processes, for one test module. distributed's one offload thread outlives its clusters
+    and is shut down after (the tests after these fork log workers, which rt_fast does only
+    where no other thread runs), so a module after another one's cluster starts a new one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import dask
+    import distributed
+
+    if distributed.utils._offload_executor._shutdown:  # an earlier module's cluster's
+        distributed.utils._offload_executor = ThreadPoolExecutor(1, "Dask-Offload")
+    # No event-loop profiler (a thread of the scheduler, in this process, on Pythons but 3.11).
+    with (
+        dask.config.set({"distributed.worker.profile.enabled": False}),
+        distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                 dashboard_address=":0") as cluster,
+        distributed.Client(cluster) as client,
+    ):  # fmt: skip
+        yield client
+    distributed.utils._offload_executor.shutdown(wait=True)
+    assert threading.active_count() == 1, threading.enumerate()

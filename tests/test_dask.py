@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import dask.config
-import distributed.utils
 import fsspec
 import msgspec
 import pyarrow.parquet as pq
 import pytest
 import zstandard
-from distributed import Client, LocalCluster
+from distributed import Client
 from distributed.diagnostics.plugin import WorkerPlugin
 
 import rt_fast
@@ -40,6 +39,7 @@ from rt_fast import _jsonl
 from rt_fast import dask as rt_dask
 from rt_fast._cli import main
 from rt_fast._jsonl import Rejected, read_log
+from tests.conftest import local_cluster
 
 SAMPLE = resources.files("rt_fast").joinpath("data/sample_session.jsonl.gz").read_bytes()
 PLAIN = gzip.decompress(SAMPLE)
@@ -74,18 +74,8 @@ class _Bucket(WorkerPlugin):
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
-    # No event-loop profiler (a thread of the scheduler, in this process, on Pythons but 3.11).
-    with (
-        dask.config.set({"distributed.worker.profile.enabled": False}),
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
-        as cluster,
-        Client(cluster) as client,
-    ):  # fmt: skip
+    with local_cluster(2) as client:
         yield client
-    # distributed's one offload thread outlives its clusters; the tests after these fork log
-    # workers, which rt_fast does only where no other thread runs.
-    distributed.utils._offload_executor.shutdown(wait=True)
-    assert threading.active_count() == 1, threading.enumerate()
 
 
 @pytest.fixture(scope="module")

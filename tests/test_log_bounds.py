@@ -22,10 +22,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import dask.config
 import pytest
 import zstandard
-from distributed import Client, LocalCluster
+from distributed import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +33,7 @@ from rt_fast import MAX_FRAME_SIZE, Rejected, _jsonl
 from rt_fast import dask as rt_dask
 from rt_fast._sources import CHUNK, Chunk, Over, chunks
 from rt_fast._sources import HEAD as KEPT
+from tests.conftest import local_cluster
 from tests.test_jsonl import BAD, FRAMES, _reference, _same
 
 T = TypeVar("T")
@@ -363,12 +363,7 @@ def _resident(reset: bool) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
     """A cluster of one worker process."""
-    with (
-        dask.config.set({"distributed.worker.profile.enabled": False}),
-        LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0")
-        as cluster,
-        Client(cluster) as client,
-    ):  # fmt: skip
+    with local_cluster(1) as client:
         yield client
 
 
