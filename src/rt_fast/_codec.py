@@ -68,7 +68,7 @@ from ._guard import (
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
 from ._simd import OPENERS
 from ._simd import count_byteset as _count
-from ._stack import max_depth, this_thread
+from ._stack import SHALLOWEST, max_depth, this_thread
 from ._variants import NAMINGS, fill, naming_of, number, origin, out_of_range, recast, variant
 
 __all__ = [
@@ -99,6 +99,7 @@ _INPUT_ERRORS = (msgspec.DecodeError, UnicodeError, RecursionError)
 # payload's key is not repeated cost more.
 _AUDIO_MIN = 10_000
 _PEEK = 128  # a frame's type, where it leads, ends within its first bytes
+_SHALLOW = 2 * SHALLOWEST + 1  # no frame this short nests deeper than any thread may decode
 # With ``pcm`` (the log reader's stats), audio frames this long are measured, not copied: the
 # event gets an empty payload and ``pcm`` its decoded size. Below, msgspec decoding the whole
 # frame costs less than finding and checking the payload.
@@ -240,6 +241,7 @@ class Decoder(Generic[T]):
         "_max_size",
         "_patterns",
         "_payloads",
+        "_shallow",
         "_small",
         "naming",
         "type",
@@ -258,6 +260,7 @@ class Decoder(Generic[T]):
         self.naming = naming
         self._max_size = max_size
         self._small = min(_AUDIO_MIN - 1, max_size)  # below the audio path, within size
+        self._shallow = min(_SHALLOW, max_size)  # and no deeper than any thread may decode
         options = _check_naming(naming)
         strict = variant(type, **options)
         decoder = msgspec.json.Decoder(strict)
@@ -276,8 +279,9 @@ class Decoder(Generic[T]):
         """Decode one frame."""
         if data.__class__ is bytes:  # the usual frames, by ``read``
             size = len(data)
-            if size <= self._small and size <= this_thread.span:  # ``read``'s first rule,
-                # inlined: a Python call saved
+            if size <= self._shallow or (size <= self._small and size <= this_thread.span):
+                # ``read``'s first rule, inlined: a Python call saved (and, for the shortest
+                # frames, which no thread of 64 KiB or more could fail, the thread's look-up)
                 try:
                     event = self._decode(data)
                 except _INPUT_ERRORS:
