@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -21,6 +21,7 @@ from ._models import UNSET, UnknownEvent
 __all__ = ["SHOWN", "Tally", "Totals", "combine", "keep_first", "summary", "tag", "tally"]
 
 SHOWN = 10  # rejected lines a report lists
+R = TypeVar("R")
 
 _tags: dict[type, str] = {}
 
@@ -202,8 +203,9 @@ class Totals:
         return {direction: round(value, 3) for direction, value in seconds.items()}
 
 
-def keep_first(shown: list[Rejected], rejected: Rejected) -> None:
-    """Keep ``rejected`` in ``shown`` while it holds fewer than ``SHOWN`` (an ``on_reject``)."""
+def keep_first(shown: list[R], rejected: R) -> None:
+    """Keep ``rejected`` (a log's line, a connection's frame) in ``shown`` while it holds fewer
+    than ``SHOWN`` (an ``on_reject``)."""
     if len(shown) < SHOWN:
         shown.append(rejected)
 

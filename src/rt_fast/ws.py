@@ -57,7 +57,7 @@ from ._codec import _SERVER, GENERATIONS, Decoder, _decoder, encode, encode_audi
 from ._errors import DecodeError
 from ._guard import check, frame_of
 from ._models import UNSET
-from ._stats import SHOWN
+from ._stats import keep_first
 
 __all__ = [
     "BoundedServerConnection",
@@ -156,8 +156,7 @@ class _Frames:
                 raise
             rejected = Rejected(frame, _bare(exc))
             self.rejected_count += 1
-            if len(self.rejected) < SHOWN:
-                self.rejected.append(rejected)
+            keep_first(self.rejected, rejected)
             if self.on_reject is not None:
                 self.on_reject(rejected)
             return False, None
