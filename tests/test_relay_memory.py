@@ -14,6 +14,7 @@ import socket
 import struct
 import time
 import tracemalloc
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -32,6 +33,15 @@ def _port(running: Any) -> int:
 
 def _keep(event: Any, frame: bytes) -> bytes:
     return frame
+
+
+def _traced(main: Callable[[], Awaitable[int]], seconds: float) -> int:
+    """``main()``'s answer, run within ``seconds`` with tracemalloc tracing allocations."""
+    tracemalloc.start()
+    try:
+        return asyncio.run(asyncio.wait_for(main(), seconds))
+    finally:
+        tracemalloc.stop()
 
 
 @pytest.mark.parametrize(
@@ -61,11 +71,7 @@ def test_frame_types_of_any_size_leave_nothing_behind(handlers: dict[str, Any]) 
                     del frame
                 return await _settled(before)
 
-    tracemalloc.start()
-    try:
-        held = asyncio.run(asyncio.wait_for(main(), 30))
-    finally:
-        tracemalloc.stop()
+    held = _traced(main, 30)
     assert held < MiB, held / MiB
 
 
@@ -170,11 +176,7 @@ def test_a_peer_that_stops_reading_holds_the_relay_to_a_few_frames(flooding: str
                     await flooded
                 return held
 
-    tracemalloc.start()
-    try:
-        held = asyncio.run(asyncio.wait_for(main(), 40))
-    finally:
-        tracemalloc.stop()
+    held = _traced(main, 40)
     assert 0 < len(sent) < 40, len(sent)
     assert held < 5 * MAX + 4 * MiB, (held / MiB, len(sent))
 
@@ -208,11 +210,7 @@ def test_a_ping_flood_from_a_client_that_never_reads_keeps_the_relay_flat() -> N
                 _vanish(writer)
                 return held
 
-    tracemalloc.start()
-    try:
-        held = asyncio.run(asyncio.wait_for(main(), 40))
-    finally:
-        tracemalloc.stop()
+    held = _traced(main, 40)
     assert held < 4 * MiB, (held / MiB, sum(written) / MiB)
 
 
