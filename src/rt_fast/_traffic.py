@@ -5,11 +5,18 @@ the API's formats, and audio as base64 of 24 kHz mono PCM16. A session is: ``ses
 the client's ``session.update`` with a full configuration (instructions, tools, audio formats,
 transcription, noise reduction, turn detection, voice) and its ``session.updated``; then turns,
 each answered by the assistant with ~25 transcript deltas and ~40 audio deltas (2.4-24 KB of PCM
-each) closed by ``response.done`` with full usage and ``rate_limits.updated``. Turns cycle
-through four kinds, as users behave:
+each) closed by ``response.done`` with full usage and ``rate_limits.updated``.
 
-0. spoken, ended by server VAD: microphone appends (20-100 ms each), ``speech_started``,
-   ``speech_stopped``, ``committed``, the user item and its transcription deltas;
+The microphone streams through the whole session, as voice clients do: a 64 ms append (~4.1 KB
+of base64) for every 64 ms of the session's clock, while the user speaks, while the model's
+audio plays (each delta advances the clock by its length) and in the pauses between, so about 3
+in 4 frames of a session are appends, as in recorded two-sided sessions. A client either gives
+every append an ``event_id`` or none (by default, sessions of odd seeds do).
+
+Turns cycle through four kinds, as users behave:
+
+0. spoken, ended by server VAD: ``speech_started``, ``speech_stopped``, ``committed``, the user
+   item and its transcription deltas;
 1. spoken, sent with a tap: the same appends, then the client's ``input_audio_buffer.commit``
    and, after the server's ``committed`` and the item, its ``response.create``;
 2. spoken, then a function call: the model calls a tool, the client sends
@@ -99,6 +106,8 @@ _TYPED = (
     "Please repeat the tracking number slowly.",
 )
 _BYTES_PER_MS = 48  # 24 kHz, 16-bit mono
+_CHUNK_MS = 64  # what the microphone sends in one append
+_QUIET = bytes(range(4)) * 64  # a byte -> a sample's low byte when nobody speaks
 
 
 def _dump(obj: dict[str, Any]) -> bytes:
@@ -108,9 +117,12 @@ def _dump(obj: dict[str, Any]) -> bytes:
 class _Session:
     """State of one generated session: its random source, ids and clock."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, event_ids: bool) -> None:
         self.rng = random.Random(seed)
-        self.audio_ms = 0
+        self.event_ids = event_ids
+        self.audio_ms = 0  # the input audio buffer's clock, as the server counts it
+        self.clock_ms = 0  # the session's time: how much audio the microphone has to send
+        self.mic_ms = 0  # how much it has sent
         self.previous_item: str | None = None
         self.current_response = ""
         self.conversation_id = self.id("conv_")
@@ -121,8 +133,27 @@ class _Session:
     def event(self, type: str, **fields: Any) -> Frame:
         return "server", _dump({"type": type, "event_id": self.id("event_"), **fields})
 
-    def audio(self, ms: int) -> str:
-        return base64.b64encode(self.rng.randbytes(ms * _BYTES_PER_MS)).decode()
+    def audio(self, ms: int, quiet: bool = False) -> str:
+        """Base64 of ``ms`` of PCM16: loud noise, or (``quiet``) a quiet room, samples 0-3."""
+        if not quiet:
+            return base64.b64encode(self.rng.randbytes(ms * _BYTES_PER_MS)).decode()
+        pcm = bytearray(ms * _BYTES_PER_MS)
+        pcm[0::2] = self.rng.randbytes(len(pcm) // 2).translate(_QUIET)
+        return base64.b64encode(pcm).decode()
+
+    def microphone(self, ms: int = 0, speech_ms: int = 0) -> Iterator[Frame]:
+        """The session's clock moved ``ms`` on; the appends the microphone sent meanwhile, the
+        last ``speech_ms`` of them loud (the user speaking), the others quiet."""
+        self.clock_ms += ms
+        speech_from = self.clock_ms - speech_ms
+        while self.mic_ms + _CHUNK_MS <= self.clock_ms:
+            quiet = self.mic_ms + _CHUNK_MS <= speech_from
+            self.mic_ms += _CHUNK_MS
+            audio = self.audio(_CHUNK_MS, quiet)
+            append = {"type": "input_audio_buffer.append", "audio": audio}
+            if self.event_ids:
+                append = {"type": append["type"], "event_id": self.id("event_"), **append}
+            yield "client", _dump(append)
 
     def words(self, n: int) -> list[str]:
         return [self.rng.choice(_WORDS) for _ in range(n)]
@@ -174,15 +205,11 @@ def _setup(s: _Session) -> Iterator[Frame]:
 
 
 def _user_turn(s: _Session, tapped: bool = False) -> Iterator[Frame]:
-    speech_ms = s.rng.randrange(1200, 4000)
+    pause_ms, speech_ms = s.rng.randrange(800, 3000), s.rng.randrange(1200, 4000)
     item_id = s.id("item_")
-    sent = 0
-    while sent < speech_ms:
-        chunk = s.rng.randrange(20, 101)
-        yield "client", _dump({"type": "input_audio_buffer.append", "audio": s.audio(chunk)})
-        sent += chunk
-    start = s.audio_ms + s.rng.randrange(50, 300)
-    s.audio_ms = start + sent
+    yield from s.microphone(pause_ms + speech_ms, speech_ms)
+    start = s.audio_ms + pause_ms
+    s.audio_ms = start + speech_ms
     yield s.event("input_audio_buffer.speech_started", audio_start_ms=start, item_id=item_id)
     if tapped:
         yield "client", _dump({"type": "input_audio_buffer.commit"})
@@ -213,6 +240,7 @@ def _user_turn(s: _Session, tapped: bool = False) -> Iterator[Frame]:
 
 
 def _typed_turn(s: _Session) -> Iterator[Frame]:
+    yield from s.microphone(s.rng.randrange(2000, 6000))  # the user types; the mic hears it
     content = [{"type": "input_text", "text": s.rng.choice(_TYPED)}]
     message = {"type": "message", "role": "user", "content": content}
     yield "client", _dump({"type": "conversation.item.create", "item": message})
@@ -278,6 +306,7 @@ def _answer(s: _Session) -> Iterator[Frame]:
         if i < audio_deltas:
             pcm_ms = s.rng.randrange(50, 501)  # 2.4-24 KB of PCM
             yield s.event("response.output_audio.delta", **ids, delta=s.audio(pcm_ms))
+            yield from s.microphone(pcm_ms)  # it plays; the microphone goes on
     transcript = " ".join(words)
     yield s.event("response.output_audio.done", **ids)
     yield s.event("response.output_audio_transcript.done", **ids, transcript=transcript)
@@ -310,6 +339,7 @@ def _function_call(s: _Session) -> Iterator[Frame]:
     yield s.event("conversation.item.done", previous_item_id=s.previous_item, item=done)
     s.previous_item = item_id
     yield s.event("response.done", response=_response(s, "completed", [done], _usage(s, 0, 20)))
+    yield from s.microphone(s.rng.randrange(200, 1200))  # the tool runs
     output = json.dumps({"status": "shipped", "eta": "tomorrow"})
     result = {"type": "function_call_output", "call_id": call_id, "output": output}
     yield "client", _dump({"type": "conversation.item.create", "item": result})
@@ -335,9 +365,10 @@ def _turn(s: _Session, number: int) -> Iterator[Frame]:
         yield s.event("rate_limits.updated", rate_limits=limits)
 
 
-def session_frames(seed: int = 0, turns: int = 4) -> Iterator[Frame]:
-    """Yield the frames of one realistic GA session, in the order they cross the socket."""
-    s = _Session(seed)
+def session_frames(seed: int = 0, turns: int = 4, event_ids: bool | None = None) -> Iterator[Frame]:
+    """Yield the frames of one realistic GA session, in the order they cross the socket; the
+    client's appends carry an ``event_id`` if ``event_ids`` (by default, for an odd seed)."""
+    s = _Session(seed, seed % 2 == 1 if event_ids is None else event_ids)
     yield from _setup(s)
     for number in range(turns):
         yield from _turn(s, number)
