@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import binascii
 import functools
+import operator
 import re
 import sys
 from collections.abc import Callable
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple, Union, get_args
 
 import msgspec
 
@@ -47,7 +48,9 @@ from . import beta, ga, translation
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE, check, conflict_error, conflicting_key, frame_of
 from ._simd import PLAIN
+from ._stack import max_depth, this_thread
 from ._simd import find_first_not_of as _find_first_not_of
+from ._models import UNSET
 from ._variants import origin, variant
 
 __all__ = [
@@ -58,7 +61,6 @@ __all__ = [
     "decode_audio_event",
     "decode_pcm",
     "Payload",
-    "bare",
     "ensure_one_payload",
     "one_payload",
     "payloads_of",
@@ -197,6 +199,25 @@ _head_decode = msgspec.json.Decoder(_Head).decode
 def peek_type(data: Buffer) -> str:
     """The frame's ``type``, without decoding the rest (``DecodeError`` if it has none, or if
     it holds ``type``, or an audio frame its payload, twice with different values)."""
+    if data.__class__ is bytes:  # the usual frames: a known type leading, as the API sends
+        close = data.find(b'"', 9, _PEEK)
+        known = _KNOWN.get(data[: close + 2])
+        if known is not None:
+            tag, field = known
+            if field is not None:
+                if one_payload(data, field):
+                    return tag
+            elif data.find(b"\\") < 0 and data.find(b'"type"', close) < 0:
+                return tag  # no other ``type``, under any spelling
+            elif (
+                len(data) <= MAX_FRAME_SIZE
+                and (len(data) <= this_thread.span or max_depth() is None)
+                and data.isascii()  # else the guard checks its UTF-8 first
+            ):
+                try:  # the top level's every ``type`` must be this one, as for the decoder
+                    return _TAG_OF[_peek_decode(data).__class__]
+                except _INPUT_ERRORS:
+                    pass  # the generic path says what is wrong
     data = frame_of(data)
     lead = (_LEADS_STR if data.__class__ is str else _LEADS).match(data)  # type: ignore[arg-type]
     if lead is not None:
@@ -213,6 +234,27 @@ def peek_type(data: Buffer) -> str:
     if key is not None:
         raise conflict_error(key)
     return head.type
+
+
+def _empty(tag: str) -> type[msgspec.Struct]:
+    """A Struct of no fields tagged ``tag``: a union of them reads a frame's top-level type,
+    checking that every ``type`` the top level holds is that one (msgspec checks the tag of a
+    tagged Struct wherever it meets it) and skipping the rest."""
+    return msgspec.defstruct("Peek", [], tag=tag, tag_field="type")
+
+
+_EVENTS = (ga.Event, beta.Event, translation.Event)
+_TAGS = sorted({cls.__struct_config__.tag for union in _EVENTS for cls in get_args(union)})
+_PEEKS = [_empty(tag) for tag in _TAGS]
+_TAG_OF = {cls: cls.__struct_config__.tag for cls in _PEEKS}
+_peek_decode = msgspec.json.Decoder(Union[tuple(_PEEKS)]).decode
+# The opening of a frame whose known type leads (``b'{"type":"<tag>",'``, or ``}`` for the
+# comma) -> (tag, the payload field of an audio event or None).
+_KNOWN: dict[bytes, tuple[str, str | None]] = {
+    f'{{"type":"{tag}"{after}'.encode(): (tag, _ALL[tag].field if tag in _ALL else None)
+    for tag in _TAGS
+    for after in ",}"
+}
 
 
 # A leading tag whose JSON text is itself (printable ASCII, no escape), and what follows it.
@@ -249,7 +291,7 @@ def one_payload(data: Any, field: str, start: int = 0, stop: int | None = None) 
     if end < 0:
         return False
     rest = data[start:begin] + data[end:stop]
-    return slash not in rest and rest.count(kind) == 1 and rest.count(name) == 1
+    return rest.find(slash) < 0 and rest.count(kind) == 1 and rest.count(name) == 1
 
 
 # text? -> payload field -> (its key, its name, quote, backslash, "type"), as str or bytes.
@@ -395,19 +437,43 @@ def _generic(data: bytes | bytearray | str) -> tuple[Any, str]:
         event = _lenient(route.cls)(data)
     except _INPUT_ERRORS as exc:
         raise DecodeError.from_exception(exc) from None
-    value = getattr(event, route.field)
-    ensure_one_payload(data, payloads_of((route.cls,))[route.cls], value)
-    return value, route.field
+    ensure_one_payload(data, payloads_of((route.cls,))[route.cls], event)
+    return getattr(event, route.field), route.field
 
 
 class Payload(NamedTuple):
-    """An audio event class's payload field, and how its frame opens when ``type`` and the
-    payload are all it holds, as the API sends microphone audio: ``{"type":"<tag>","audio":"``."""
+    """An audio event class's payload field, and the sizes that tell a frame of it holds each
+    key once: ``bare``, the size of ``{"type":"<tag>","<field>":""}`` (as the API sends
+    microphone audio), and for each other field, its name and what its key adds
+    (``,"<name>":``)."""
 
     field: str
+    value: Callable[[Any], str]  # the event's payload (an attrgetter: cheaper than getattr)
     lead: bytes
     lead_str: str
-    bare: int  # the size of such a frame, less its payload's: len(lead) + 2 for '"}'
+    bare: int
+    others: tuple[tuple[str, int], ...]
+
+    def exact(self, size: int, event: Any) -> bool:
+        """Whether a frame of ``size`` bytes (characters, for a ``str``) that the models decoded
+        to ``event`` is the event's shortest JSON text: compact, no escape, one byte a
+        character, and so each key once. A JSON text is never shorter than that (a string's
+        text is at least its characters; an integer's at least its digits), and a repeated
+        key, a space or an escape makes it longer; a float or another value whose shortest
+        text is not known here says no."""
+        total = self.bare + len(self.value(event))
+        for name, key in self.others:
+            value = getattr(event, name)
+            kind = value.__class__
+            if kind is str:
+                total += key + 2 + len(value)
+            elif kind is int:
+                total += key + len(str(value))
+            elif value is None or kind is bool:
+                total += key + 5 - (value is not False)  # null, true, false
+            elif value is not UNSET:
+                return False
+        return size == total
 
 
 def payloads_of(members: Any) -> dict[type, Payload]:
@@ -417,30 +483,18 @@ def payloads_of(members: Any) -> dict[type, Payload]:
         field = AUDIO_EVENTS.get(origin(cls))
         if field is not None:
             lead = f'{{"type":"{cls.__struct_config__.tag}","{field}":"'
-            found[cls] = Payload(field, lead.encode(), lead, len(lead) + 2)
+            names = zip(cls.__struct_fields__, cls.__struct_encode_fields__)
+            others = tuple((name, len(key) + 4) for name, key in names if name != field)
+            value = operator.attrgetter(field)
+            found[cls] = Payload(field, value, lead.encode(), lead, len(lead) + 2, others)
     return found
 
 
-def bare(data: Any, payload: Payload, value: str, start: int = 0, stop: int | None = None) -> bool:
-    """Whether the frame ``data[start:stop]``, which msgspec decoded to the payload ``value``,
-    is exactly ``{"type":"<tag>","<field>":"<value>"}``: its lead, then as many characters as
-    the value has, then ``"}``. Any other member, a repeat or an escape would make it longer
-    (a JSON string's text is never shorter than its value), so it holds each key once."""
-    stop = len(data) if stop is None else stop
-    text = data.__class__ is str
-    lead = payload.lead_str if text else payload.lead
-    return (
-        stop - start == len(lead) + len(value) + 2
-        and data.startswith(lead, start)
-        and data.endswith('"}' if text else b'"}', start, stop)
-    )
-
-
-def ensure_one_payload(data: bytes | bytearray | str, payload: Payload, value: str) -> None:
-    """Raise ``DecodeError`` if a decoded audio frame (its payload ``value``) holds its
-    payload or ``type`` twice with different values: a fast path would take the first,
-    msgspec takes the last."""
-    if not bare(data, payload, value) and not one_payload(data, payload.field):
+def ensure_one_payload(data: bytes | bytearray | str, payload: Payload, event: Any) -> None:
+    """Raise ``DecodeError`` if a decoded audio frame (its ``event``) holds its payload or
+    ``type`` twice with different values: a fast path would take the first, msgspec takes the
+    last."""
+    if not payload.exact(len(data), event) and not one_payload(data, payload.field):
         key = conflicting_key(data, ("type", payload.field))
         if key is not None:
             raise conflict_error(key)

@@ -287,7 +287,11 @@ class Decoder(Generic[T]):
                 except _INPUT_ERRORS:
                     return self._guarded(data, strict_tried=True)
                 payload = self._payloads.get(event.__class__)
-                if payload is None or size == payload.bare + len(getattr(event, payload.field)):
+                if (
+                    payload is None
+                    or size == payload.bare + len(payload.value(event))
+                    or payload.exact(size, event)
+                ):
                     return event  # type: ignore[no-any-return]
                 return self._checked(data, event)  # type: ignore[no-any-return]
             event = self.read(data, 0, size, data)
@@ -370,11 +374,8 @@ class Decoder(Generic[T]):
         except _INPUT_ERRORS:
             return REJECTED
         payload = self._payloads.get(event.__class__)
-        if payload is not None:
-            value = getattr(event, payload.field)
-            if size != payload.bare + len(value) and not one_payload(
-                buffer, payload.field, start, stop
-            ):
+        if payload is not None and not payload.exact(size, event):
+            if not one_payload(buffer, payload.field, start, stop):
                 return DECLINED  # it may hold its payload twice: the full path judges
         return event
 
@@ -397,7 +398,7 @@ class Decoder(Generic[T]):
         """``event``, unless it is an audio frame holding its payload twice (``_audio``)."""
         payload = self._payloads.get(event.__class__)
         if payload is not None:
-            ensure_one_payload(data, payload, getattr(event, payload.field))
+            ensure_one_payload(data, payload, event)
         return event
 
     def _unguarded(self, data: Any) -> bool:
@@ -465,7 +466,7 @@ class Decoder(Generic[T]):
             raise msgspec.ValidationError(f"Number out of range - at `{kept}`")
         payload = payloads.get(event.__class__)
         if payload is not None:
-            ensure_one_payload(data, payload, getattr(event, payload.field))
+            ensure_one_payload(data, payload, event)
         return event
 
     def decode_lines(self, data: Buffer) -> list[T]:
