@@ -84,7 +84,9 @@ def _totals(folder: str) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", help="comma-separated frame sets (default: all)")
-    parser.add_argument("--impls", help="comma-separated rows (default: %s)" % ", ".join(DEFAULT_IMPLS))
+    parser.add_argument(
+        "--impls", help=f"comma-separated rows (default: {', '.join(DEFAULT_IMPLS)})"
+    )
     parser.add_argument("--src", help="the rt_fast source tree to measure (default: installed)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -98,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     env = dict(os.environ)
     if args.src:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [args.src, os.getcwd(), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [args.src, os.getcwd(), env.get("PYTHONPATH")])
+        )
     with tempfile.TemporaryDirectory() as folder:
         command = ["valgrind", "--tool=callgrind", "--dump-before=getppid",
                    f"--callgrind-out-file={folder}/out.%p", sys.executable, "-m",
@@ -117,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 def _table(cells: list[list[str]], counts: list[int], sets: list[str], impls: list[str]) -> None:
     per = {(impl, name): counts[i] / int(n) for i, (impl, name, n) in enumerate(cells)}
     base = "msgspec + a Python call"
-    print("instructions a frame (ratio to %r)" % base)
+    print(f"instructions a frame (ratio to {base!r})")
     print("| set | " + " | ".join(impls) + " |")
     print("|---|" + "--:|" * len(impls))
     for name in sets:
@@ -125,7 +129,9 @@ def _table(cells: list[list[str]], counts: list[int], sets: list[str], impls: li
         for impl in impls:
             got = per.get((impl, name))
             ref = per.get((base, name))
-            row.append("-" if got is None else f"{got:,.0f}" + (f" ({got / ref:.2f}x)" if ref else ""))
+            row.append(
+                "-" if got is None else f"{got:,.0f}" + (f" ({got / ref:.2f}x)" if ref else "")
+            )
         print(f"| {name} | " + " | ".join(row) + " |")
 
 

@@ -47,10 +47,10 @@ import msgspec
 from . import beta, ga, translation
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE, check, conflict_error, conflicting_key, frame_of
-from ._simd import PLAIN
-from ._stack import max_depth, this_thread
-from ._simd import find_first_not_of as _find_first_not_of
 from ._models import UNSET
+from ._simd import PLAIN
+from ._simd import find_first_not_of as _find_first_not_of
+from ._stack import max_depth, this_thread
 from ._variants import origin, variant
 
 __all__ = [
@@ -221,8 +221,8 @@ def peek_type(data: Buffer) -> str:
     data = frame_of(data)
     lead = (_LEADS_STR if data.__class__ is str else _LEADS).match(data)  # type: ignore[arg-type]
     if lead is not None:
-        tag = lead.group(1)
-        tag = tag if isinstance(tag, str) else tag.decode()
+        found = lead.group(1)
+        tag = found if isinstance(found, str) else found.decode()
         if _one_type(data, tag):
             return tag
     check(data)  # before anything parses it
@@ -246,7 +246,7 @@ def _empty(tag: str) -> type[msgspec.Struct]:
 _EVENTS = (ga.Event, beta.Event, translation.Event)
 _TAGS = sorted({cls.__struct_config__.tag for union in _EVENTS for cls in get_args(union)})
 _PEEKS = [_empty(tag) for tag in _TAGS]
-_TAG_OF = {cls: cls.__struct_config__.tag for cls in _PEEKS}
+_TAG_OF: dict[type, str] = {cls: str(cls.__struct_config__.tag) for cls in _PEEKS}
 _peek_decode = msgspec.json.Decoder(Union[tuple(_PEEKS)]).decode
 # The opening of a frame whose known type leads (``b'{"type":"<tag>",'``, or ``}`` for the
 # comma) -> (tag, the payload field of an audio event or None).
@@ -291,7 +291,7 @@ def one_payload(data: Any, field: str, start: int = 0, stop: int | None = None) 
     if end < 0:
         return False
     rest = data[start:begin] + data[end:stop]
-    return rest.find(slash) < 0 and rest.count(kind) == 1 and rest.count(name) == 1
+    return bool(rest.find(slash) < 0 and rest.count(kind) == 1 and rest.count(name) == 1)
 
 
 # text? -> payload field -> (its key, its name, quote, backslash, "type"), as str or bytes.
@@ -483,7 +483,7 @@ def payloads_of(members: Any) -> dict[type, Payload]:
         field = AUDIO_EVENTS.get(origin(cls))
         if field is not None:
             lead = f'{{"type":"{cls.__struct_config__.tag}","{field}":"'
-            names = zip(cls.__struct_fields__, cls.__struct_encode_fields__)
+            names = zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True)
             others = tuple((name, len(key) + 4) for name, key in names if name != field)
             value = operator.attrgetter(field)
             found[cls] = Payload(field, value, lead.encode(), lead, len(lead) + 2, others)

@@ -374,9 +374,12 @@ class Decoder(Generic[T]):
         except _INPUT_ERRORS:
             return REJECTED
         payload = self._payloads.get(event.__class__)
-        if payload is not None and not payload.exact(size, event):
-            if not one_payload(buffer, payload.field, start, stop):
-                return DECLINED  # it may hold its payload twice: the full path judges
+        if (
+            payload is not None
+            and not payload.exact(size, event)
+            and not one_payload(buffer, payload.field, start, stop)
+        ):
+            return DECLINED  # it may hold its payload twice: the full path judges
         return event
 
     def _decode_any(self, data: Buffer) -> T:
