@@ -291,7 +291,8 @@ def one_payload(data: Any, field: str, start: int = 0, stop: int | None = None) 
     if end < 0:
         return False
     rest = data[start:begin] + data[end:stop]
-    return bool(rest.find(slash) < 0 and rest.count(kind) == 1 and rest.count(name) == 1)
+    once: bool = rest.find(slash) < 0 and rest.count(kind) == 1 and rest.count(name) == 1
+    return once
 
 
 # text? -> payload field -> (its key, its name, quote, backslash, "type"), as str or bytes.
