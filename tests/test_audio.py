@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _audio, _codec, _guard, _variants, beta, ga, translation
+from rt_fast import _audio, _codec, _guard, _route, _variants, beta, ga, translation
 
 AUDIO = [
     ("ga", "server", ga.ResponseOutputAudioDeltaEvent, "delta"),
@@ -97,7 +97,7 @@ def _payload_generic(data: Any) -> Any:
         raise rt_fast.DecodeError("not audio")
     try:
         event = _audio._lenient(route.cls)(data)
-    except _codec._INPUT_ERRORS as exc:
+    except _route.INPUT_ERRORS as exc:
         raise rt_fast.DecodeError.from_exception(exc) from None
     if _repeats(data, ("type", route.field)):
         raise rt_fast.DecodeError("repeated")
@@ -131,8 +131,8 @@ def _check_all(protocol: str, direction: str, data: Any) -> None:
         stop = 13 + len(data)
         at = None if route is None else _in_place(buffer, route, 13, stop, None)
         assert at == fast
-        read = union.read(buffer, 13, stop, memoryview(buffer)[13:stop])  # the codec's route
-        assert read.__class__ is _codec._Declined or _outcome(lambda: read) == expected
+        read = union._read(buffer, 13, stop, memoryview(buffer)[13:stop])  # the codec's route
+        assert read.__class__ is _route.Declined or _outcome(lambda: read) == expected
         _check_measured(buffer, route, 13, stop, at)
     assert _outcome(rt_fast.audio_payload, data) == _outcome(_payload_generic, data)
     pcm = _outcome(rt_fast.decode_pcm, data)
@@ -158,12 +158,11 @@ def _in_place(
 
 
 def _reader_route(line: bytes, routes: Any) -> Any:
-    """The audio route ``Decoder.read`` takes a line by: the type it leads with
-    (without pybase64 or stringzilla the reader takes no audio fast path)."""
-    close = line.find(b'"', 9, 128)
-    if not _audio.TYPED or not line.startswith(b'{"type":"') or close < 0:
+    """The audio route the codec's route takes a line by: its lead (``_route``; without
+    pybase64 or stringzilla the reader takes no audio fast path)."""
+    if not _audio.TYPED:
         return None
-    return routes.get(line[9:close])
+    return routes.get(line[: _route.lead_end(line)])
 
 
 def _base64(payload: str) -> bool:

@@ -128,7 +128,7 @@ def test_audio_bytes_exact_on_both_paths(tmp_path: Path, measure: bool) -> None:
     deltas = [_frame("response.output_audio.delta", event_id="e", **DELTA, delta=_audio(2 * n))
               for n in sizes]  # fmt: skip
     log = _write(tmp_path / "log.jsonl", appends + deltas)
-    tallies = _jsonl._map_log(str(log), _stats.tally, protocol="auto", jobs=1, on_reject=None,
+    tallies = _jsonl.map_log_reporting(str(log), _stats.tally, protocol="auto", jobs=1, on_reject=None,
                               numbered=False, whole=False, measure=measure)  # fmt: skip
     audio = _stats.combine(list(tallies)).audio
     assert audio == {("client", None): sum(sizes), ("server", None): 2 * sum(sizes)}

@@ -35,7 +35,7 @@ DEEP = FRAMES[1].replace(
     b'"parameters":{', b'"parameters":{"deep":' + b"[" * 100_000 + b"]" * 100_000 + b",", 1
 )
 AUDIO = [frame for frame in FRAMES if len(frame) >= 16_000][:3]  # the reader's audio fast path
-MEASURED = [  # audio frames whose payload stats only measures (_Job.measure), both directions
+MEASURED = [  # audio frames whose payload stats only measures (Job.measure), both directions
     *[f for f in FRAMES if _codec._MEASURE_MIN <= len(f) < _codec._AUDIO_MIN and b'"audio":"' in f][
         :2
     ],
@@ -48,7 +48,7 @@ BAD = [b"{not json", b'{"type":"response.done","event_id":"e"}', b"\xff\xfe{}", 
 
 def _reference(lines: list[bytes], protocol: str = "auto") -> tuple[list[Any], list[int], int]:
     """Frames, rejected line numbers and blank count, decoding each line alone."""
-    decoder = _jsonl._decoder(protocol, "snake")
+    decoder = _codec.log_decoder(protocol, "snake")
     frames, rejected, blank = [], [], 0
     for number, physical in enumerate(lines, 1):
         line = physical.removesuffix(b"\r")
@@ -146,7 +146,7 @@ def _with_pcm(batch: LogBatch) -> list[tuple[Any, int | None]]:
 
 
 def _measured_as(frames: list[Any], measured: list[tuple[Any, int | None]]) -> bool:
-    """Whether frames read with ``_Job.measure`` are ``frames``, but for audio payloads left
+    """Whether frames read with ``Job.measure`` are ``frames``, but for audio payloads left
     empty, each with the size the statistics give the payload."""
     if len(frames) != len(measured):
         return False
@@ -180,7 +180,7 @@ def test_fast_path_equals_the_full_decoder_line_by_line(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_jsonl, "_CHUNK", chunk)
         if measure:
-            reader: Any = _jsonl._map_log(io.BytesIO(data), _with_pcm, protocol=protocol, jobs=1,
+            reader: Any = _jsonl.map_log_reporting(io.BytesIO(data), _with_pcm, protocol=protocol, jobs=1,
                                           on_reject=None, numbered=False, whole=False,
                                           measure=True)  # fmt: skip
             assert _measured_as(frames, [pair for pairs in reader for pair in pairs])
@@ -331,7 +331,7 @@ def test_map_log_unordered_and_whole_compressed_logs(tmp_path: Path) -> None:
     expected = [n for n in range(1, len(lines) + 1) if n not in rejected and lines[n - 1].strip()]
     readers = [
         map_log([plain, packed], _numbers, jobs=2, errors="report", ordered=False),
-        _jsonl._map_log(
+        _jsonl.map_log_reporting(
             [packed, packed],
             _numbers,
             protocol="auto",

@@ -37,7 +37,6 @@ from __future__ import annotations
 import binascii
 import functools
 import operator
-import re
 import sys
 from collections.abc import Callable
 from typing import Any, NamedTuple, Union, get_args
@@ -48,6 +47,7 @@ from . import beta, ga, translation
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE, check, conflict_error, conflicting_key, frame_of
 from ._models import UNSET
+from ._route import INPUT_ERRORS, head_decode, keyed, lead_end
 from ._simd import PLAIN
 from ._simd import find_first_not_of as _find_first_not_of
 from ._stack import max_depth, this_thread
@@ -71,8 +71,6 @@ __all__ = [
 ]
 
 Buffer = Union[bytes, bytearray, memoryview, str]
-_INPUT_ERRORS = (msgspec.DecodeError, UnicodeError, RecursionError)
-_PEEK = 128  # bytes of the frame's opening that peek_type reads; tags are far shorter
 
 if sys.version_info >= (3, 11):
 
@@ -162,8 +160,8 @@ def _lenient(cls: type[msgspec.Struct]) -> Callable[[Any], Any]:
 
 
 Routes = dict[Union[str, bytes], _Route]
-"""Audio tag (as str and as bytes, and the lead ``b'{"type":"<tag>'``) -> route, for the audio
-events of one union."""
+"""Audio tag, and its leads as ``bytes`` and ``str`` (``_route.keyed``) -> route, for the audio
+events of one union (the first class of a tag where several have it)."""
 
 
 def routes_for(members: Any) -> Routes:
@@ -172,9 +170,9 @@ def routes_for(members: Any) -> Routes:
     for cls in members:
         if cls in AUDIO_EVENTS:
             route = _route(cls, AUDIO_EVENTS[cls])
-            routes.setdefault(route.prefix_str[9:-2], route)
-            routes.setdefault(route.prefix[9:-2], route)
-            routes.setdefault(route.prefix[:-2], route)  # its lead: b'{"type":"<tag>'
+            tag = route.prefix_str[9:-2]
+            for key, value in {tag: route, **keyed([(tag, route)])}.items():
+                routes.setdefault(key, value)
     return routes
 
 
@@ -189,51 +187,51 @@ def routed_keys(tag: str) -> tuple[str, ...]:
     return ("type",) if route is None else ("type", route.field)
 
 
-class _Head(msgspec.Struct):
-    type: str
-
-
-_head_decode = msgspec.json.Decoder(_Head).decode
-
-
 def peek_type(data: Buffer) -> str:
     """The frame's ``type``, without decoding the rest (``DecodeError`` if it has none, or if
     it holds ``type``, or an audio frame its payload, twice with different values)."""
-    if data.__class__ is bytes:  # the usual frames: a known type leading, as the API sends
-        close = data.find(b'"', 9, _PEEK)
-        known = _KNOWN.get(data[: close + 2])
-        if known is not None:
-            tag, field = known
-            if field is not None:
-                if one_payload(data, field):
-                    return tag
-            elif data.find(b"\\") < 0 and data.find(b'"type"', close) < 0:
-                return tag  # no other ``type``, under any spelling
-            elif (
-                len(data) <= MAX_FRAME_SIZE
-                and (len(data) <= this_thread.span or max_depth() is None)
-                and data.isascii()  # else the guard checks its UTF-8 first
-            ):
-                try:  # the top level's every ``type`` must be this one, as for the decoder
-                    return _TAG_OF[_peek_decode(data).__class__]
-                except _INPUT_ERRORS:
-                    pass  # the generic path says what is wrong
-    data = frame_of(data)
-    lead = (_LEADS_STR if data.__class__ is str else _LEADS).match(data)  # type: ignore[arg-type]
-    if lead is not None:
-        found = lead.group(1)
-        tag = found if isinstance(found, str) else found.decode()
-        if _one_type(data, tag):
+    if data.__class__ is not bytes:  # bytes: the usual frames
+        data = frame_of(data)
+    lead = data[: lead_end(data)]
+    known: tuple[str, str | None] | None = _KNOWN.get(
+        lead if lead.__class__ is not bytearray else bytes(lead)
+    )
+    if known is not None:  # a known type leads, as the API sends it
+        tag, field = known
+        if field is not None:
+            if one_payload(data, field):
+                return tag
+        elif _one_type(data, len(tag)):
             return tag
+        elif (
+            len(data) <= MAX_FRAME_SIZE
+            and (len(data) <= this_thread.span or max_depth() is None)
+            and data.isascii()  # else the guard checks its UTF-8 first
+        ):
+            try:  # the top level's every ``type`` must be this one, as for the decoder
+                return _TAG_OF[_peek_decode(data).__class__]
+            except INPUT_ERRORS:
+                pass  # the generic path says what is wrong
     check(data)  # before anything parses it
     try:
-        head = _head_decode(data)
-    except _INPUT_ERRORS as exc:
+        head = head_decode(data)
+    except INPUT_ERRORS as exc:
         raise DecodeError.from_exception(exc) from None
     key = conflicting_key(data, routed_keys(head.type))
     if key is not None:
         raise conflict_error(key)
     return head.type
+
+
+def _one_type(data: Any, size: int) -> bool:
+    """Whether a frame whose type leads (its tag ``size`` characters) holds no other ``type``,
+    by a cheap test that may say no when it does not: no backslash (so every key is spelled as
+    itself) and no other ``"type"``."""
+    slash, kind = _ONE_TYPE[data.__class__ is str]
+    return bool(data.find(slash) < 0 and data.find(kind, 9 + size) < 0)
+
+
+_ONE_TYPE: tuple[tuple[Any, Any], tuple[Any, Any]] = ((b"\\", b'"type"'), ("\\", '"type"'))
 
 
 def _empty(tag: str) -> type[msgspec.Struct]:
@@ -248,30 +246,9 @@ _TAGS = sorted({cls.__struct_config__.tag for union in _EVENTS for cls in get_ar
 _PEEKS = [_empty(tag) for tag in _TAGS]
 _TAG_OF: dict[type, str] = {cls: str(cls.__struct_config__.tag) for cls in _PEEKS}
 _peek_decode = msgspec.json.Decoder(Union[tuple(_PEEKS)]).decode
-# The opening of a frame whose known type leads (``b'{"type":"<tag>",'``, or ``}`` for the
-# comma) -> (tag, the payload field of an audio event or None).
-_KNOWN: dict[bytes, tuple[str, str | None]] = {
-    f'{{"type":"{tag}"{after}'.encode(): (tag, _ALL[tag].field if tag in _ALL else None)
-    for tag in _TAGS
-    for after in ",}"
-}
-
-
-# A leading tag whose JSON text is itself (printable ASCII, no escape), and what follows it.
-_LEAD = rf'\{{"type":"([ !#-\[\]-~]{{1,{_PEEK - 12}}})"[,}}]'
-_LEADS, _LEADS_STR = re.compile(_LEAD.encode()), re.compile(_LEAD)
-
-
-def _one_type(data: Any, tag: str) -> bool:
-    """Whether a frame whose ``type`` leads holds no other ``type`` key, by a cheap test that
-    may say no when it does not: no backslash (so keys are spelled as themselves) and no second
-    ``"type"``; in an audio frame, outside its payload (which memchr skips)."""
-    route = _ALL.get(tag)
-    if route is not None:
-        return one_payload(data, route.field)
-    if data.__class__ is str:
-        return "\\" not in data and data.find('"type"', 2) < 0
-    return b"\\" not in data and data.find(b'"type"', 2) < 0
+# The lead of a frame whose known type leads -> (tag, the payload field of an audio event or
+# None).
+_KNOWN = keyed((tag, (tag, _ALL[tag].field if tag in _ALL else None)) for tag in _TAGS)
 
 
 def one_payload(data: Any, field: str, start: int = 0, stop: int | None = None) -> bool:
@@ -312,20 +289,15 @@ def _find(data: Any, routes: Routes, max_size: int = MAX_FRAME_SIZE) -> _Found |
 
     The payload's content is the caller's to check (``_plain``, or a validating decode).
     """
-    if data.__class__ is bytes:  # keyed by its lead, b'{"type":"<tag>'
-        route = routes.get(data[: data.find(b'"', 9, _PEEK)])
+    if data.__class__ is bytes:  # keyed by its lead
+        route = routes.get(data[: lead_end(data)])
         if route is None or len(data) > max_size:
             return None
         return locate(data, route, 0, len(data))
-    text = data.__class__ is str
-    if len(data) > max_size or (text and not data.isascii()):
+    if len(data) > max_size or (data.__class__ is str and not data.isascii()):
         return None  # an oversized frame is an error; a str's UTF-8 size is its length if ASCII
-    if not data.startswith('{"type":"' if text else b'{"type":"'):
-        return None
-    end = data.find('"' if text else b'"', 9, _PEEK)
-    if end < 0:
-        return None
-    route = routes.get(bytes(data[9:end]) if data.__class__ is bytearray else data[9:end])
+    lead = data[: lead_end(data)]
+    route = routes.get(bytes(lead) if data.__class__ is bytearray else lead)
     return None if route is None else locate(data, route, 0, len(data))
 
 
@@ -355,7 +327,7 @@ def locate(data: Any, route: _Route, start: int, stop: int) -> _Found | None:
         return None  # a key twice (nested, repeated or escaped): the first may not be the member
     try:  # strict, and audio events hold no free-form value: this checks every byte of it
         header = route.decode(cut)
-    except _INPUT_ERRORS:
+    except INPUT_ERRORS:
         return None
     return (route, begin, end, header) if getattr(header, route.field) == "" else None
 
@@ -436,7 +408,7 @@ def _generic(data: bytes | bytearray | str) -> tuple[Any, str]:
         raise DecodeError(f"not an audio frame: type {tag!r}", path="$.type")
     try:
         event = _lenient(route.cls)(data)
-    except _INPUT_ERRORS as exc:
+    except INPUT_ERRORS as exc:
         raise DecodeError.from_exception(exc) from None
     ensure_one_payload(data, payloads_of((route.cls,))[route.cls], event)
     return getattr(event, route.field), route.field

@@ -40,7 +40,7 @@ import msgspec
 
 from . import _export, _stats
 from ._cli_ws import add_relay, add_serve
-from ._jsonl import LogBatch, LogReader, Rejected, _map_log, map_log
+from ._jsonl import LogBatch, LogReader, Rejected, map_log, map_log_reporting
 from ._outputs import output, refuse_inputs, written
 from ._sources import Source, close, logs_of, open_log
 
@@ -238,7 +238,7 @@ def _scan(args: argparse.Namespace, sources: list[Source], function: Callable[[L
           measure: bool = False) -> LogReader[Any]:  # fmt: skip
     """A reader of ``function``'s results over the logs, by the command line's options; the
     function does not use line numbers, and ``small`` results may come a whole log at once."""
-    return _map_log(sources, function, protocol=args.protocol, jobs=args.jobs,
+    return map_log_reporting(sources, function, protocol=args.protocol, jobs=args.jobs,
                     on_reject=on_reject, numbered=False, whole=small, combine=combine,
                     measure=measure)  # fmt: skip
 

@@ -26,12 +26,14 @@ generation has is an ``UnknownEvent``.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
     Generic,
     Literal,
+    NamedTuple,
     TypeVar,
     Union,
     get_args,
@@ -42,10 +44,8 @@ import msgspec
 
 from . import beta, ga, translation
 from ._audio import (
-    AUDIO_EVENTS,
     TYPED,
     Payload,
-    b64encode,
     decode_audio_event,
     ensure_one_payload,
     locate,
@@ -56,6 +56,7 @@ from ._audio import (
     routes_for,
 )
 from ._audio import event as audio_event
+from ._encode import check_naming, encode, encode_audio
 from ._errors import DecodeError
 from ._guard import (
     MAX_FRAME_SIZE,
@@ -65,21 +66,25 @@ from ._guard import (
     frame_of,
     free_form_markers,
 )
+from ._lines import LogBatch, decode_into
 from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
+from ._route import DECLINED, INPUT_ERRORS, REJECTED, Declined, Head, head_decode, keyed, lead_end
 from ._simd import OPENERS
 from ._simd import count_byteset as _count
 from ._stack import SHALLOWEST, max_depth, this_thread
-from ._variants import NAMINGS, fill, naming_of, number, origin, out_of_range, recast, variant
+from ._variants import NAMINGS, fill, number, out_of_range, variant
 
 __all__ = [
     "GENERATIONS",
     "Decoder",
     "Protocol",
     "decode",
+    "decode_batch",
     "decode_client_event",
     "decode_server_event",
     "encode",
     "encode_audio",
+    "log_decoder",
 ]
 
 T = TypeVar("T")
@@ -90,45 +95,17 @@ Naming = Literal["snake", "camel"]
 GENERATIONS = {"ga": ga, "beta": beta, "translation": translation}
 """The protocol generations, side by side, in the order auto-detection tries them."""
 
-# What msgspec (or Python under it) raises for bad input; all of it becomes DecodeError.
-_INPUT_ERRORS = (msgspec.DecodeError, UnicodeError, RecursionError)
-
+_INPUT_ERRORS = INPUT_ERRORS  # a local name: read on every rejected frame
 # Frames at least this long whose type is an audio event of the decoder's union go through the
 # audio fast path (rt_fast._audio): its fixed cost (~12 C calls, the header decoded by msgspec)
 # pays off from about 10 KB, where msgspec's own scan of the payload and the check that the
 # payload's key is not repeated cost more.
 _AUDIO_MIN = 10_000
-_PEEK = 128  # a frame's type, where it leads, ends within its first bytes
 _SHALLOW = 2 * SHALLOWEST + 1  # no frame this short nests deeper than any thread may decode
 # With ``pcm`` (the log reader's stats), audio frames this long are measured, not copied: the
 # event gets an empty payload and ``pcm`` its decoded size. Below, msgspec decoding the whole
 # frame costs less than finding and checking the payload.
 _MEASURE_MIN = 6 * 1024
-
-
-class _Declined:
-    """What ``Decoder.read`` returns for a frame it does not take (``DECLINED``, ``REJECTED``)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"rt_fast._codec.{self.name}"
-
-
-DECLINED, REJECTED = _Declined("DECLINED"), _Declined("REJECTED")
-
-
-class _Head(msgspec.Struct):
-    """The routing fields of any event frame."""
-
-    type: str
-    event_id: Any = UNSET
-
-
-_head_decoder = msgspec.json.Decoder(_Head)
 
 
 def _event_table(union: Any) -> Mapping[str, type[Any]] | None:
@@ -140,7 +117,7 @@ def _event_table(union: Any) -> Mapping[str, type[Any]] | None:
     return None
 
 
-def _unknown_event(data: bytes | bytearray | str, head: _Head) -> UnknownEvent:
+def _unknown_event(data: bytes | bytearray | str, head: Head) -> UnknownEvent:
     """The event of a well-formed frame of an unknown type. Its ``raw`` is the caller's
     ``bytes`` or ``str`` (which cannot change); a ``bytearray``, which can, is copied."""
     key = conflicting_key(data, routed_keys(head.type))
@@ -208,13 +185,6 @@ def _untagged_decoder(
     return decoder.decode, _payloads(untagged)
 
 
-def _check_naming(naming: str) -> dict[str, Any]:
-    try:
-        return NAMINGS[naming]
-    except KeyError:
-        raise ValueError(f"unknown naming {naming!r}; expected 'snake' or 'camel'") from None
-
-
 class Decoder(Generic[T]):
     """A reusable decoder of one type, for hot loops; holds no per-call state.
 
@@ -224,7 +194,8 @@ class Decoder(Generic[T]):
     ``decode_lines``) over ``max_size`` bytes raises ``DecodeError`` before it is parsed.
 
     A frame is first decoded by the strict models (unknown members forbidden), unguarded where
-    that cannot go wrong (``read``; ``_unguarded`` for other inputs); a frame they reject is
+    that cannot go wrong (``_read``, the one route; ``_unguarded`` for other inputs); a frame
+    they reject is
     guarded (``_guard.check``) and decoded by lenient subclasses generated from them, which
     ignore unknown members, and,
     if it holds an object without the tag its union is told apart by, by lenient subclasses
@@ -234,12 +205,12 @@ class Decoder(Generic[T]):
     __slots__ = (
         "_audio",
         "_decode",
-        "_decode_lines",
         "_events",
+        "_leads",
         "_lenient",
         "_lenient_tagged",
         "_max_size",
-        "_patterns",
+        "_own",
         "_payloads",
         "_shallow",
         "_small",
@@ -261,15 +232,15 @@ class Decoder(Generic[T]):
         self._max_size = max_size
         self._small = min(_AUDIO_MIN - 1, max_size)  # below the audio path, within size
         self._shallow = min(_SHALLOW, max_size)  # and no deeper than any thread may decode
-        options = _check_naming(naming)
+        options = check_naming(naming)
         strict = variant(type, **options)
         decoder = msgspec.json.Decoder(strict)
         self._decode: Callable[[Buffer], Any] = decoder.decode
-        self._decode_lines: Callable[[Buffer], list[Any]] = decoder.decode_lines
         self._lenient: Callable[[bytes | bytearray | str], Any] = self._first_lenient
         self._events: Mapping[str, Any] | None = _event_table(strict)
-        self._patterns = _patterns_of(strict, self._events)
-        self._audio = routes_for(get_args(strict)) if TYPED else {}
+        self._leads = _leads_of(self._events or {})
+        self._audio = _audio_routes(self._leads)
+        self._own = _patterns(free_form_markers(strict))  # for a type that is not a union
         self._payloads = _payloads(strict)
 
     def __repr__(self) -> str:
@@ -294,14 +265,14 @@ class Decoder(Generic[T]):
                 ):
                     return event  # type: ignore[no-any-return]
                 return self._checked(data, event)  # type: ignore[no-any-return]
-            event = self.read(data, 0, size, data)
-            if event.__class__ is not _Declined:
+            event = self._read(data, 0, size, data)
+            if event.__class__ is not Declined:
                 return event  # type: ignore[no-any-return]
             if event is REJECTED:
                 return self._guarded(data, strict_tried=True)
         return self._decode_any(data)
 
-    def read(
+    def _read(
         self,
         buffer: bytes | bytearray,
         start: int,
@@ -323,13 +294,13 @@ class Decoder(Generic[T]):
         ``RecursionError`` stops a deep frame). Elsewhere a longer one within
         ``max_size`` and shorter than an audio frame the fast path takes holds at most the
         thread's depth in brackets, by one stringzilla count, whatever its type; otherwise
-        (larger, or without stringzilla) it opens with its type (``b'{"type":"<tag>'`` keys the
-        table) and its type's models hold no free-form value, or it holds at most that many
-        brackets (stringzilla) or none of the objects that can hold one. An audio frame of
-        ``_AUDIO_MIN`` bytes or more takes the audio fast path (``rt_fast._audio``): its event,
-        or with ``pcm`` the event with an empty payload and its PCM size in ``pcm[index]``.
-        A decoded audio frame must hold its payload's key once. Never an ``UnknownEvent``, whose
-        ``raw`` would alias the caller's buffer."""
+        (larger, or without stringzilla) it opens with its type (its lead, ``_route``, keys
+        the table ``_leads``) and its type's models hold no free-form value, or it holds at
+        most that many brackets (stringzilla) or none of the objects that can hold one. An
+        audio frame of ``_AUDIO_MIN`` bytes or more takes the audio fast path
+        (``rt_fast._audio``): its event, or with ``pcm`` the event with an empty payload and
+        its PCM size in ``pcm[index]``. A decoded audio frame must hold its payload's key
+        once. Never an ``UnknownEvent``, whose ``raw`` would alias the caller's buffer."""
         size = stop - start
         if (
             size > self._small
@@ -344,23 +315,22 @@ class Decoder(Generic[T]):
                 if _count(buffer, OPENERS, start, stop) > depth:  # one SIMD pass bounds it
                     return DECLINED
             elif depth is not None or audio:
-                close = buffer.find(b'"', start + 9, start + _PEEK)
-                lead = buffer[start:close]
+                lead = buffer[start : lead_end(buffer, start)]
                 if lead.__class__ is not bytes:  # a bytearray's: tables are keyed by bytes
                     lead = bytes(lead)
-                markers = self._patterns.get(lead)
-                if markers is None or (
+                known = self._leads.get(lead)
+                if (known is None or known.markers is None) or (
                     depth is not None
-                    and markers
+                    and known.markers
                     and (
-                        _holds_any(buffer, markers, start, stop)
+                        _holds_any(buffer, known.markers, start, stop)
                         if _count is None
                         else _count(buffer, OPENERS, start, stop) > depth
                     )
                 ):
                     return DECLINED
                 if audio:
-                    route = self._audio.get(lead)
+                    route = known.audio
                     if route is not None and (found := locate(buffer, route, start, stop)):
                         if pcm is None:
                             event = audio_event(buffer, found)
@@ -414,16 +384,17 @@ class Decoder(Generic[T]):
             return False  # over the limit, or a str whose UTF-8 size the guard must count
         if size <= this_thread.span or max_depth() is None:
             return True
+        if text:
+            return False  # a long str on a thread with a bound: the guard counts its brackets
         if self._events is None:
-            patterns = self._patterns.get(str if text else bytes)
-        elif data.startswith('{"type":"' if text else b'{"type":"'):
-            tag = data[9 : data.find('"' if text else b'"', 9, 128)]
-            patterns = self._patterns.get(tag if data.__class__ is not bytearray else bytes(tag))
+            markers = self._own
         else:
-            return False
-        if patterns is None:
+            lead = data[: lead_end(data)]
+            known = self._leads.get(lead if lead.__class__ is bytes else bytes(lead))
+            markers = None if known is None else known.markers
+        if markers is None:
             return False  # an unknown type, or one whose frames the guard must always see
-        return not patterns or not _holds_any(data, patterns)
+        return not markers or not _holds_any(data, markers)
 
     def _guarded(self, data: bytes | bytearray | str, *, strict_tried: bool = False) -> T:
         """The guard, then the strict models, then the lenient ones; unknown types become
@@ -444,7 +415,7 @@ class Decoder(Generic[T]):
 
     def _first_lenient(self, data: bytes | bytearray | str) -> Any:
         """Make the lenient decoder on first need (its classes are generated), then use it."""
-        lenient = variant(self.type, **_check_naming(self.naming), forbid_unknown_fields=False)
+        lenient = variant(self.type, **check_naming(self.naming), forbid_unknown_fields=False)
         self._lenient_tagged: Callable[[Buffer], Any] = msgspec.json.Decoder(lenient).decode
         self._lenient = self._lenient_any if _has_holes(self.type) else self._lenient_tagged
         self._payloads = {**self._payloads, **_payloads(lenient)}
@@ -481,23 +452,29 @@ class Decoder(Generic[T]):
         1-based number.
         """
         data = frame_of(data)
-        if not isinstance(data, str):  # in place, by the log reader's batches (a late import:
-            # _jsonl imports this module)
-            from ._jsonl import decode_lines
+        if data.__class__ is str:  # its UTF-8, read by the same rules
+            data = self._utf8(data)
+        batch = LogBatch("", 1, data)  # type: ignore[arg-type]
+        decode_into(self._read, self.decode, batch, len(data), strict=True)
+        if batch.error is not None:
+            bad = batch.rejected[-1]
+            raise DecodeError(f"line {bad.line}: {bad.error}", path=batch.error.path, line=bad.line)
+        return batch.frames
 
-            return decode_lines(self, data)
-        return [
-            self._decode_line(line.removesuffix("\r"), n)
-            for n, line in enumerate(data.split("\n"), 1)
-            if line.strip(" \t\r")
-        ]
-
-    def _decode_line(self, line: bytes | bytearray | str, number: int) -> T:
+    def _utf8(self, text: str) -> bytes:
+        """The UTF-8 of ``text``; a line that cannot be encoded (a lone surrogate) raises the
+        error ``decode`` gives it, numbered."""
         try:
-            return self.decode(line)
+            return text.encode()
+        except UnicodeEncodeError as exc:
+            number = text.count("\n", 0, exc.start) + 1
+            line = text.split("\n")[number - 1]
+        try:
+            self.decode(line)
         except DecodeError as exc:
             message = f"line {number}: {exc}"
             raise DecodeError(message, path=exc.path, line=number, loc=exc.loc) from None
+        raise AssertionError("a line that cannot be encoded decoded")  # pragma: no cover
 
     def _recover(self, data: bytes | bytearray | str, exc: BaseException) -> T:
         """Return ``UnknownEvent`` for a well-formed frame of an unknown type, else raise.
@@ -505,7 +482,7 @@ class Decoder(Generic[T]):
         A frame that is not JSON gets the JSON error (where it breaks), whatever its type."""
         if self._events is not None and isinstance(exc, msgspec.ValidationError):
             try:
-                head = _head_decoder.decode(data)
+                head = head_decode(data)
             except _INPUT_ERRORS as malformed:
                 raise DecodeError.from_exception(malformed) from None
             if head.type not in self._events:
@@ -513,26 +490,27 @@ class Decoder(Generic[T]):
         raise DecodeError.from_exception(exc) from None
 
 
-Patterns = dict[Any, tuple[Any, ...]]
-"""Tag (str, and bytes) -> ``(backslash, backslash-u, *markers)`` as strings of the same type:
-a ``\\u`` escape or a marker in a frame of that type means it may hold a free-form value
-(``()``: it cannot); ``str``/``bytes`` stand for a type that is not an event union. A tag
-whose frames may always hold one is absent (see ``_guard.free_form_markers``)."""
+class Lead(NamedTuple):
+    """How ``Decoder._read`` takes a frame of one type where its type leads: the patterns whose
+    presence means the frame may hold a free-form value (``(backslash, backslash-u,
+    *markers)``, ``()`` where it cannot, None where it may always: the guard sees it; see
+    ``_guard.free_form_markers``), and the audio fast path's route of an audio event."""
+
+    markers: tuple[bytes, ...] | None
+    audio: Any  # an _audio route, or None
 
 
-def _patterns_of(union: Any, events: Mapping[str, Any] | None) -> Patterns:
-    """The free-form patterns of ``union``'s tags (or of ``union`` itself)."""
-    tags: dict[Any, Any] = {str: union} if events is None else dict(events)
-    table: Patterns = {}
-    for tag, cls in tags.items():
-        markers = free_form_markers(cls)
-        if markers is not None:
-            patterns = (b"\\", b"\\u", *markers) if markers else ()
-            table[tag] = tuple(p.decode() for p in patterns)
-            table[bytes if tag is str else tag.encode()] = patterns
-            if tag is not str:
-                table[b'{"type":"' + tag.encode()] = patterns
-    return table
+def _patterns(markers: tuple[bytes, ...] | None) -> tuple[bytes, ...] | None:
+    return None if markers is None else (b"\\", b"\\u", *markers) if markers else ()
+
+
+def _leads_of(events: Mapping[str, Any]) -> dict[Any, Lead]:
+    """The route table of a union of events: each tag's leads (``_route.keyed``) -> ``Lead``."""
+    routes = routes_for(events.values()) if TYPED else {}
+    return keyed(
+        (tag, Lead(_patterns(free_form_markers(cls)), routes.get(tag)))
+        for tag, cls in events.items()
+    )
 
 
 def _holds_any(
@@ -549,19 +527,23 @@ def _holds_any(
     return False
 
 
-def _merge(tables: list[tuple[Patterns, Mapping[str, Any]]]) -> Patterns:
-    """The patterns of a tag in several tables; absent if any table lacks a tag it knows."""
-    merged: Patterns = {}
-    always: set[Any] = set()
-    for table, events in tables:
-        for tag in events:
-            for key in (tag, tag.encode(), b'{"type":"' + tag.encode()):
-                if key not in table:
-                    always.add(key)
-                elif key not in always:
-                    merged[key] = tuple(dict.fromkeys((*merged.get(key, ()), *table[key])))
-    for key in always:
-        merged.pop(key, None)
+def _audio_routes(leads: dict[Any, Lead]) -> dict[Any, Any]:
+    """The audio routes of a route table, by lead, for ``_audio.decode_audio_event``."""
+    return {key: lead.audio for key, lead in leads.items() if lead.audio is not None}
+
+
+def _merge(tables: list[dict[Any, Lead]]) -> dict[Any, Lead]:
+    """The route table of several generations' unions: a lead's patterns in any of them
+    (None if any may always hold a free-form value), the first one's audio route."""
+    merged: dict[Any, Lead] = {}
+    for table in tables:
+        for key, lead in table.items():
+            have = merged.setdefault(key, lead)
+            if have is not lead:
+                both = (have.markers or ()) + (lead.markers or ())
+                always = have.markers is None or lead.markers is None
+                markers = None if always else tuple(dict.fromkeys(both))
+                merged[key] = Lead(markers, have.audio or lead.audio)
     return merged
 
 
@@ -586,7 +568,8 @@ class _AutoDecoder(Decoder[Any]):
                 self._by_tag.setdefault(tag, []).append(decoder)
         self._events = self._by_tag
         self._payloads = {k: v for d in lenient for k, v in d._payloads.items()}
-        self._patterns = _merge([(d._patterns, d._events or {}) for d in lenient])
+        self._leads = _merge([decoder._leads for decoder in lenient])
+        self._audio = _audio_routes(self._leads)
 
     def _first_strict(self, data: Buffer) -> Any:
         """The first generation whose strict models take the frame whole."""
@@ -611,7 +594,7 @@ class _AutoDecoder(Decoder[Any]):
             except _INPUT_ERRORS as exc:  # kept without its traceback, which would hold a cycle
                 rejected.append(exc.with_traceback(None))
         try:
-            head = _head_decoder.decode(data)
+            head = head_decode(data)
         except _INPUT_ERRORS as exc:
             raise DecodeError.from_exception(exc) from None
         decoders = self._by_tag.get(head.type)
@@ -640,7 +623,7 @@ def _decoder(table: dict[str, dict[str, Decoder[Any]]], protocol: str, naming: s
     made = table.get(naming, {}).get(protocol)
     if made is not None:
         return made
-    _check_naming(naming)
+    check_naming(naming)
     direction = "ServerEvent" if table is _SERVER else "ClientEvent"
     if protocol == "auto":
         decoder: Decoder[Any] = _AutoDecoder(direction, naming=naming)
@@ -655,12 +638,38 @@ def _decoder(table: dict[str, dict[str, Decoder[Any]]], protocol: str, naming: s
     return decoder
 
 
+def decode_batch(
+    decoder: Decoder[Any], batch: LogBatch, end: int, strict: bool, limit: int | None = None
+) -> None:
+    """Decode the lines of ``batch``'s buffer up to ``end`` in place, by ``decoder``'s route
+    (``_lines.decode_into``): the log reader's chunks."""
+    decode_into(decoder._read, decoder.decode, batch, end, strict, limit)
+
+
+_making = threading.Lock()
+
+
+def log_decoder(protocol: str, naming: str) -> Decoder[Any]:
+    """The decoder of both directions of a protocol, as the log reader decodes a log, made once
+    per process: threads that ask at once (a Dask worker's, a threaded scheduler's) wait for
+    the first to make it, as two would make two sets of variant classes, and decode one frame
+    to either."""
+    with _making:
+        return _log_decoder(protocol, naming)
+
+
+@functools.cache
+def _log_decoder(protocol: str, naming: str) -> Decoder[Any]:
+    if protocol == "auto":
+        return _AutoDecoder("Event", naming=naming)
+    return Decoder(GENERATIONS[protocol].Event, naming=naming)
+
+
 # naming -> protocol -> decoder, each made on first use: a process pays only for the ones it
 # decodes with (tens of milliseconds each, mostly resolving the models' annotations).
 _SERVER: dict[str, dict[str, Decoder[Any]]] = {}
 _CLIENT: dict[str, dict[str, Decoder[Any]]] = {}
 _BY_TYPE: dict[tuple[Any, str], Decoder[Any]] = {}
-_encoder = msgspec.json.Encoder()
 
 
 if TYPE_CHECKING:
@@ -733,92 +742,3 @@ def decode(data: Buffer, *, type: Any, naming: str = "snake") -> Any:
     if decoder is None:
         decoder = _BY_TYPE[type, naming] = Decoder(type, naming=naming)
     return decoder.decode(data)
-
-
-def encode(obj: Any, *, naming: Naming = "snake") -> bytes:
-    """Compact JSON of a model, keys in ``naming``; ``UNSET`` fields are omitted.
-
-    An ``UnknownEvent`` is written back as the frame it was decoded from.
-    """
-    cls = obj.__class__
-    if cls is UnknownEvent:
-        return bytes(obj.raw)
-    if naming_of(cls) != naming:
-        _check_naming(naming)
-        obj = recast(obj, naming)
-    return _encoder.encode(obj)
-
-
-A = TypeVar("A", bound=msgspec.Struct)
-
-
-def encode_audio(
-    cls: type[A],
-    pcm: bytes | bytearray | memoryview,
-    *,
-    naming: Naming = "snake",
-    **fields: Any,
-) -> bytes:
-    """The frame of the audio event ``cls`` carrying ``pcm`` (PCM16 or G.711 bytes), with the
-    event's other ``fields``: byte-identical to ``encode(cls(**fields, audio=base64(pcm)))``
-    (``delta=`` for the server's audio deltas), without making the base64 text a ``str``.
-
-    ``cls`` is an audio event class of any generation (``AUDIO_EVENTS``), else ``TypeError``;
-    a missing or unknown field raises ``TypeError`` as ``cls(...)`` does, and so does PCM that
-    is not a buffer (or a released view); a strided view is read in its order. Like ``encode``,
-    it does not validate the fields' values: the payload goes where ``encode`` puts it even if
-    another field's value holds the payload's key.
-    """
-    plan = _AUDIO_PLANS.get((cls, naming)) or _audio_plan(cls, naming)
-    make, empty, key, head, tail = plan
-    if fields or not head:  # the event with an empty payload, encoded, cut at the payload
-        frame = _encoder.encode(make(**fields, **empty))
-        at = frame.index(key) + len(key) - 1
-        if frame.count(key) > 1:  # another field's value holds the key too (not a str then)
-            at = _payload_at(frame, _encoder.encode(make(**fields, **dict.fromkeys(empty, "A"))))
-        head, tail = frame[:at], frame[at:]
-    if pcm.__class__ is memoryview and not _contiguous(pcm):
-        pcm = pcm.tobytes()  # a strided view's bytes, in order, once
-    return b"".join((head, b64encode(pcm), tail))
-
-
-def _payload_at(empty: bytes, one: bytes) -> int:
-    """Where the payload goes: the first byte at which the event encoded with an empty payload
-    and with ``"A"`` differ (the empty payload's closing quote)."""
-    return next(at for at, (a, b) in enumerate(zip(empty, one, strict=False)) if a != b)
-
-
-def _contiguous(view: memoryview) -> bool:
-    """Whether base64 can read ``view`` as it is; a released view is a ``TypeError``."""
-    try:
-        return view.c_contiguous
-    except ValueError as exc:
-        raise TypeError(f"cannot read the PCM's memoryview: {exc}") from None
-
-
-_AudioPlan = tuple[type[Any], dict[str, str], bytes, bytes, bytes]
-"""How ``encode_audio`` writes an audio event class: the class of the naming to build, its
-empty payload (``{field: ""}``), the payload's key with it (``,"<field>":""``: no string
-value holds that unescaped), and the frame with no other field, cut before the payload's
-closing quote (empty where the class requires other fields)."""
-
-
-def _audio_plan(cls: type[Any], naming: str) -> _AudioPlan:
-    field = AUDIO_EVENTS.get(origin(cls)) if isinstance(cls, type) else None
-    if field is None:
-        raise TypeError(f"not an audio event class: {cls!r}")
-    make = variant(origin(cls), **_check_naming(naming))
-    empty, key = {field: ""}, f',"{field}":""'.encode()
-    try:
-        frame = _encoder.encode(make(**empty))
-    except TypeError:  # other fields are required: each call gives them (or raises this)
-        head = tail = b""
-    else:
-        at = frame.find(key) + len(key) - 1
-        head, tail = frame[:at], frame[at:]
-    plan = make, empty, key, head, tail
-    _AUDIO_PLANS[cls, naming] = plan
-    return plan
-
-
-_AUDIO_PLANS: dict[tuple[type[Any], str], _AudioPlan] = {}

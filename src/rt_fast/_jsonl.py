@@ -37,21 +37,18 @@ import copyreg
 import functools
 import io
 import os
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import repeat
-from operator import add, sub
 from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
 
 import msgspec
 
 from . import _variants
-from ._codec import GENERATIONS, Decoder, _AutoDecoder, _Declined
+from ._codec import GENERATIONS, decode_batch, log_decoder
 from ._errors import DecodeError
-from ._guard import MAX_FRAME_SIZE, check_size
+from ._guard import MAX_FRAME_SIZE
+from ._lines import LogBatch, Rejected, over
 from ._sources import (
     CHUNK,
-    HEAD,
     Chunk,
     Log,
     Over,
@@ -59,7 +56,6 @@ from ._sources import (
     chunks,
     close,
     decompressor,
-    is_blank,
     logs_of,
     open_log,
     position,
@@ -87,201 +83,24 @@ _SCAN = 64 * 1024  # the parent's reads when it cuts a file into ranges
 _EXCERPT = 80
 
 
-class Rejected(msgspec.Struct, frozen=True):
-    """A line that did not decode: its log, 1-based line number, the error, and an excerpt."""
-
-    log: str
-    line: int
-    error: str
-    excerpt: str
-
-
 # -- batches --------------------------------------------------------------------------------
 
 
-class LogBatch:
-    """A chunk of a log, decoded: what the function given to ``map_log`` receives.
-
-    ``frames`` are the decoded frames in order, ``rejected`` the lines that did not decode;
-    ``first_line`` is the number of the chunk's first line and ``offset`` where it starts in the
-    log (in bytes of JSONL, decompressed).
-    ``numbers()``, ``sizes()`` and ``raw_lines()`` give each frame's line number, length in bytes
-    and bytes as logged. The bytes are the reader's reused buffer: they are valid only during
-    the call, so keep what ``raw_lines`` returns, never the batch.
-    """
-
-    __slots__ = ("_buffer", "_ends", "_pcm", "_skipped", "error", "first_line", "frames", "log",
-                 "offset", "rejected")  # fmt: skip
-
-    def __init__(self, log: str, first_line: int, buffer: bytes | bytearray) -> None:
-        self.log, self.first_line, self.offset = log, first_line, 0
-        self.frames: list[Any] = []
-        self.rejected: list[Rejected] = []
-        self.error: DecodeError | None = None
-        self._buffer = buffer  # the chunk starts at 0
-        self._ends: list[int] = []  # where each physical line ends (its newline)
-        self._skipped: list[int] = []  # physical lines that are not frames: blank or rejected
-        self._pcm: dict[int, int] | None = None  # see _Job.measure
-
-    @property
-    def physical(self) -> int:
-        """The number of lines the chunk spans, blank lines included."""
-        return len(self._ends)
-
-    def _rows(self) -> Sequence[int]:
-        """The physical line of each frame."""
-        if not self._skipped:
-            return range(len(self.frames))
-        skipped = set(self._skipped)
-        return [i for i in range(len(self._ends)) if i not in skipped]
-
-    def numbers(self) -> list[int]:
-        """The 1-based line number of each frame."""
-        first = self.first_line
-        return [first + row for row in self._rows()]
-
-    def sizes(self) -> list[int]:
-        """The length of each frame's line in bytes, without its newline."""
-        ends = self._ends
-        starts = map(add, [-1, *ends[:-1]], repeat(1))
-        sizes = list(map(sub, ends, starts))
-        return sizes if not self._skipped else [sizes[row] for row in self._rows()]
-
-    def raw_lines(self, indices: Iterable[int] | None = None) -> list[bytes]:
-        """The lines of the frames at ``indices`` (all by default), exactly as logged."""
-        rows, ends, view = self._rows(), self._ends, memoryview(self._buffer)
-        picked = rows if indices is None else [rows[i] for i in indices]
-        starts = [ends[row - 1] + 1 if row else 0 for row in picked]
-        return [bytes(view[start : ends[row]]) for start, row in zip(starts, picked, strict=True)]
-
-
-_making = threading.Lock()
-
-
-def _decoder(protocol: str, naming: str) -> Decoder[Any]:
-    """The decoder of both directions of a protocol, made once per process: threads that ask
-    at once (a Dask worker's, a threaded scheduler's) wait for the first to make it, as two
-    would make two sets of variant classes, and decode one frame to either."""
-    with _making:
-        return _made(protocol, naming)
-
-
-@functools.cache
-def _made(protocol: str, naming: str) -> Decoder[Any]:
-    if protocol == "auto":
-        return _AutoDecoder("Event", naming=naming)
-    return Decoder(GENERATIONS[protocol].Event, naming=naming)
-
-
-def _run(decoder: Decoder[Any], batch: LogBatch, pos: int, end: int) -> int:
-    """Decode lines from ``pos`` in place, each by ``Decoder.read`` (the codec's one route);
-    returns where it stopped: a line ``read`` declined, which ``_slow`` decodes from a copy."""
-    buffer, frames, ends, pcm = batch._buffer, batch.frames, batch._ends, batch._pcm
-    find, view, read, declined = buffer.find, memoryview(buffer), decoder.read, _Declined
-    while pos < end:
-        newline = find(b"\n", pos, end)
-        newline = end if newline < 0 else newline
-        frame = read(buffer, pos, newline, view[pos:newline], pcm, len(frames))
-        if frame.__class__ is declined:
-            return pos
-        frames.append(frame)
-        ends.append(newline)
-        pos = newline + 1
-    return pos
-
-
-def _slow(
-    decoder: Decoder[Any], batch: LogBatch, pos: int, end: int, strict: bool, limit: int | None
-) -> int:
-    """Decode the line at ``pos`` with the full decoder, from a copy; a line over ``limit``
-    (the decoder's ``max_size``, if given) is rejected uncopied. Returns the next line."""
-    buffer = batch._buffer
-    newline = buffer.find(b"\n", pos, end)
-    newline = end if newline < 0 else newline
-    stop = newline - 1 if newline > pos and buffer[newline - 1] == 13 else newline  # CRLF
-    row = len(batch._ends)
-    batch._ends.append(newline)
-    if is_blank(buffer, pos, stop):
-        batch._skipped.append(row)
-    elif limit is not None and stop - pos > limit:
-        _too_long(batch, row, bytes(buffer[pos : pos + HEAD]), stop - pos, strict)
-    else:
-        line = bytes(memoryview(buffer)[pos:stop])
-        try:
-            batch.frames.append(decoder.decode(line))
-        except DecodeError as exc:
-            batch._skipped.append(row)
-            _reject(batch, batch.first_line + row, exc, line, strict)
-    return newline + 1
-
-
-def _reject(batch: LogBatch, number: int, exc: DecodeError, line: bytes, strict: bool) -> None:
-    excerpt = line[:_EXCERPT].decode("utf-8", "backslashreplace")
-    excerpt += "..." if len(line) > _EXCERPT else ""
-    batch.rejected.append(Rejected(batch.log, number, str(exc), excerpt))
-    if strict:
-        message = f"{batch.log}, line {number}: {exc}"
-        batch.error = DecodeError(message, path=exc.path, line=number)
-
-
-def _decode_batch(job: _Job, log: str, first_line: int, chunk: Chunk) -> LogBatch:
-    batch = LogBatch(log, first_line, chunk.buffer)
-    if job.measure:
-        batch._pcm = {}
+def _decode_batch(job: Job, log: str, first_line: int, chunk: Chunk) -> LogBatch:
+    batch = LogBatch(log, first_line, chunk.buffer, measure=job.measure)
     strict = job.errors == "raise"
-    decoder = _decoder(job.protocol, job.naming)  # its max_size: MAX_FRAME_SIZE, the default
-    _decode_into(decoder, batch, chunk.end, strict, MAX_FRAME_SIZE)
+    decoder = log_decoder(job.protocol, job.naming)  # its max_size: MAX_FRAME_SIZE, the default
+    decode_batch(decoder, batch, chunk.end, strict, MAX_FRAME_SIZE)
     if chunk.over is not None and batch.error is None:
-        _over(batch, chunk.end, chunk.over, strict)
+        late = chunk.over
+        over(batch, chunk.end, late.blank, late.head, late.size, strict)
     return batch
-
-
-def _over(batch: LogBatch, end: int, over: Over, strict: bool) -> None:
-    """The line over the limit after ``end``, never held: blank, or too long."""
-    row = len(batch._ends)
-    batch._ends.append(end)
-    if over.blank:
-        batch._skipped.append(row)
-    else:
-        _too_long(batch, row, over.head, over.size, strict)
-
-
-def _too_long(batch: LogBatch, row: int, head: bytes, size: int, strict: bool) -> None:
-    """Reject the line ``row``, a frame of ``size`` bytes (over the limit) that begins with
-    ``head``, with the error the decoder gives such a frame."""
-    batch._skipped.append(row)
-    try:
-        check_size(size, MAX_FRAME_SIZE)  # raises: the line is over the limit
-    except DecodeError as exc:
-        _reject(batch, batch.first_line + row, exc, head, strict)
-
-
-def _decode_into(
-    decoder: Decoder[Any], batch: LogBatch, end: int, strict: bool, limit: int | None = None
-) -> None:
-    """Decode the lines of ``batch._buffer[:end]``: the fast path, and the full decoder for
-    each line it declines (``strict``: stop at the first bad line; ``limit``: ``_slow``)."""
-    pos = 0
-    while pos < end and batch.error is None:
-        pos = _run(decoder, batch, pos, end)
-        if pos < end:
-            pos = _slow(decoder, batch, pos, end, strict, limit)
-
-
-def decode_lines(decoder: Decoder[Any], data: bytes | bytearray) -> list[Any]:
-    """``Decoder.decode_lines`` of a buffer: its lines read as a log's are, in place."""
-    batch = LogBatch("", 1, data)
-    _decode_into(decoder, batch, len(data), strict=True)
-    if batch.error is not None:
-        bad = batch.rejected[-1]
-        raise DecodeError(f"line {bad.line}: {bad.error}", path=batch.error.path, line=bad.line)
-    return batch.frames
 
 
 # -- parts: what decoding a chunk gives back, wherever it ran ----------------------------------
 
 
-class _Job(NamedTuple):
+class Job(NamedTuple):
     """What to do with each chunk: decode it so, and apply ``fold`` to the batch."""
 
     fold: Callable[[LogBatch], Any]
@@ -300,7 +119,7 @@ class _Job(NamedTuple):
     measure: bool = False
 
 
-class _Part(NamedTuple):
+class Part(NamedTuple):
     source: int  # which log, by position
     first_line: int
     physical: int
@@ -313,21 +132,21 @@ class _Part(NamedTuple):
 
 
 def _parts_of(
-    job: _Job, log: Log, pieces: Iterable[Chunk], first_line: int, offset: int
-) -> Iterator[_Part]:
+    job: Job, log: Log, pieces: Iterable[Chunk], first_line: int, offset: int
+) -> Iterator[Part]:
     """Decode chunks of a log (``offset``: where the first starts in it); ``advance`` is 0."""
     for chunk in pieces:
         batch = _decode_batch(job, log.name, first_line, chunk)
         batch.offset = offset
         value = job.fold(batch)
-        yield _Part(log.source, first_line, batch.physical, len(batch.frames), chunk.nbytes, 0,
+        yield Part(log.source, first_line, batch.physical, len(batch.frames), chunk.nbytes, 0,
                     batch.rejected, batch.error, value)  # fmt: skip
         if batch.error is not None:
             return
         first_line, offset = first_line + batch.physical, offset + chunk.nbytes
 
 
-def _local(job: _Job, log: Log) -> Iterator[_Part]:
+def local_parts(job: Job, log: Log) -> Iterator[Part]:
     """The parts of a log decoded in this process."""
     opened = open_log(log)
     try:
@@ -379,16 +198,16 @@ class _Window:
         return got
 
 
-def _work(job: _Job, task: _Task) -> list[_Part]:
+def _work(job: Job, task: _Task) -> list[Part]:
     """A worker's task: decode a range of a file, shipped lines, or a whole log."""
     parts = _task_parts(job, task)
-    _let_variants_travel()  # after decoding: a spawned worker makes its variants meanwhile
-    return _combined(parts, job.combine) if job.combine else parts
+    let_variants_travel()  # after decoding: a spawned worker makes its variants meanwhile
+    return combined(parts, job.combine) if job.combine else parts
 
 
-def _task_parts(job: _Job, task: _Task) -> list[_Part]:
+def _task_parts(job: Job, task: _Task) -> list[Part]:
     if isinstance(task, Log):
-        return list(_local(job, task))
+        return list(local_parts(job, task))
     if isinstance(task, _Shipped):
         pieces = chunks(io.BytesIO(task.data), job.chunk) if task.over is None else [
             Chunk(bytearray(), 0, task.over)]  # fmt: skip
@@ -397,12 +216,10 @@ def _task_parts(job: _Job, task: _Task) -> list[_Part]:
         return parts
     assert task.log.path is not None
     with open(task.log.path, "rb", buffering=0) as file:
-        return _file_parts(job, task.log, file, task.start, task.end, task.first_line or 1)
+        return file_parts(job, task.log, file, task.start, task.end, task.first_line or 1)
 
 
-def _file_parts(
-    job: _Job, log: Log, file: Any, start: int, end: int, first_line: int
-) -> list[_Part]:
+def file_parts(job: Job, log: Log, file: Any, start: int, end: int, first_line: int) -> list[Part]:
     """The parts of bytes ``start:end`` of a file (whole lines), its first line numbered so."""
     file.seek(start)
     pieces = chunks(_Window(file, end - start), job.chunk)
@@ -410,7 +227,7 @@ def _file_parts(
     return [part._replace(advance=part.nbytes) for part in parts]
 
 
-def _combined(parts: list[_Part], combine: Callable[[list[Any]], Any]) -> list[_Part]:
+def combined(parts: list[Part], combine: Callable[[list[Any]], Any]) -> list[Part]:
     """A task's parts (consecutive lines of one log) as one, their values combined."""
     return [parts[0]._replace(
         physical=sum(p.physical for p in parts), decoded=sum(p.decoded for p in parts),
@@ -431,7 +248,7 @@ def _ranges(log: Log, split: int, count: bool) -> Iterator[_Range]:
     with open(log.path, "rb") as file:
         size, start, first = os.fstat(file.fileno()).st_size, 0, 1
         while start < size:
-            end = _next_line(file, start + split, size) if start + split < size else size
+            end = next_line(file, start + split, size) if start + split < size else size
             yield _Range(log, start, end, first if count else 0)
             first += _lines_in(file, start, end) if count else 0
             start = end
@@ -442,7 +259,7 @@ def _lines_in(file: IO[bytes], start: int, end: int) -> int:
     return sum(_newlines(file.read(min(_SCAN, end - at))) for at in range(start, end, _SCAN))
 
 
-def _next_line(file: IO[bytes], offset: int, size: int) -> int:
+def next_line(file: IO[bytes], offset: int, size: int) -> int:
     """Where the first line starting at or after ``offset`` starts (``size`` if none does)."""
     file.seek(offset - 1)
     while block := file.read(_SCAN):
@@ -467,7 +284,7 @@ def _shipments(log: Log, split: int) -> Iterator[_Shipped]:
         close(log, opened)
 
 
-def _tasks(log: Log, job: _Job, logs: int, count: bool) -> Iterator[_Task]:
+def _tasks(log: Log, job: Job, logs: int, count: bool) -> Iterator[_Task]:
     """Ranges of a plain file; a compressed file whole, when there are several logs and
     results are small (``job.whole``), as decompressing is then the work to spread; else the
     parent decompresses and ships chunks."""
@@ -481,7 +298,7 @@ def _tasks(log: Log, job: _Job, logs: int, count: bool) -> Iterator[_Task]:
     return _shipments(log, job.split)
 
 
-def _renumbered(parts: Iterator[_Part]) -> Iterator[_Part]:
+def renumbered(parts: Iterator[Part]) -> Iterator[Part]:
     """Parts in order, their line numbers made global: a part's first line is one past the
     lines of the parts of its log before it."""
     source, lines = -1, 0
@@ -490,10 +307,10 @@ def _renumbered(parts: Iterator[_Part]) -> Iterator[_Part]:
             source, lines = part.source, 0
         shift = lines + 1 - part.first_line
         lines += part.physical
-        yield part if not shift else _shifted(part, shift)
+        yield part if not shift else shifted(part, shift)
 
 
-def _shifted(part: _Part, shift: int) -> _Part:
+def shifted(part: Part, shift: int) -> Part:
     rejected = [msgspec.structs.replace(r, line=r.line + shift) for r in part.rejected]
     error = part.error
     if error is not None and error.line is not None:
@@ -503,28 +320,28 @@ def _shifted(part: _Part, shift: int) -> _Part:
     return part._replace(first_line=part.first_line + shift, rejected=rejected, error=error)
 
 
-def _pooled(job: _Job, logs: list[Log], jobs: int, ordered: bool) -> Iterator[_Part]:
+def _pooled(job: Job, logs: list[Log], jobs: int, ordered: bool) -> Iterator[Part]:
     """The parts of the logs decoded by ``jobs`` worker processes."""
     from . import _pool  # only with workers: keeps the start of a command short
 
-    _decoder(job.protocol, job.naming)  # made once here, forked workers inherit it
+    log_decoder(job.protocol, job.naming)  # made once here, forked workers inherit it
     count = job.numbered or not ordered  # renumbering needs the parts in order
     tasks = (task for log in logs for task in _tasks(log, job, len(logs), count))
     ahead = _AHEAD * jobs if job.combine else 0  # one small result a task: past slow tasks
     results = _pool.results(functools.partial(_work, job), tasks, jobs, ordered, ahead)
     try:
         parts = (part for parts in results for part in parts)
-        yield from _renumbered(parts) if ordered else parts
+        yield from renumbered(parts) if ordered else parts
     finally:
         results.close()  # type: ignore[attr-defined]
 
 
-def _parts(job: _Job, logs: list[Log], jobs: int, ordered: bool) -> Iterator[_Part]:
+def _parts(job: Job, logs: list[Log], jobs: int, ordered: bool) -> Iterator[Part]:
     if jobs > 1:
         yield from _pooled(job, logs, jobs, ordered)
     else:
         for log in logs:
-            yield from _local(job, log)
+            yield from local_parts(job, log)
 
 
 # Frames of generated variant classes (camelCase, strict or lenient shapes) cannot be pickled by
@@ -543,7 +360,7 @@ def _reduce_variant(obj: Any) -> tuple[Any, ...]:
     return _rebuild, (origin(cls), options, fields)
 
 
-def _let_variants_travel() -> None:
+def let_variants_travel() -> None:
     for cls in list(_variants._origin):
         if cls not in copyreg.dispatch_table:
             copyreg.pickle(cls, _reduce_variant)
@@ -563,7 +380,7 @@ class LogReader(Generic[T]):
     stops early and ends the worker processes.
     """
 
-    def __init__(self, parts: Iterator[_Part], values: Callable[[_Part], Iterable[T]],
+    def __init__(self, parts: Iterator[Part], values: Callable[[Part], Iterable[T]],
                  on_reject: Callable[[Rejected], object] | None,
                  size: int | None) -> None:  # fmt: skip
         self.lines = self.decoded = self.rejected_count = self.blank = self.bytes = 0
@@ -588,7 +405,7 @@ class LogReader(Generic[T]):
         """Stop reading: close the logs and end the worker processes."""
         self._iterator.close()  # type: ignore[attr-defined]
 
-    def _run(self, parts: Iterator[_Part], values: Callable[[_Part], Iterable[T]]) -> Iterator[T]:
+    def _run(self, parts: Iterator[Part], values: Callable[[Part], Iterable[T]]) -> Iterator[T]:
         try:
             for part in parts:
                 self._count(part)
@@ -598,7 +415,7 @@ class LogReader(Generic[T]):
         finally:
             parts.close()  # type: ignore[attr-defined]
 
-    def _count(self, part: _Part) -> None:
+    def _count(self, part: Part) -> None:
         rejected = len(part.rejected)
         self.decoded += part.decoded
         self.rejected_count += rejected
@@ -610,8 +427,8 @@ class LogReader(Generic[T]):
             self._on_reject(reject)
 
 
-def _job(fold: Callable[[LogBatch], Any], protocol: str, naming: str, errors: str, whole: bool,
-         numbered: bool, combine: Any = None, measure: bool = False) -> _Job:  # fmt: skip
+def make_job(fold: Callable[[LogBatch], Any], protocol: str, naming: str, errors: str, whole: bool,
+         numbered: bool, combine: Any = None, measure: bool = False) -> Job:  # fmt: skip
     if protocol != "auto" and protocol not in GENERATIONS:
         known = ", ".join(map(repr, [*GENERATIONS, "auto"]))
         raise ValueError(f"unknown protocol {protocol!r}; expected one of {known}")
@@ -620,7 +437,7 @@ def _job(fold: Callable[[LogBatch], Any], protocol: str, naming: str, errors: st
     if errors not in ("raise", "report"):
         raise ValueError(f"errors must be 'raise' or 'report', not {errors!r}")
     split = _SPLIT if fold is not _frames else _SPLIT_FRAMES
-    return _Job(fold, protocol, naming, errors, _CHUNK, split, whole, numbered, combine, measure)
+    return Job(fold, protocol, naming, errors, _CHUNK, split, whole, numbered, combine, measure)
 
 
 def _jobs(jobs: int | None) -> int:
@@ -631,7 +448,7 @@ def _jobs(jobs: int | None) -> int:
     return jobs
 
 
-def _reader(source: Source | Sequence[Source], job: _Job, values: Callable[[_Part], Any],
+def _reader(source: Source | Sequence[Source], job: Job, values: Callable[[Part], Any],
             jobs: int | None, ordered: bool, on_reject: Any) -> LogReader[Any]:  # fmt: skip
     logs = logs_of(source)
     sizes = [os.path.getsize(log.path or "") if splittable(log) else None for log in logs]
@@ -643,11 +460,11 @@ def _frames(batch: LogBatch) -> list[Any]:
     return batch.frames
 
 
-def _value(part: _Part) -> tuple[Any]:
+def part_value(part: Part) -> tuple[Any]:
     return (part.value,)
 
 
-def _part_frames(part: _Part) -> list[Any]:
+def _part_frames(part: Part) -> list[Any]:
     return part.value  # type: ignore[no-any-return]
 
 
@@ -668,7 +485,7 @@ def read_log(
     ``"raise"`` or ``"report"`` (see ``Rejected``); ``jobs`` worker processes decode (1: this
     process; 0 or None: one per core), in order unless ``ordered=False``.
     """
-    job = _job(_frames, protocol, naming, errors, whole=False, numbered=False)
+    job = make_job(_frames, protocol, naming, errors, whole=False, numbered=False)
     return _reader(source, job, _part_frames, jobs, ordered, on_reject)
 
 
@@ -689,11 +506,11 @@ def map_log(
     the way to count, check or sum gigabytes on every core. It must be picklable (a top-level
     function, or a ``functools.partial`` of one). Options are ``read_log``'s.
     """
-    job = _job(function, protocol, naming, errors, whole=False, numbered=True)
-    return _reader(source, job, _value, jobs, ordered, on_reject)
+    job = make_job(function, protocol, naming, errors, whole=False, numbered=True)
+    return _reader(source, job, part_value, jobs, ordered, on_reject)
 
 
-def _map_log(source: Source | Sequence[Source], function: Callable[[LogBatch], T], *,
+def map_log_reporting(source: Source | Sequence[Source], function: Callable[[LogBatch], T], *,
              protocol: str, jobs: int | None, on_reject: Callable[[Rejected], object] | None,
              numbered: bool, whole: bool,
              combine: Callable[[list[T]], T] | None = None,
@@ -702,6 +519,6 @@ def _map_log(source: Source | Sequence[Source], function: Callable[[LogBatch], T
     (``numbered=False``: workers number from their range's start) or whose results are small
     (``whole=True``: a worker may decode a whole compressed log and send all its results);
     ``combine`` folds the results of a worker's task into one, in order, before they travel;
-    ``measure``: the function reads audio payloads only for their size (``_Job.measure``)."""
-    job = _job(function, protocol, "snake", "report", whole, numbered, combine, measure)
-    return _reader(source, job, _value, jobs, True, on_reject)
+    ``measure``: the function reads audio payloads only for their size (``Job.measure``)."""
+    job = make_job(function, protocol, "snake", "report", whole, numbered, combine, measure)
+    return _reader(source, job, part_value, jobs, True, on_reject)

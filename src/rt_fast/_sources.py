@@ -24,18 +24,18 @@ from __future__ import annotations
 import importlib
 import io
 import os
-import re
 import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any, NamedTuple, Union
 
 from ._guard import MAX_FRAME_SIZE
+from ._lines import HEAD
+from ._route import is_blank
 
 __all__ = [
     "CHUNK",
     "Chunk",
-    "HEAD",
     "Log",
     "Over",
     "Ranged",
@@ -43,7 +43,6 @@ __all__ = [
     "chunks",
     "close",
     "decompressor",
-    "is_blank",
     "logs_of",
     "open_log",
     "position",
@@ -55,8 +54,6 @@ Source = Union[str, "os.PathLike[str]", IO[bytes]]
 
 _READ = 64 * 1024  # the compressed bytes a zstd log is read by
 CHUNK = 256 * 1024  # decoded at a time: fits the L2 cache, and amortizes the Python around it
-HEAD = 128  # bytes kept of a line over the limit: enough for an excerpt
-_NOT_BLANK = re.compile(rb"[^ \t\r]")  # JSON whitespace: a line of nothing else is blank
 
 
 # -- opening logs -----------------------------------------------------------------------------
@@ -409,11 +406,6 @@ def _read_past(stream: Any, buffer: bytearray, start: int, size: int) -> tuple[O
             buffer[: got - stop - 1] = buffer[stop + 1 : got]
             return Over(head, length - (last == 13), length + 1, blank), got - stop - 1
     return Over(head, length - (last == 13), length, blank), 0
-
-
-def is_blank(buffer: bytes | bytearray, start: int, stop: int) -> bool:
-    """Whether ``buffer[start:stop]`` is only JSON whitespace (a line of it is blank)."""
-    return _NOT_BLANK.search(buffer, start, stop) is None
 
 
 _spare: list[bytearray] = []  # the buffer of the last read that ended, for the next

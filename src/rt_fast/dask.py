@@ -46,22 +46,22 @@ from typing import IO, Any, NamedTuple, Union, cast
 import msgspec
 
 from . import _export, _stats
+from ._codec import log_decoder
 from ._jsonl import (
+    Job,
     LogBatch,
     LogReader,
+    Part,
     Rejected,
-    _combined,
-    _decoder,
-    _file_parts,
-    _Job,
-    _job,
-    _let_variants_travel,
-    _local,
-    _next_line,
-    _Part,
-    _renumbered,
-    _shifted,
-    _value,
+    combined,
+    file_parts,
+    let_variants_travel,
+    local_parts,
+    make_job,
+    next_line,
+    part_value,
+    renumbered,
+    shifted,
 )
 from ._sources import Log, Ranged, decompressor
 
@@ -160,24 +160,24 @@ def _opened(piece: _Piece, fetch: int) -> IO[bytes]:
     return cast(IO[bytes], Ranged(piece.fs, piece.path, piece.size, fetch))
 
 
-def _decode(job: _Job, piece: _Piece) -> list[_Part]:
+def _decode(job: Job, piece: _Piece) -> list[Part]:
     """Decode a piece with the log reader (its parts combined into one when the job says):
     the lines that start in ``start:end`` (of the file as it was listed), or, the first piece
     of a compressed log, all of it."""
     size, probe = piece.size, _opened(piece, 0)  # small requests: a head, a line's end
     if decompressor(probe) is not None:
         log = piece.log._replace(file=_opened(piece, _FETCH))
-        parts = list(_local(job, log)) if not piece.start else []
+        parts = list(local_parts(job, log)) if not piece.start else []
     else:
-        end = min(_next_line(probe, piece.end, size), size) if piece.end < size else size
+        end = min(next_line(probe, piece.end, size), size) if piece.end < size else size
         file = _opened(piece, _FETCH)
-        start = min(_next_line(file, piece.start, size), size) if piece.start else 0
-        parts = _file_parts(job, piece.log, file, start, end, 1) if start < end else []
-    _let_variants_travel()  # after decoding, which made the variants this worker has
-    return _combined(parts, job.combine) if job.combine and parts else parts
+        start = min(next_line(file, piece.start, size), size) if piece.start else 0
+        parts = file_parts(job, piece.log, file, start, end, 1) if start < end else []
+    let_variants_travel()  # after decoding, which made the variants this worker has
+    return combined(parts, job.combine) if job.combine and parts else parts
 
 
-def _lines(parts: list[_Part], before: int) -> int:
+def _lines(parts: list[Part], before: int) -> int:
     """The lines of a log up to the end of a piece, given those before it. A piece stopped
     by a bad line (``errors="raise"``) raises its error here too, so that every later piece
     of the log fails with it, numbered right, rather than misnumbering its own."""
@@ -185,13 +185,13 @@ def _lines(parts: list[_Part], before: int) -> int:
     return before + sum(part.physical for part in parts)
 
 
-def _numbered(parts: list[_Part], before: int) -> list[_Part]:
+def _numbered(parts: list[Part], before: int) -> list[Part]:
     """A piece's parts, its line numbers the file's: ``before`` lines came before it."""
-    shifted = [_shifted(part, before) if before else part for part in parts]
-    for part in shifted:
+    moved = [shifted(part, before) if before else part for part in parts]
+    for part in moved:
         if part.error is not None:
             raise part.error
-    return shifted
+    return moved
 
 
 class _Failure(NamedTuple):
@@ -216,7 +216,7 @@ def _task(function: Callable[..., Any], caught: bool) -> Any:
     return delayed(functools.partial(_caught, function) if caught else function, pure=True)
 
 
-def _chained(job: _Job, pieces: list[_Piece], finish: Callable[..., Any],
+def _chained(job: Job, pieces: list[_Piece], finish: Callable[..., Any],
              caught: bool = False) -> list[Any]:  # fmt: skip
     """A task per piece, then ``finish(parts, lines_before, index)`` of it, where the lines
     before it are summed by a chain of tiny tasks through its log. ``caught``: no task fails;
@@ -255,10 +255,10 @@ def _items(batch: LogBatch) -> list[Any]:
     return [rejected[row] if row in rejected else next(frames) for row in rows]
 
 
-def _partition(parts: list[_Part], before: int, index: int) -> list[Any]:
+def _partition(parts: list[Part], before: int, index: int) -> list[Any]:
     """A partition of ``read_logs``: a piece's items, line numbers the file's."""
     parts = _numbered(parts, before)
-    _let_variants_travel()  # this worker may not be the one that decoded them
+    let_variants_travel()  # this worker may not be the one that decoded them
     items = _concat([part.value for part in parts])
     if not before or not any(part.rejected for part in parts):
         return items
@@ -280,7 +280,7 @@ def read_logs(paths: Paths, protocol: str = "auto", errors: str = "report", *,
     ``errors="raise"``: computing the bag raises ``DecodeError`` naming the log and line (of
     a log's first bad line; of any log's, when several have one).
     """
-    job = _job(_items, protocol, naming, errors, whole=False, numbered=False, combine=_concat)
+    job = make_job(_items, protocol, naming, errors, whole=False, numbered=False, combine=_concat)
     pieces = _pieces(paths, blocksize)
     return dask.bag.from_delayed(_chained(job, pieces, _partition))
 
@@ -297,7 +297,7 @@ def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
     cluster did); ``seconds`` covers the run, not the cluster's start."""
     start = time.perf_counter()
     pieces = _pieces(paths, blocksize)
-    job = _job(_stats.tally, protocol, "snake", "report", whole=True, numbered=False,
+    job = make_job(_stats.tally, protocol, "snake", "report", whole=True, numbered=False,
                combine=_stats.combine, measure=True)  # fmt: skip
     tasks = [_task(_decode, caught=True)(job, piece) for piece in pieces]
     results = _compute(tasks, client)  # a task's error is its value: no worker logs it
@@ -307,7 +307,7 @@ def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
     parts = (part for result in results for part in result)
     shown: list[Rejected] = []
     firsts = [p for i, p in enumerate(pieces) if not i or p.log != pieces[i - 1].log]
-    reader = LogReader(_renumbered(parts), _value, functools.partial(_stats.keep_first, shown),
+    reader = LogReader(renumbered(parts), part_value, functools.partial(_stats.keep_first, shown),
                        sum(piece.size for piece in firsts))  # fmt: skip
     totals = _stats.Totals()
     for tally in reader:
@@ -342,7 +342,7 @@ def _columns(values: list[dict[str, list[Any]]]) -> dict[str, list[Any]]:
     return {name: _concat([value[name] for value in values]) for name in _export.COLUMNS}
 
 
-def _write(into: tuple[Any, str], parts: list[_Part], before: int, index: int) -> _Written:
+def _write(into: tuple[Any, str], parts: list[Part], before: int, index: int) -> _Written:
     """Write a piece's rows as a file of the dataset into the folder ``into`` (a file system
     and a path), if it has lines (its part's value stays as it was: the scheduler may hand it
     to this task again)."""
@@ -416,7 +416,7 @@ def to_parquet(paths: Paths, out: str, client: Any = None, *, protocol: str = "a
     """
     _export.pyarrow()  # fails here, not in a worker, without pyarrow
     pieces = _pieces(paths, blocksize)  # a path that names nothing fails before any write
-    job = _job(_export.rows, protocol, "snake", "report", whole=False, numbered=False,
+    job = make_job(_export.rows, protocol, "snake", "report", whole=False, numbered=False,
                combine=_columns)  # fmt: skip
     fs, root = fsspec.core.url_to_fs(out)
     root = root.rstrip("/")
@@ -446,7 +446,7 @@ class _Ready(WorkerPlugin):
     name, idempotent = "rt_fast-ready", True
 
     def setup(self, worker: Any) -> None:
-        _decoder("auto", "snake")
+        log_decoder("auto", "snake")
 
 
 @contextmanager

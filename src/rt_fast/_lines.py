@@ -1,0 +1,192 @@
+"""A log's lines decoded in place: the batch a chunk of log becomes, and the loop that fills it.
+
+The codec's route (``read``) decodes each line where it lies in the reader's buffer; a line it
+declines is copied and decoded by the full decoder, and a bad one is kept as ``Rejected``.
+The rules of a line are ``_route``'s: it ends at ``\\n``, a ``\\r`` before that is not the
+frame's, a line of JSON whitespace is blank (skipped, not counted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
+from operator import add, sub
+from typing import Any
+
+import msgspec
+
+from ._errors import DecodeError
+from ._guard import MAX_FRAME_SIZE, check_size
+from ._route import Declined, is_blank, line_stop
+
+__all__ = ["HEAD", "LogBatch", "Read", "Rejected", "decode_into", "over", "reject", "too_long"]
+
+HEAD = 128  # bytes kept of a line over the limit: enough for an excerpt
+_EXCERPT = 80
+
+Read = Callable[..., Any]
+"""The codec's in-place route: ``read(buffer, start, stop, line_view, pcm, index)`` -> an event,
+or ``DECLINED``/``REJECTED`` (``_route``)."""
+
+
+class Rejected(msgspec.Struct, frozen=True):
+    """A line that did not decode: its log, 1-based line number, the error, and an excerpt."""
+
+    log: str
+    line: int
+    error: str
+    excerpt: str
+
+
+class LogBatch:
+    """A chunk of a log, decoded: what the function given to ``map_log`` receives.
+
+    ``frames`` are the decoded frames in order, ``rejected`` the lines that did not decode;
+    ``first_line`` is the number of the chunk's first line and ``offset`` where it starts in the
+    log (in bytes of JSONL, decompressed).
+    ``numbers()``, ``sizes()`` and ``raw_lines()`` give each frame's line number, length in bytes
+    and bytes as logged. The bytes are the reader's reused buffer: they are valid only during
+    the call, so keep what ``raw_lines`` returns, never the batch.
+    """
+
+    __slots__ = ("_buffer", "_ends", "_pcm", "_skipped", "error", "first_line", "frames", "log",
+                 "offset", "rejected")  # fmt: skip
+
+    def __init__(
+        self, log: str, first_line: int, buffer: bytes | bytearray, measure: bool = False
+    ) -> None:
+        self.log, self.first_line, self.offset = log, first_line, 0
+        self.frames: list[Any] = []
+        self.rejected: list[Rejected] = []
+        self.error: DecodeError | None = None
+        self._buffer = buffer  # the chunk starts at 0
+        self._ends: list[int] = []  # where each physical line ends (its newline)
+        self._skipped: list[int] = []  # physical lines that are not frames: blank or rejected
+        # frame index -> PCM bytes of an audio frame the route measured rather than decoded
+        self._pcm: dict[int, int] | None = {} if measure else None
+
+    @property
+    def physical(self) -> int:
+        """The number of lines the chunk spans, blank lines included."""
+        return len(self._ends)
+
+    def _rows(self) -> Sequence[int]:
+        """The physical line of each frame."""
+        if not self._skipped:
+            return range(len(self.frames))
+        skipped = set(self._skipped)
+        return [i for i in range(len(self._ends)) if i not in skipped]
+
+    def numbers(self) -> list[int]:
+        """The 1-based line number of each frame."""
+        first = self.first_line
+        return [first + row for row in self._rows()]
+
+    def sizes(self) -> list[int]:
+        """The length of each frame's line in bytes, without its newline."""
+        ends = self._ends
+        starts = map(add, [-1, *ends[:-1]], repeat(1))
+        sizes = list(map(sub, ends, starts))
+        return sizes if not self._skipped else [sizes[row] for row in self._rows()]
+
+    def raw_lines(self, indices: Iterable[int] | None = None) -> list[bytes]:
+        """The lines of the frames at ``indices`` (all by default), exactly as logged."""
+        rows, ends, view = self._rows(), self._ends, memoryview(self._buffer)
+        picked = rows if indices is None else [rows[i] for i in indices]
+        starts = [ends[row - 1] + 1 if row else 0 for row in picked]
+        return [bytes(view[start : ends[row]]) for start, row in zip(starts, picked, strict=True)]
+
+
+def _in_place(read: Read, batch: LogBatch, pos: int, end: int) -> int:
+    """Decode lines from ``pos`` in place, each by ``read`` (the codec's one route); returns
+    where it stopped: a line ``read`` declined, which ``_copied`` decodes from a copy."""
+    buffer, frames, ends, pcm = batch._buffer, batch.frames, batch._ends, batch._pcm
+    find, view, declined = buffer.find, memoryview(buffer), Declined
+    while pos < end:
+        newline = find(b"\n", pos, end)
+        newline = end if newline < 0 else newline
+        frame = read(buffer, pos, newline, view[pos:newline], pcm, len(frames))
+        if frame.__class__ is declined:
+            return pos
+        frames.append(frame)
+        ends.append(newline)
+        pos = newline + 1
+    return pos
+
+
+def _copied(
+    decode: Callable[[bytes], Any],
+    batch: LogBatch,
+    pos: int,
+    end: int,
+    strict: bool,
+    limit: int | None,
+) -> int:
+    """Decode the line at ``pos`` with the full decoder, from a copy; a line over ``limit``
+    (the decoder's ``max_size``, if given) is rejected uncopied. Returns the next line."""
+    buffer = batch._buffer
+    newline = buffer.find(b"\n", pos, end)
+    newline = end if newline < 0 else newline
+    stop = line_stop(buffer, pos, newline)
+    row = len(batch._ends)
+    batch._ends.append(newline)
+    if is_blank(buffer, pos, stop):
+        batch._skipped.append(row)
+    elif limit is not None and stop - pos > limit:
+        too_long(batch, row, bytes(buffer[pos : pos + HEAD]), stop - pos, strict)
+    else:
+        line = bytes(memoryview(buffer)[pos:stop])
+        try:
+            batch.frames.append(decode(line))
+        except DecodeError as exc:
+            batch._skipped.append(row)
+            reject(batch, batch.first_line + row, exc, line, strict)
+    return newline + 1
+
+
+def reject(batch: LogBatch, number: int, exc: DecodeError, line: bytes, strict: bool) -> None:
+    excerpt = line[:_EXCERPT].decode("utf-8", "backslashreplace")
+    excerpt += "..." if len(line) > _EXCERPT else ""
+    batch.rejected.append(Rejected(batch.log, number, str(exc), excerpt))
+    if strict:
+        message = f"{batch.log}, line {number}: {exc}"
+        batch.error = DecodeError(message, path=exc.path, line=number)
+
+
+def too_long(batch: LogBatch, row: int, head: bytes, size: int, strict: bool) -> None:
+    """Reject the line ``row``, a frame of ``size`` bytes (over the limit) that begins with
+    ``head``, with the error the decoder gives such a frame."""
+    batch._skipped.append(row)
+    try:
+        check_size(size, MAX_FRAME_SIZE)  # raises: the line is over the limit
+    except DecodeError as exc:
+        reject(batch, batch.first_line + row, exc, head, strict)
+
+
+def over(batch: LogBatch, end: int, blank: bool, head: bytes, size: int, strict: bool) -> None:
+    """The line over the limit after ``end``, never held: blank, or too long (``size`` bytes
+    that begin with ``head``)."""
+    row = len(batch._ends)
+    batch._ends.append(end)
+    if blank:
+        batch._skipped.append(row)
+    else:
+        too_long(batch, row, head, size, strict)
+
+
+def decode_into(
+    read: Read,
+    decode: Callable[[bytes], Any],
+    batch: LogBatch,
+    end: int,
+    strict: bool,
+    limit: int | None = None,
+) -> None:
+    """Decode the lines of ``batch._buffer[:end]``: in place by ``read``, and by ``decode``
+    from a copy each line ``read`` declines (``strict``: stop at the first bad line; ``limit``:
+    a line over it is rejected uncopied)."""
+    pos = 0
+    while pos < end and batch.error is None:
+        pos = _in_place(read, batch, pos, end)
+        if pos < end:
+            pos = _copied(decode, batch, pos, end, strict, limit)
