@@ -17,6 +17,7 @@ import msgspec
 
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE, check_size
+from ._record import RECORD, Record, unwrap
 from ._route import Declined, is_blank, line_stop
 
 __all__ = ["HEAD", "LogBatch", "Read", "Rejected", "decode_into", "over", "reject", "too_long"]
@@ -44,13 +45,16 @@ class LogBatch:
     ``frames`` are the decoded frames in order, ``rejected`` the lines that did not decode;
     ``first_line`` is the number of the chunk's first line and ``offset`` where it starts in the
     log (in bytes of JSONL, decompressed).
-    ``numbers()``, ``sizes()`` and ``raw_lines()`` give each frame's line number, length in bytes
-    and bytes as logged. The bytes are the reader's reused buffer: they are valid only during
-    the call, so keep what ``raw_lines`` returns, never the batch.
+    ``numbers()``, ``sizes()`` and ``raw_lines()`` give each frame's line number, its size in
+    bytes (of a record line, the frame's) and its line as logged; ``raw_frames()`` the frames'
+    bytes (a record line's frame); ``records()`` each frame's record (when it arrived, whose
+    event, its session: ``rt_fast._record``), or None on a plain line. The bytes are the
+    reader's reused buffer: they are valid only during the call, so keep what ``raw_lines``
+    returns, never the batch.
     """
 
-    __slots__ = ("_buffer", "_ends", "_pcm", "_skipped", "error", "first_line", "frames", "log",
-                 "offset", "rejected")  # fmt: skip
+    __slots__ = ("_buffer", "_ends", "_pcm", "_records", "_skipped", "error", "first_line",
+                 "frames", "log", "offset", "rejected")  # fmt: skip
 
     def __init__(
         self, log: str, first_line: int, buffer: bytes | bytearray, measure: bool = False
@@ -64,6 +68,8 @@ class LogBatch:
         self._skipped: list[int] = []  # physical lines that are not frames: blank or rejected
         # frame index -> PCM bytes of an audio frame the route measured rather than decoded
         self._pcm: dict[int, int] | None = {} if measure else None
+        # frame index -> its record, and where the frame starts in its line and its size
+        self._records: dict[int, tuple[Record, int, int]] = {}
 
     @property
     def physical(self) -> int:
@@ -83,11 +89,20 @@ class LogBatch:
         return [first + row for row in self._rows()]
 
     def sizes(self) -> list[int]:
-        """The length of each frame's line in bytes, without its newline."""
+        """The length of each frame's line in bytes, without its newline (of a record line,
+        the frame's)."""
         ends = self._ends
         starts = map(add, [-1, *ends[:-1]], repeat(1))
         sizes = list(map(sub, ends, starts))
-        return sizes if not self._skipped else [sizes[row] for row in self._rows()]
+        sizes = sizes if not self._skipped else [sizes[row] for row in self._rows()]
+        for index, (_, _, size) in self._records.items():
+            sizes[index] = size
+        return sizes
+
+    def records(self) -> list[Record | None]:
+        """Each frame's record (``rt_fast._record``), or None for a frame on a plain line."""
+        records = self._records
+        return [records[i][0] if i in records else None for i in range(len(self.frames))]
 
     def raw_lines(self, indices: Iterable[int] | None = None) -> list[bytes]:
         """The lines of the frames at ``indices`` (all by default), exactly as logged."""
@@ -96,15 +111,24 @@ class LogBatch:
         starts = [ends[row - 1] + 1 if row else 0 for row in picked]
         return [bytes(view[start : ends[row]]) for start, row in zip(starts, picked, strict=True)]
 
+    def raw_frames(self) -> list[bytes]:
+        """Each frame's bytes as it crossed the socket: its line, or a record line's frame."""
+        lines, records = self.raw_lines(), self._records
+        for index, (_, start, size) in records.items():
+            lines[index] = lines[index][start : start + size]
+        return lines
+
 
 def _in_place(read: Read, batch: LogBatch, pos: int, end: int) -> int:
     """Decode lines from ``pos`` in place, each by ``read`` (the codec's one route); returns
     where it stopped: a line ``read`` declined, which ``_copied`` decodes from a copy."""
     buffer, frames, ends, pcm = batch._buffer, batch.frames, batch._ends, batch._pcm
-    find, view, declined = buffer.find, memoryview(buffer), Declined
+    find, view, declined, opens = buffer.find, memoryview(buffer), Declined, buffer.startswith
     while pos < end:
         newline = find(b"\n", pos, end)
         newline = end if newline < 0 else newline
+        if opens(RECORD, pos, newline):
+            return pos  # a record: unwrapped from a copy
         frame = read(buffer, pos, newline, view[pos:newline], pcm, len(frames))
         if frame.__class__ is declined:
             return pos
@@ -137,7 +161,13 @@ def _copied(
     else:
         line = bytes(memoryview(buffer)[pos:stop])
         try:
-            batch.frames.append(decode(line))
+            record = unwrap(line, 0, len(line))
+            if record is None:
+                batch.frames.append(decode(line))
+            else:
+                frame = decode(line[record[1] : record[2]])
+                batch._records[len(batch.frames)] = (record[0], record[1], record[2] - record[1])
+                batch.frames.append(frame)
         except DecodeError as exc:
             batch._skipped.append(row)
             reject(batch, batch.first_line + row, exc, line, strict)

@@ -1,0 +1,101 @@
+"""Records (``rt_fast._record``): every log reader reads them as it reads plain logs."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+import rt_fast
+from rt_fast._cli import main
+from rt_fast._record import Record, record_line, unwrap
+from rt_fast._traffic import session_frames
+
+FRAMES = list(session_frames(seed=21, turns=2))
+PLAIN = b"".join(frame + b"\n" for _, frame in FRAMES)
+# Two sessions' records interleaved, every fourth line a plain frame, a relay-made one too.
+RECORDED = b"".join(
+    (frame if i % 4 == 3 else record_line(1_765_000_000_000_000 + i, direction,
+                                          f"s{i % 2}", frame, "relay" if i == 5 else None))
+    + b"\n"
+    for i, (direction, frame) in enumerate(FRAMES)
+)  # fmt: skip
+
+
+def test_a_record_keeps_the_frames_bytes() -> None:
+    direction, frame = FRAMES[7]
+    line = record_line(12, direction, "abc", frame)
+    record, start, stop = unwrap(line, 0, len(line)) or pytest.fail("not a record")
+    assert line[start:stop] == frame and record == Record(12, direction, "abc")
+    assert json.loads(line) == {"time_us": 12, "direction": direction, "session": "abc",
+                                "frame": json.loads(frame)}  # fmt: skip
+    assert unwrap(frame, 0, len(frame)) is None
+
+
+def test_a_session_id_cannot_break_the_line() -> None:
+    with pytest.raises(ValueError):
+        record_line(1, "client", 'a","frame":{}', b"{}")
+
+
+def test_the_reader_gives_the_frames_and_their_records() -> None:
+    plain = list(rt_fast.read_log(io.BytesIO(PLAIN)))
+    assert list(rt_fast.read_log(io.BytesIO(RECORDED))) == plain
+
+    def records(batch: rt_fast.LogBatch) -> list[Any]:
+        return batch.records()
+
+    got = [r for part in rt_fast.map_log(io.BytesIO(RECORDED), records) for r in part]
+    raw = [f for part in rt_fast.map_log(io.BytesIO(RECORDED), rt_fast.LogBatch.raw_frames)
+           for f in part]  # fmt: skip
+    assert raw == [frame for _, frame in FRAMES]
+    assert len(got) == len(FRAMES)
+    for i, ((direction, _), record) in enumerate(zip(FRAMES, got, strict=True)):
+        if i % 4 == 3:
+            assert record is None
+        else:
+            assert record == Record(1_765_000_000_000_000 + i, direction, f"s{i % 2}",
+                                    "relay" if i == 5 else None)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"time_us":5,"direction":"client","session":"x"}',
+        b'{"time_us":5,"direction":"client","session":"x","frame":{"type":"x"',
+        b'{"time_us":"soon","direction":"client","session":"x","frame":{"type":"x"}}',
+        b'{"time_us":5,"direction":"client","session":"x","frame":}',
+    ],
+)
+def test_a_broken_record_is_a_rejected_line(line: bytes) -> None:
+    log = RECORDED + line + b"\n" + RECORDED
+    reader = rt_fast.read_log(io.BytesIO(log), errors="report")
+    assert len(list(reader)) == 2 * len(FRAMES)
+    assert [r.line for r in reader.rejected] == [len(FRAMES) + 1]
+    with pytest.raises(rt_fast.DecodeError) as caught:
+        list(rt_fast.read_log(io.BytesIO(log)))
+    assert caught.value.line == len(FRAMES) + 1
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_stats_of_records_is_the_plain_logs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], jobs: str
+) -> None:
+    reports = []
+    for name, data in (("plain.jsonl", PLAIN), ("recorded.jsonl", RECORDED)):
+        (tmp_path / name).write_bytes(data * 40)  # enough that two workers share it
+        assert main(["stats", "--json", "--jobs", jobs, str(tmp_path / name)]) == 0
+        report = json.loads(capsys.readouterr().out)
+        reports.append({k: v for k, v in report.items() if k not in ("seconds", "logs", "bytes")})
+    assert reports[0] == reports[1] and reports[0]["decoded"] == 40 * len(FRAMES)
+
+
+def test_decode_lines_reads_records_too() -> None:
+    decoder = rt_fast.Decoder(rt_fast.ga.Event)
+    assert decoder.decode_lines(RECORDED) == decoder.decode_lines(PLAIN)
+    assert msgspec.to_builtins(decoder.decode_lines(RECORDED.decode())[0]) == json.loads(
+        FRAMES[0][1]
+    )
