@@ -4,9 +4,14 @@ Generates a session log of hundreds of MB in the temporary folder (``rt_fast._tr
 sessions, both directions, mostly audio), then runs, in one go and interleaved over rounds:
 
 * ``rt-fast stats --jobs 1 LOG`` and ``rt-fast stats --jobs 2 LOG``;
-* a plain Python loop of ``orjson.loads`` per line over the same file (``for line in file``);
+* a plain Python loop of ``orjson.loads`` per line over the same file (``for line in file``)
+  answering what ``stats`` is asked here: frames by type, and the tokens of every
+  ``response.done``;
 * the same loop in two forked processes, each over half the file: what two cores give plain
   per-line decoding on this machine at this moment, the yardstick for ``--jobs 2``;
+* DuckDB (``read_json``, newline-delimited, the two columns the questions need) on one and on
+  two threads, and Polars (``scan_ndjson`` with the same schema, on every core), answering
+  the same (``--no-peers`` leaves them out; they need the ``bench`` extra);
 * optionally (``--json-loop``) the same loop with ``json.loads``;
 * optionally (``--dask``) ``rt-fast stats --scheduler local LOG``: a ``LocalCluster`` of one
   worker process a core, started by the command, which reports its start-up time apart
@@ -40,18 +45,46 @@ from pathlib import Path
 import rt_fast
 from rt_fast._traffic import session_frames
 
+# Each answers the two questions (frames by type, total tokens of response.done) and prints its
+# line count, which every command must agree on.
 LOOP = """
-import sys, {module}
-lines = 0
+import collections, sys, {module}
+types, tokens = collections.Counter(), 0
 with open(sys.argv[1], "rb") as file:
     for line in file:
-        {module}.loads(line)
-        lines += 1
-print(lines)
+        frame = {module}.loads(line)
+        types[frame["type"]] += 1
+        if frame["type"] == "response.done":
+            tokens += frame["response"]["usage"]["total_tokens"]
+print(sum(types.values()))
+"""
+
+DUCKDB = """
+import sys, duckdb
+db = duckdb.connect()
+db.execute("SET threads = {threads}")
+rows = db.execute(
+    "SELECT type, count(*), sum(CAST(json_extract(response, '$.usage.total_tokens') AS BIGINT))"
+    " FROM read_json(?, format = 'newline_delimited', maximum_object_size = 67108864,"
+    " columns = {{'type': 'VARCHAR', 'response': 'JSON'}}) GROUP BY type",
+    [sys.argv[1]],
+).fetchall()
+print(sum(count for _, count, _ in rows))
+"""
+
+POLARS = """
+import sys, polars as pl
+schema = {"type": pl.Utf8, "response": pl.Struct({"usage": pl.Struct({"total_tokens": pl.Int64})})}
+frames = pl.scan_ndjson(sys.argv[1], schema=schema)
+by_type = frames.group_by("type").agg(
+    pl.len().alias("frames"), pl.col("response").struct.field("usage").struct.field("total_tokens").sum()
+).collect()
+print(by_type["frames"].sum())
 """
 
 LOOP_HALVES = """
-import os, sys, {module}
+import collections, os, sys, {module}
+types, tokens = collections.Counter(), 0
 path = sys.argv[1]
 with open(path, "rb") as file:
     size = file.seek(0, 2)
@@ -69,7 +102,10 @@ for start, end in ((0, cut), (cut, size)):
             for line in file:
                 if left <= 0:
                     break
-                {module}.loads(line)
+                frame = {module}.loads(line)
+                types[frame["type"]] += 1
+                if frame["type"] == "response.done":
+                    tokens += frame["response"]["usage"]["total_tokens"]
                 lines, left = lines + 1, left - len(line)
         os.write(counts[1], b"%d\\n" % lines)
         os._exit(0)
@@ -145,6 +181,7 @@ def main() -> None:
     parser.add_argument("--json-loop", action="store_true", help="also time a json.loads loop")
     parser.add_argument("--dask", action="store_true", help="also stats on a LocalCluster")
     parser.add_argument("--keep", action="store_true", help="keep the generated log")
+    parser.add_argument("--no-peers", action="store_true", help="leave DuckDB and Polars out")
     args = parser.parse_args()
     path = Path(tempfile.gettempdir()) / f"rt_fast_bench_{args.size_mb}mb.jsonl"
     if not path.exists() or path.stat().st_size < args.size_mb * 1e6:
@@ -163,6 +200,12 @@ def main() -> None:
         "orjson.loads loop": [python, "-c", loop, str(path)],
         "orjson.loads loop, 2 processes": [python, "-c", halves, str(path)],
     }
+    if not args.no_peers:
+        for threads in (1, 2):
+            code = DUCKDB.format(threads=threads)
+            commands[f"DuckDB read_json, {threads} thread{'s' * (threads > 1)}"] = [
+                python, "-c", code, str(path)]  # fmt: skip
+        commands["Polars scan_ndjson"] = [python, "-c", POLARS, str(path)]
     if args.json_loop:
         commands["json.loads loop"] = [python, "-c", LOOP.format(module="json"), str(path)]
     dask = "rt-fast stats --scheduler local"
@@ -176,7 +219,7 @@ def main() -> None:
             seconds, cpu, rss, tree, out = run(command)
             results[name].append((seconds, cpu, rss, tree))
             report = json.loads(out) if name.startswith("rt-fast") else None
-            lines.add(report["lines"] if report else int(out))
+            lines.add(report["lines"] - report["blank"] if report else int(out))
             if report:
                 timing = report.pop("seconds")
                 report.pop("jobs")
@@ -198,9 +241,14 @@ def main() -> None:
         print(f"| {name} | {best:.2f} | {median:.2f} | {size / 1e6 / best:.0f} | {cpu:.2f} | "
               f"{rss / 1e6:.0f} MB | {tree / 1e6:.0f} MB |")  # fmt: skip
     # Runs next to each other in time share the machine's mood: their ratio is steadier.
-    for a, b in (("orjson.loads loop", "rt-fast stats --jobs 1"),
-                 ("rt-fast stats --jobs 1", "rt-fast stats --jobs 2"),
-                 ("orjson.loads loop", "orjson.loads loop, 2 processes")):  # fmt: skip
+    pairs = [("orjson.loads loop", "rt-fast stats --jobs 1"),
+             ("rt-fast stats --jobs 1", "rt-fast stats --jobs 2"),
+             ("orjson.loads loop", "orjson.loads loop, 2 processes")]  # fmt: skip
+    if not args.no_peers:
+        pairs += [("DuckDB read_json, 1 thread", "rt-fast stats --jobs 1"),
+                  ("DuckDB read_json, 2 threads", "rt-fast stats --jobs 2"),
+                  ("Polars scan_ndjson", "rt-fast stats --jobs 2")]  # fmt: skip
+    for a, b in pairs:
         ratios = [x[0] / y[0] for x, y in zip(results[a], results[b], strict=True)]
         print(f"{a} / {b}: median of the rounds' ratios {statistics.median(ratios):.2f}x, "
               f"of the best times {min(r[0] for r in results[a]) / min(r[0] for r in results[b]):.2f}x")  # fmt: skip

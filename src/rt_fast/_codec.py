@@ -210,6 +210,7 @@ class Decoder(Generic[T]):
         "_lenient",
         "_lenient_tagged",
         "_max_size",
+        "_others",
         "_own",
         "_payloads",
         "_shallow",
@@ -236,6 +237,7 @@ class Decoder(Generic[T]):
         strict = variant(type, **options)
         decoder = msgspec.json.Decoder(strict)
         self._decode: Callable[[Buffer], Any] = decoder.decode
+        self._others: tuple[Callable[[Buffer], Any], ...] = ()  # auto: the next generations'
         self._lenient: Callable[[bytes | bytearray | str], Any] = self._first_lenient
         self._events: Mapping[str, Any] | None = _event_table(strict)
         self._leads = _leads_of(self._events or {})
@@ -256,7 +258,7 @@ class Decoder(Generic[T]):
                 try:
                     event = self._decode(data)
                 except _INPUT_ERRORS:
-                    return self._guarded(data, strict_tried=True)
+                    return self._rejected(data)
                 payload = self._payloads.get(event.__class__)
                 if (
                     payload is None
@@ -342,10 +344,18 @@ class Decoder(Generic[T]):
         try:
             event = self._decode(frame)
         except _INPUT_ERRORS:
-            return REJECTED
+            for strict in self._others:  # the next generations', where they are tried
+                try:
+                    event = strict(frame)
+                    break
+                except _INPUT_ERRORS:
+                    continue
+            else:
+                return REJECTED
         payload = self._payloads.get(event.__class__)
         if (
             payload is not None
+            and size != payload.bare + len(payload.value(event))
             and not payload.exact(size, event)
             and not one_payload(buffer, payload.field, start, stop)
         ):
@@ -363,9 +373,20 @@ class Decoder(Generic[T]):
             try:
                 event = self._decode(data)
             except _INPUT_ERRORS:
-                return self._guarded(data, strict_tried=True)
+                return self._rejected(data)
             return self._checked(data, event)  # type: ignore[no-any-return]
         return self._guarded(data)
+
+    def _rejected(self, data: bytes | bytearray | str) -> T:
+        """A frame the first strict models refused, unguarded: the other generations' strict
+        models (auto-detection), else the guarded path."""
+        for strict in self._others:
+            try:
+                event = strict(data)
+            except _INPUT_ERRORS:
+                continue
+            return self._checked(data, event)  # type: ignore[no-any-return]
+        return self._guarded(data, strict_tried=True)
 
     def _checked(self, data: bytes | bytearray | str, event: Any) -> Any:
         """``event``, unless it is an audio frame holding its payload twice (``_audio``)."""
@@ -401,11 +422,11 @@ class Decoder(Generic[T]):
         ``UnknownEvent``. Frames without unknown members always get the strict classes."""
         check(data, self._max_size)
         if not strict_tried:
-            try:
-                event = self._decode(data)
-            except _INPUT_ERRORS:
-                pass
-            else:
+            for strict in (self._decode, *self._others):
+                try:
+                    event = strict(data)
+                except _INPUT_ERRORS:
+                    continue
                 return self._checked(data, event)  # type: ignore[no-any-return]
         try:
             event = self._lenient(data)
@@ -560,7 +581,7 @@ class _AutoDecoder(Decoder[Any]):
         self._generations = lenient
         self._holes = [_has_holes(union) for union in unions]  # which may miss a nested tag
         self._strict = [decoder._decode for decoder in lenient]  # their strict decoders
-        self._decode = self._first_strict
+        self._decode, self._others = self._strict[0], tuple(self._strict[1:])
         self._lenient = self._by_type
         self._by_tag: dict[str, list[Decoder[Any]]] = {}
         for decoder in lenient:
@@ -570,15 +591,6 @@ class _AutoDecoder(Decoder[Any]):
         self._payloads = {k: v for d in lenient for k, v in d._payloads.items()}
         self._leads = _merge([decoder._leads for decoder in lenient])
         self._audio = _audio_routes(self._leads)
-
-    def _first_strict(self, data: Buffer) -> Any:
-        """The first generation whose strict models take the frame whole."""
-        for strict in self._strict[:-1]:
-            try:
-                return strict(data)
-            except _INPUT_ERRORS:
-                pass
-        return self._strict[-1](data)
 
     def _by_type(self, data: Any) -> Any:
         """Guarded: the first generation taking the frame whole, with every tag present, then
