@@ -47,7 +47,7 @@ from . import beta, ga, translation
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE, check, conflict_error, conflicting_key, frame_of
 from ._models import UNSET
-from ._route import INPUT_ERRORS, head_decode, keyed, lead_end
+from ._route import INPUT_ERRORS, PEEK, head_decode, keyed, lead_end
 from ._simd import PLAIN
 from ._simd import find_first_not_of as _find_first_not_of
 from ._stack import max_depth, this_thread
@@ -190,21 +190,27 @@ def routed_keys(tag: str) -> tuple[str, ...]:
 def peek_type(data: Buffer) -> str:
     """The frame's ``type``, without decoding the rest (``DecodeError`` if it has none, or if
     it holds ``type``, or an audio frame its payload, twice with different values)."""
-    if data.__class__ is not bytes:  # bytes: the usual frames
+    lead: Any
+    if data.__class__ is bytes:  # the usual frames: their lead (``_route.lead_end``, inlined)
+        lead = data[: data.find(b'"', 9, PEEK) + 2]
+    else:
         data = frame_of(data)
-    lead = data[: lead_end(data)]
-    known: tuple[str, str | None] | None = _KNOWN.get(
-        lead if lead.__class__ is not bytearray else bytes(lead)
-    )
+        lead = data[: lead_end(data)]
+        lead = lead if lead.__class__ is not bytearray else bytes(lead)
+    known: tuple[str, str | None] | None = _KNOWN.get(lead)
     if known is not None:  # a known type leads, as the API sends it
         tag, field = known
         if field is not None:
             if one_payload(data, field):
                 return tag
+        elif data.__class__ is bytes:
+            if data.find(b"\\") < 0 and data.find(b'"type"', 9 + len(tag)) < 0:
+                return tag  # no backslash, so every key is itself, and no other "type"
         elif _one_type(data, len(tag)):
             return tag
-        elif (
-            len(data) <= MAX_FRAME_SIZE
+        if (
+            field is None  # an audio frame's payload key must be checked too: the generic path
+            and len(data) <= MAX_FRAME_SIZE
             and (len(data) <= this_thread.span or max_depth() is None)
             and data.isascii()  # else the guard checks its UTF-8 first
         ):
