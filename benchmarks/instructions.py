@@ -44,7 +44,7 @@ def _peek_pairs(fs: Any) -> list[tuple[Any, bytes]]:
     return [(rt_fast.peek_type, frame) for _, frame in fs.frames]
 
 
-def _child(sets: list[str], impls: list[str]) -> None:
+def _child(sets: list[str], impls: list[str], frames: int) -> None:
     """Under callgrind: a marker, then each cell's loop, then a marker; in that order."""
     from benchmarks import data
 
@@ -61,7 +61,7 @@ def _child(sets: list[str], impls: list[str]) -> None:
             else:
                 pairs = p[1]
             data.decode_dropping(pairs)  # first use, uncounted
-            cells.append((impl, name, pairs, max(1, FRAMES // len(pairs))))
+            cells.append((impl, name, pairs, max(1, frames // len(pairs))))
     for impl, name, pairs, rounds in cells:
         print(f"{impl}\t{name}\t{rounds * len(pairs)}", flush=True)
     os.getppid()
@@ -88,12 +88,13 @@ def main(argv: list[str] | None = None) -> int:
         "--impls", help=f"comma-separated rows (default: {', '.join(DEFAULT_IMPLS)})"
     )
     parser.add_argument("--src", help="the rt_fast source tree to measure (default: installed)")
+    parser.add_argument("--frames", type=int, default=FRAMES, help="frames a cell, about")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sets = args.sets.split(",") if args.sets else list(_sets())
     impls = args.impls.split(",") if args.impls else list(DEFAULT_IMPLS)
     if args.child:
-        _child(sets, impls)
+        _child(sets, impls, args.frames)
         return 0
     if shutil.which("valgrind") is None:
         print("instructions: valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         command = ["valgrind", "--tool=callgrind", "--dump-before=getppid",
                    f"--callgrind-out-file={folder}/out.%p", sys.executable, "-m",
                    "benchmarks.instructions", "--child", "--sets", ",".join(sets),
-                   "--impls", ",".join(impls)]  # fmt: skip
+                   "--impls", ",".join(impls), "--frames", str(args.frames)]  # fmt: skip
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             print(done.stderr[-2000:], file=sys.stderr)

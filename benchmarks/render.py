@@ -2,11 +2,15 @@
 
     pytest benchmarks --benchmark-enable --benchmark-json=results.json
     python -m benchmarks.render results.json [more.json ...] [--out benchmarks/results]
+                                [--readme README.md]
 
 writes ``results.md`` (one table per group: implementation, median, ops/s, MB/s, time relative
 to rt_fast; then the implementations left out of the group and why), ``decode.png`` and
 ``audio.png`` (time relative to rt_fast per group, log scale), as orjson's README presents its
-benchmarks, and ``results.json`` (the run without its per-round timings, small enough to keep).
+benchmarks, and ``results.json`` (the run without its per-round timings, small enough to keep);
+with ``--readme``, the summary (one row a frame set: rt_fast's median, and the time of the
+others relative to it) replaces what stands between the README's ``<!-- bench:summary -->``
+and ``<!-- /bench:summary -->``.
 Given several runs, each benchmark is shown from the run where its median was lowest (best of
 N), which the tables' heading says: on a shared machine, noise only ever adds time. Needs
 matplotlib (the ``bench`` extra) for the charts.
@@ -26,7 +30,7 @@ BASELINES = ("rt_fast Decoder", "rt_fast.Decoder", "rt_fast.decode_pcm", "rt_fas
              "rt_fast.encode_audio",
              "rt_fast typed + base64", "rt_fast typed", "ga (ga)")  # fmt: skip
 CHARTS = {"decode.png": ("vad", "response.done", "audio-delta", "small", "audio", "objects",
-                         "stream", "jsonl"),
+                         "appends", "appends-id", "stream", "jsonl"),
           "audio.png": ("payload", "pcm")}  # fmt: skip
 
 
@@ -96,6 +100,37 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(tables)
 
 
+SUMMARY = ("msgspec Decoder", "msgspec + a Python call", "rt_fast functions", "orjson.loads",
+           "openai pydantic", "json.loads")  # fmt: skip
+MARKS = ("<!-- bench:summary -->", "<!-- /bench:summary -->")
+
+
+def summary(results: dict[str, Any]) -> str:
+    """One row a frame set: rt_fast's ``Decoder`` median, then each of ``SUMMARY`` as time
+    relative to it (lower is faster; - where it was left out)."""
+    lines = ["| frame set | rt_fast Decoder | " + " | ".join(SUMMARY) + " |",
+             "|---|--:|" + "--:|" * len(SUMMARY)]  # fmt: skip
+    for group, rows in _groups(results).items():
+        if group.split(":")[0] not in CHARTS["decode.png"]:
+            continue
+        by_impl, base = {r["extra_info"]["impl"]: r for r in rows}, _baseline(rows)
+        if base is None:
+            continue
+        cells = [f"{by_impl[n]['stats']['median'] / base['stats']['median']:.2f}x"
+                 if n in by_impl else "-" for n in SUMMARY]  # fmt: skip
+        lines.append(
+            f"| {group} | {_duration(base['stats']['median'])} | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def into_readme(readme: Path, text: str) -> None:
+    """Replace what stands between the README's marks with ``text``."""
+    page = readme.read_text(encoding="utf-8")
+    start, end = page.index(MARKS[0]) + len(MARKS[0]), page.index(MARKS[1])
+    readme.write_text(page[:start] + "\n" + text + page[end:], encoding="utf-8")
+
+
 def chart(results: dict[str, Any], prefixes: tuple[str, ...], path: Path) -> bool:
     """Bars of time relative to rt_fast (log scale), one panel per group; none if no group."""
     import matplotlib
@@ -159,6 +194,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("results", type=Path, nargs="+", help="pytest-benchmark JSON file(s)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--readme", type=Path, help="write the summary into this README")
     args = parser.parse_args()
     results = best_of([json.loads(path.read_text()) for path in args.results])
     args.out.mkdir(parents=True, exist_ok=True)
@@ -170,6 +206,9 @@ def main() -> None:
         name for name, prefixes in CHARTS.items() if chart(results, prefixes, args.out / name)
     ]
     print(f"wrote {args.out}/results.md, results.json", *charts, sep=", ")
+    if args.readme:
+        into_readme(args.readme, (heading if runs > 1 else "") + summary(results))
+        print(f"wrote the summary into {args.readme}")
 
 
 if __name__ == "__main__":

@@ -39,10 +39,14 @@ def test_tree_rss_counts_the_descendants() -> None:
     assert _tree_rss(process.pid) == 0  # gone: nothing left to count
 
 
+_A, _B = b'{"type":"a"}', b'{"type":"bb","x":[1]}'
+_DONE = b'{"type":"response.done","response":{"usage":{"total_tokens":7}}}'
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="the two-process loop forks")
 @pytest.mark.parametrize(
     "lines",
-    [[], [b"1"], [b"1", b"22"], [b"[1]", b"2", b"333"], [b'{"a": 1}'] * 7 + [b'"tail"']],
+    [[], [_A], [_A, _B], [_B, _DONE, _A], [_A] * 7 + [_DONE]],
 )
 @pytest.mark.parametrize("end", [b"", b"\n"])
 def test_loops_read_every_line_once(tmp_path: Path, lines: list[bytes], end: bytes) -> None:
@@ -55,3 +59,36 @@ def test_loops_read_every_line_once(tmp_path: Path, lines: list[bytes], end: byt
             [sys.executable, "-c", code, str(log)], capture_output=True, check=True
         )
         assert int(done.stdout) == len(lines)
+
+
+def test_the_readme_summary_replaces_only_its_place(tmp_path: Path) -> None:
+    """``render --readme`` writes one row a frame set between the marks, and nothing else."""
+    from benchmarks.render import MARKS, into_readme, summary
+
+    def bench(group: str, impl: str, median: float) -> dict[str, object]:
+        return {"group": group, "extra_info": {"impl": impl}, "stats": {"median": median}}
+
+    results = {"benchmarks": [bench("vad: one", "rt_fast Decoder", 1e-6),
+                              bench("vad: one", "orjson.loads", 2e-6),
+                              bench("payload: x", "rt_fast.audio_payload", 1e-6)]}  # fmt: skip
+    table = summary(results)
+    assert table.splitlines()[2].startswith("| vad: one | 1.00 µs | - | - | - | 2.00x |")
+    assert "payload" not in table
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{MARKS[0]}\nold\n{MARKS[1]}\n\nafter\n", encoding="utf-8")
+    into_readme(readme, table)
+    assert readme.read_text(encoding="utf-8") == f"# x\n\n{MARKS[0]}\n{table}{MARKS[1]}\n\nafter\n"
+
+
+def test_instruction_counts_see_a_python_call(tmp_path: Path) -> None:
+    """``benchmarks.instructions`` under callgrind: the same decoder behind one Python call
+    counts more instructions a frame than bare, and both count msgspec's work (thousands)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.instructions", "--sets", "vad", "--frames", "200",
+         "--impls", "msgspec Decoder,msgspec + a Python call"],
+        capture_output=True, text=True, timeout=300, cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    row = next(line for line in done.stdout.splitlines() if line.startswith("| vad |"))
+    bare, called = (int(cell.split()[0].replace(",", "")) for cell in row.split("|")[2:4])
+    assert 1_000 < bare < called < bare * 1.5
