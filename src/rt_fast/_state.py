@@ -69,7 +69,8 @@ def _turns(old: Any, new: Any) -> Any:
     if not isinstance(new, dict):
         return new
     kind = new.get("type", old.get("type") if isinstance(old, dict) else None)
-    base = old if isinstance(old, dict) and old.get("type") == kind else TURN_DEFAULTS.get(str(kind), {})
+    same = isinstance(old, dict) and old.get("type") == kind
+    base = old if same else TURN_DEFAULTS.get(str(kind), {})
     return {**base, **new}
 
 

@@ -71,7 +71,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from importlib import resources
-from typing import Any, Union
+from typing import Any
 from urllib.parse import parse_qs
 
 import msgspec
@@ -103,14 +103,27 @@ from ._state import Conversation, default_session, merge
 from ._vad import RATES, SEMANTIC_SILENCE_MS, Detector, Speech
 from .ws import error_frame, server_options
 
-__all__ = ["PATH", "Call", "Close", "Fail", "Received", "Recording", "Replay", "Respond", "Say",
-           "Script", "run", "serve"]  # fmt: skip
+__all__ = [
+    "PATH",
+    "Background",
+    "Call",
+    "Close",
+    "Fail",
+    "Received",
+    "Recording",
+    "Replay",
+    "Respond",
+    "Say",
+    "Script",
+    "run",
+    "running",
+    "serve",
+]
 
 PATH = "/v1/realtime"
 """Where the server answers, as the SDK's clients call it (a query string may follow)."""
 
 Json = dict[str, Any]
-Source_ = Union[Script, "Recording"]
 
 _CLIENT_TAGS = frozenset(itertools.chain(ga.CLIENT_EVENTS, beta.CLIENT_EVENTS,
                                          translation.CLIENT_EVENTS))  # fmt: skip
@@ -659,6 +672,75 @@ async def serve(
 
     return await _serve(handler, host, port, process_request=_check_path,
                         **server_options(options))  # fmt: skip
+
+
+class Background:
+    """A server running on a thread of its own (``running``): its URLs, script and what it
+    received."""
+
+    def __init__(self, script: Script | Recording, pace: str) -> None:
+        self.script, self.pace, self.received = script, pace, Received()
+        self.port = 0
+        self._ready, self._error = threading.Event(), None
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, name="rt-fast-serve", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """What the official SDK takes as ``websocket_base_url``."""
+        return f"ws://127.0.0.1:{self.port}/v1"
+
+    @property
+    def url(self) -> str:
+        """The Realtime endpoint, for clients that take a whole URL."""
+        return f"{self.base_url}/realtime"
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        try:
+            running = await serve(self.script, pace=self.pace, received=self.received)
+        except BaseException as exc:  # an address it cannot listen on: said in start()
+            self._error = exc  # type: ignore[assignment]
+            self._ready.set()
+            return
+        async with running:
+            self.port = running.sockets[0].getsockname()[1]
+            self._ready.set()
+            await self._stop.wait()
+
+    def start(self, timeout: float = 30) -> Background:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TimeoutError(f"the server did not start in {timeout} s")
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self, timeout: float = 30) -> None:
+        """Close every connection (1001, going away) and the server; wait for the thread."""
+        if self._loop is not None and self._stop is not None:
+            with contextlib.suppress(RuntimeError):  # its loop ended already
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+
+@contextlib.contextmanager
+def running(
+    script: Script | Recording | None = None, *, pace: str = "fast"
+) -> Iterator[Background]:
+    """A server on a free port of 127.0.0.1, on a thread of its own while the block runs:
+    for sync code and for any event loop alike (``rt_fast.pytest_plugin``'s fixture)."""
+    if pace not in ("fast", "realtime"):
+        raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
+    background = Background(Script() if script is None else script, pace).start()
+    try:
+        yield background
+    finally:
+        background.stop()
 
 
 def run(recording: Script | Recording, *, host: str, port: int, pace: str, label: str) -> None:
