@@ -338,7 +338,8 @@ class _Session:
         self.next_turn = source.next_turn if isinstance(source, Script) else source.turns()
         self.conversation, self.conversation_id = Conversation(), self.ids("conv")
         self.active: _Active | None = None
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.playing: asyncio.Future[None] | None = None  # the last response's task
+        self.tasks: set[asyncio.Future[None]] = set()
         self.buffered = 0  # bytes appended since the buffer was last committed or cleared
         self.speech_item: str | None = None  # the user item that speech in progress becomes
         if isinstance(source, Recording):
@@ -393,10 +394,11 @@ class _Session:
                                         "message": message.format(*args), "param": param,
                                         "event_id": _given(client)})  # fmt: skip
 
-    def spawn(self, work: Awaitable[None]) -> None:
+    def spawn(self, work: Awaitable[None]) -> asyncio.Future[None]:
         task = asyncio.ensure_future(work)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
 
     # -- the session
 
@@ -443,8 +445,8 @@ class _Session:
             self.speech_item = self.ids("item")
             await self.emit("input_audio_buffer.speech_started", audio_start_ms=change.ms,
                             item_id=self.speech_item)  # fmt: skip
-            if self.active is not None and (self.turn_detection() or {}).get("interrupt_response"):
-                self.active.stop("turn_detected")
+            if (self.turn_detection() or {}).get("interrupt_response"):
+                self.stop("turn_detected")
             return
         await self.emit("input_audio_buffer.speech_stopped", audio_end_ms=change.ms,
                         item_id=self.speech_item or self.ids("item"))  # fmt: skip
@@ -550,13 +552,31 @@ class _Session:
             reply = Reply(turn.outputs, params, self.session, self.ids,
                           self.add_output if in_conversation else None,
                           self.conversation_id)  # fmt: skip
-            self.active = _Active(reply.id)
-            self.spawn(self.play(reply, self.active, turn.delay))
+            active = _Active(reply.id)
+            self.begin(active, self.play(reply, active, turn.delay))
         elif isinstance(turn, Replay):
-            self.active = _Active(_response_id(turn.frames))
-            self.spawn(self.replay(turn, self.active))
+            active = _Active(_response_id(turn.frames))
+            self.begin(active, self.replay(turn, active))
         else:
             self.spawn(self.act(turn, client))
+
+    def begin(self, active: _Active, work: Awaitable[None]) -> None:
+        """Make ``active`` the active response, played by ``work`` once the one before it (a
+        cancelled one, sending its last frames) has ended: responses never interleave."""
+        before, self.active = self.playing, active
+
+        async def in_turn() -> None:
+            if before is not None:
+                await asyncio.wait([before])
+            await work
+
+        self.playing = self.spawn(in_turn())
+
+    def stop(self, reason: str) -> None:
+        """Cancel the active response: it sends its ``response.done`` and no more."""
+        if self.active is not None:
+            self.active.stop(reason)
+            self.active = None
 
     def add_output(self, item: Json) -> str | None:
         return self.conversation.add(item)
@@ -570,7 +590,8 @@ class _Session:
             await self.send_json(frame)
             await active.pause(seconds if self.pace == "realtime" else 0)
         status = "completed" if active.reason is None else "cancelled"
-        self.active = None  # before response.done: a client may ask for the next at once
+        if self.active is active:  # before response.done: a client may ask for the next at once
+            self.active = None
         for frame in reply.done(status, active.reason):
             await self.send_json(frame)
 
@@ -579,13 +600,12 @@ class _Session:
         for frame in frames:
             if active.stopped.is_set():
                 break
-            if peek_type(frame) == "response.done":
+            if peek_type(frame) == "response.done" and self.active is active:
                 self.active = None
             await self.send(frame)
             audio = peek_type(frame) == "response.output_audio.delta" and self.pace == "realtime"
             await active.pause(len(audio_payload(frame)) * 3 / 4 / 48_000 if audio else 0)
-        if active.stopped.is_set() and self.active is active:
-            self.active = None
+        if active.stopped.is_set():
             await self.send_json(_cancelled(frames[0], active.reason, self.ids("event")))
 
     async def act(self, turn: Fail | Close, client: Any) -> None:
@@ -602,7 +622,7 @@ class _Session:
         if self.active is None or asked not in (None, self.active.id):
             await self.error(_NOT_ACTIVE, client=event.event_id)
             return
-        self.active.stop("client_cancelled")
+        self.stop("client_cancelled")
 
 
 _HANDLERS: dict[type, Callable[[_Session, Any], Awaitable[None]]] = {
