@@ -14,8 +14,8 @@ from tests.server_helpers import silence, tone
 
 pytest.importorskip("agents", reason="openai-agents is in the frameworks extra: tox -e frameworks")
 
-from agents import function_tool  # noqa: E402
-from agents.realtime import RealtimeAgent, RealtimeRunner  # noqa: E402
+from agents import function_tool
+from agents.realtime import RealtimeAgent, RealtimeRunner
 
 
 @function_tool
