@@ -144,6 +144,7 @@ def test_conversation_items_are_added_retrieved_truncated_deleted() -> None:
                 await getattr(conn.conversation.item, ask)(item_id=first, event_id=f"ev_{ask}")
                 error = (await read.next())["error"]
                 assert (error["event_id"], error["param"]) == (f"ev_{ask}", "item_id")
+                assert error["code"] == f"item_{ask}_invalid_item_id"
                 assert first in error["message"]
             await conn.conversation.item.create(item=text, previous_item_id="nowhere")  # type: ignore[arg-type]
             assert (await read.next())["error"]["param"] == "previous_item_id"

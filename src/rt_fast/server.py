@@ -15,7 +15,8 @@ is not known, it says so here):
 * ``conversation.item.create`` -> ``conversation.item.added`` and ``.done`` (an id assigned if
   the item had none, after ``previous_item_id``); ``.retrieve`` -> ``.retrieved``, ``.delete``
   -> ``.deleted``, ``.truncate`` -> ``.truncated``; an id that is not in the conversation gets
-  an ``error`` (code ``item_not_found``: the API's code and wording here are not known);
+  an ``error`` (code ``item_retrieve_invalid_item_id``, as clients expect it, and the same
+  pattern for the others: their codes and the wording are not known);
 * ``input_audio_buffer.append``: under turn detection (``server_vad``, ``semantic_vad``) the
   audio's energy starts and stops speech (``rt_fast._vad``): ``speech_started``,
   ``speech_stopped`` after the configured silence, ``committed``, the user item's
@@ -142,7 +143,14 @@ _EMPTY = (
     "Error committing input audio buffer: buffer too "
     "small. Expected at least 100ms of audio, but buffer only has {:.2f}ms of audio.",
 )
-_NOT_FOUND = ("item_not_found", "Conversation item with id '{}' not found.")
+# An unknown item's: clients match retrieve's code (pipecat does); the others follow its pattern.
+_NOT_FOUND = "Conversation item with id '{}' not found."
+_UNKNOWN_ITEM = {
+    "conversation.item.create": "item_create_invalid_previous_item_id",
+    "conversation.item.retrieve": "item_retrieve_invalid_item_id",
+    "conversation.item.delete": "item_delete_invalid_item_id",
+    "conversation.item.truncate": "item_truncate_invalid_item_id",
+}
 _TAKEN = ("item_already_exists", "Conversation item with id '{}' already exists.")
 _BAD_AUDIO = ("invalid_value", "Invalid 'audio': not valid base64.")  # fmt: skip
 _MIN_COMMIT_MS = 100
@@ -504,8 +512,8 @@ class _Session:
         try:
             previous = self.conversation.add(item, _given(event.previous_item_id))
         except KeyError as exc:
-            await self.error(_NOT_FOUND, exc.args[0], client=event.event_id,
-                             param="previous_item_id")  # fmt: skip
+            fault = (_UNKNOWN_ITEM[event.type], _NOT_FOUND)
+            await self.error(fault, exc.args[0], client=event.event_id, param="previous_item_id")
             return
         await self.emit("conversation.item.added", previous_item_id=previous, item=item)
         await self.emit("conversation.item.done", previous_item_id=previous, item=item)
@@ -514,7 +522,8 @@ class _Session:
         """Whether the event's ``item_id`` is in the conversation (if not, the error said so)."""
         if event.item_id in self.conversation:
             return True
-        await self.error(_NOT_FOUND, event.item_id, client=event.event_id, param="item_id")
+        fault = (_UNKNOWN_ITEM[event.type], _NOT_FOUND)
+        await self.error(fault, event.item_id, client=event.event_id, param="item_id")
         return False
 
     async def item_retrieve(self, event: ga.ConversationItemRetrieveEvent) -> None:
