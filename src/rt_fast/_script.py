@@ -41,6 +41,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Union
 
+from ._state import dig
+
 __all__ = [
     "MS_PER_CHARACTER",
     "Call",
@@ -58,6 +60,7 @@ __all__ = [
 MS_PER_CHARACTER = 60
 """Audio a character of a reply's text lasts, by default (about 16 characters a second)."""
 
+_PCM_FORMAT = {"type": "audio/pcm", "rate": 24000}
 _CHUNK_MS = 100  # the audio of one response.output_audio.delta
 _SILENCE = {"audio/pcm": b"\x00\x00", "audio/pcmu": b"\xff", "audio/pcma": b"\xd5"}
 _BYTES_A_MS = {"audio/pcm": 48, "audio/pcmu": 8, "audio/pcma": 8}
@@ -78,6 +81,9 @@ class Call:
     name: str
     arguments: Any = field(default_factory=dict)
     call_id: str | None = None
+
+    def __post_init__(self) -> None:
+        self.arguments_json()  # arguments JSON cannot encode: a TypeError now, not mid-session
 
     def arguments_json(self) -> str:
         args = self.arguments
@@ -113,6 +119,14 @@ class Close:
     code: int = 1000
     reason: str = ""
     delay: float = 0.0
+
+    def __post_init__(self) -> None:
+        """``ValueError`` for a close a websocket cannot send (RFC 6455 7.4)."""
+        if not ((1000 <= self.code <= 1014 and self.code not in (1004, 1005, 1006))
+                or 3000 <= self.code <= 4999):  # fmt: skip
+            raise ValueError(f"{self.code} is not a close code a server may send")
+        if len(self.reason.encode()) > 123:
+            raise ValueError("a close reason is at most 123 bytes of UTF-8")
 
 
 @dataclass(frozen=True)
@@ -213,19 +227,20 @@ class Reply:
     live_item: dict[str, Any] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        out = self.session.get("audio", {}).get("output", {})
-        audio = {**out, **self.params.get("audio", {}).get("output", {})}
+        asked = {
+            k: v for k, v in (dig(self.params, "audio", "output") or {}).items() if v is not None
+        }
+        audio = {**(dig(self.session, "audio", "output") or {}), **asked}
+        tokens = self.params.get("max_output_tokens", self.session.get("max_output_tokens"))
         self.response = {
             "object": "realtime.response", "id": self.ids("resp"), "status": "in_progress",
             "status_details": None, "output": [],
             "conversation_id": self.conversation_id if self.add_item else None,
             "output_modalities": self.params.get("output_modalities")
             or self.session.get("output_modalities") or ["audio"],
-            "max_output_tokens": self.params.get("max_output_tokens",
-                                                 self.session.get("max_output_tokens", "inf")),
-            "audio": {"output": {"format": audio.get("format", {"type": "audio/pcm",
-                                                                 "rate": 24000}),
-                                 "voice": audio.get("voice", "alloy")}},
+            "max_output_tokens": "inf" if tokens is None else tokens,
+            "audio": {"output": {"format": audio.get("format") or _PCM_FORMAT,
+                                 "voice": audio.get("voice") or "alloy"}},
             "usage": None, "metadata": self.params.get("metadata"),
         }  # fmt: skip
 

@@ -6,7 +6,8 @@ field given replaces the server's, an omitted one keeps it, ``null`` turns a fea
 ``audio``, ``audio.input`` and ``audio.output`` merge field by field; a ``turn_detection`` of a
 new ``type`` starts from that type's defaults (``TURN_DEFAULTS``), one of the same type (or
 without a type) changes only the fields given; an audio ``format`` is replaced whole (``audio/
-pcm`` gets its 24 kHz ``rate``). The API's own rules past that (which fields a session refuses
+pcm`` gets its 24 kHz ``rate``); a turn detection without a type, where none was on, is
+``server_vad``'s (the fields it has). The API's own rules past that (which fields a session refuses
 to change once audio was sent, say) are not reproduced: unknown here.
 
 ``Conversation`` holds the items in order, at most ``MAX_ITEMS`` of them and ``MAX_BYTES`` of
@@ -22,7 +23,15 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["MAX_BYTES", "MAX_ITEMS", "TURN_DEFAULTS", "Conversation", "default_session", "merge"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_ITEMS",
+    "TURN_DEFAULTS",
+    "Conversation",
+    "default_session",
+    "dig",
+    "merge",
+]
 
 Json = dict[str, Any]
 
@@ -39,6 +48,14 @@ MAX_ITEMS = 4096
 MAX_BYTES = 64 * 1024 * 1024
 
 _PCM = {"type": "audio/pcm", "rate": 24000}
+
+
+def dig(data: Any, *keys: str) -> Any:
+    """The value at ``keys`` in nested objects, ``None`` where one is missing or not an object
+    (a client may send ``"audio": null``)."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
 
 
 def default_session(session_id: str, model: str) -> Json:
@@ -68,7 +85,7 @@ def _turns(old: Any, new: Any) -> Any:
     """A turn detection: a new type from its defaults, the same type field by field."""
     if not isinstance(new, dict):
         return new
-    kind = new.get("type", old.get("type") if isinstance(old, dict) else None)
+    kind = new.get("type") or dig(old, "type") or "server_vad"  # untagged: server_vad's fields
     same = isinstance(old, dict) and old.get("type") == kind
     base = old if same else TURN_DEFAULTS.get(str(kind), {})
     return {**base, **new}

@@ -100,7 +100,7 @@ from ._script import (
     Turn,  # fmt: skip
 )
 from ._sources import Source, logs_of
-from ._state import Conversation, default_session, merge
+from ._state import TURN_DEFAULTS, Conversation, default_session, dig, merge
 from ._vad import RATES, SEMANTIC_SILENCE_MS, Detector, Speech
 from .ws import error_frame, server_options
 
@@ -154,6 +154,7 @@ _UNKNOWN_ITEM = {
 _TAKEN = ("item_already_exists", "Conversation item with id '{}' already exists.")
 _BAD_AUDIO = ("invalid_value", "Invalid 'audio': not valid base64.")  # fmt: skip
 _MIN_COMMIT_MS = 100
+_VAD_DEFAULTS = {**TURN_DEFAULTS["server_vad"], "eagerness": "auto"}
 
 
 def _server_frames(batch: LogBatch) -> list[tuple[str, bytes, int]]:
@@ -373,7 +374,7 @@ class _Session:
                 if isinstance(event, Refusal):
                     await self.send(error_frame(event.message, event.param, self.ids("event")))
                 else:
-                    await _HANDLERS.get(type(event), _Session.ignore)(self, event)
+                    await _HANDLERS.get(event.type, _Session.ignore)(self, event)
         except ConnectionClosed:
             pass
         finally:
@@ -419,20 +420,21 @@ class _Session:
         await self.emit("session.updated", session=self.session)
 
     def turn_detection(self) -> Json | None:
-        turns = self.session.get("audio", {}).get("input", {}).get("turn_detection")
+        turns = dig(self.session, "audio", "input", "turn_detection")
         return turns if isinstance(turns, dict) else None
 
     def input_format(self) -> str:
-        fmt = self.session.get("audio", {}).get("input", {}).get("format") or {}
-        return fmt.get("type", "audio/pcm") if fmt.get("type") in RATES else "audio/pcm"
+        fmt = dig(self.session, "audio", "input", "format", "type")
+        return fmt if fmt in RATES else "audio/pcm"
 
     def new_detector(self, elapsed_ms: int) -> Detector:
         turns = self.turn_detection() or {}
-        silence = turns.get("silence_duration_ms") or 500
+        setting = {**_VAD_DEFAULTS, **{k: v for k, v in turns.items() if v is not None}}
+        silence = setting["silence_duration_ms"]
         if turns.get("type") == "semantic_vad":
-            silence = SEMANTIC_SILENCE_MS.get(turns.get("eagerness") or "auto", 500)
-        return Detector(self.input_format(), turns.get("threshold") or 0.5,
-                        turns.get("prefix_padding_ms") or 300, silence, elapsed_ms)  # fmt: skip
+            silence = SEMANTIC_SILENCE_MS.get(setting["eagerness"], 500)
+        return Detector(self.input_format(), setting["threshold"], setting["prefix_padding_ms"],
+                        silence, elapsed_ms)  # fmt: skip
 
     # -- input audio
 
@@ -478,7 +480,7 @@ class _Session:
         await self.emit("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id)
         await self.emit("conversation.item.added", previous_item_id=previous, item=item)
         await self.emit("conversation.item.done", previous_item_id=previous, item=item)
-        if self.session.get("audio", {}).get("input", {}).get("transcription"):
+        if dig(self.session, "audio", "input", "transcription"):
             await self.transcribe(item)
         turns = self.turn_detection()
         if auto and turns is not None and turns.get("create_response") and self.active is None:
@@ -591,6 +593,13 @@ class _Session:
         return self.conversation.add(item)
 
     async def play(self, reply: Reply, active: _Active, delay: float) -> None:
+        try:
+            await self.play_reply(reply, active, delay)
+        finally:  # whatever ended it, the session takes the next response
+            if self.active is active:
+                self.active = None
+
+    async def play_reply(self, reply: Reply, active: _Active, delay: float) -> None:
         await self.send_json(reply.created())
         await active.pause(delay)
         for frame, seconds in reply.frames():
@@ -634,17 +643,18 @@ class _Session:
         self.stop("client_cancelled")
 
 
-_HANDLERS: dict[type, Callable[[_Session, Any], Awaitable[None]]] = {
-    ga.SessionUpdateEvent: _Session.update,
-    ga.InputAudioBufferAppendEvent: _Session.append,
-    ga.InputAudioBufferCommitEvent: _Session.commit,
-    ga.InputAudioBufferClearEvent: _Session.clear,
-    ga.ConversationItemCreateEvent: _Session.item_create,
-    ga.ConversationItemRetrieveEvent: _Session.item_retrieve,
-    ga.ConversationItemDeleteEvent: _Session.item_delete,
-    ga.ConversationItemTruncateEvent: _Session.item_truncate,
-    ga.ResponseCreateEvent: _Session.create,
-    ga.ResponseCancelEvent: _Session.cancel,
+# Keyed by the wire tag: a decoded event may be a variant (a subclass) of its tag's class.
+_HANDLERS: dict[str, Callable[[_Session, Any], Awaitable[None]]] = {
+    "session.update": _Session.update,
+    "input_audio_buffer.append": _Session.append,
+    "input_audio_buffer.commit": _Session.commit,
+    "input_audio_buffer.clear": _Session.clear,
+    "conversation.item.create": _Session.item_create,
+    "conversation.item.retrieve": _Session.item_retrieve,
+    "conversation.item.delete": _Session.item_delete,
+    "conversation.item.truncate": _Session.item_truncate,
+    "response.create": _Session.create,
+    "response.cancel": _Session.cancel,
 }
 
 
