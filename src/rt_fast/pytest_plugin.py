@@ -36,7 +36,10 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture
 def realtime_server(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A running ``rt_fast.server`` for this test (see the module)."""
-    from rt_fast import server  # the ws extra, only where the fixture is used
+    try:
+        from rt_fast import server  # the ws extra, only where the fixture is used
+    except ModuleNotFoundError as exc:
+        pytest.fail(f"realtime_server needs websockets: pip install 'rt-fast[ws]' ({exc})")
 
     pace = "realtime" if request.node.get_closest_marker("realtime_pace") else "fast"
     with server.running(server.Script(), pace=pace) as running:
