@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from openai import AsyncOpenAI
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from rt_fast import server
 
@@ -70,3 +72,18 @@ def test_the_realtime_pace_mark(realtime_server: Any) -> None:
 def test_running_refuses_an_unknown_pace() -> None:
     with pytest.raises(ValueError, match="unknown pace 'slow'"), server.running(pace="slow"):
         pass
+
+
+def test_running_stops_its_thread_and_closes_its_clients() -> None:
+    """Leaving the block closes each connection (1001, going away) and ends the thread."""
+    with server.running() as background:
+        client = connect(background.url)
+        assert '"session.created"' in str(client.recv(10))
+        thread = background._thread
+    try:
+        assert not thread.is_alive()
+        with pytest.raises(ConnectionClosed) as closed:
+            client.recv(10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
+    finally:
+        client.close()
