@@ -356,3 +356,23 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return [value] if isinstance(value, str) else []
+
+
+def test_semantic_vad_waits_by_its_eagerness_and_padding_moves_the_start() -> None:
+    """semantic_vad at high eagerness ends a turn after 250 ms of silence; speech that starts
+    500 ms in is reported from 200 ms, less the 300 ms of prefix padding."""
+
+    async def session(client: AsyncOpenAI, _: server.Received) -> None:
+        async with client.realtime.connect(model="gpt-realtime") as conn:
+            read = Reader(conn)
+            await read.next()
+            await conn.session.update(session={"type": "realtime", "audio": {"input": {
+                "turn_detection": {"type": "semantic_vad", "eagerness": "high",
+                                   "create_response": False}}}})  # fmt: skip
+            await read.next()
+            await conn.input_audio_buffer.append(audio=b64(silence(500) + tone(600) + silence(400)))
+            started, stopped = await read.next(), await read.next()
+            assert (started["audio_start_ms"], stopped["audio_end_ms"]) == (200, 1350)
+            await read.until("conversation.item.done")
+
+    run(session)
