@@ -268,12 +268,7 @@ class _Session:
             self.created = source.created
             self.session: Json = json.loads(source.created)["session"]
         else:
-            query = parse_qs(
-                (connection.request.path if connection.request else "").partition("?")[2]
-            )
-            self.session = default_session(
-                self.ids("sess"), query.get("model", ["gpt-realtime"])[0]
-            )
+            self.session = default_session(self.ids("sess"), _model(connection))
             self.created = self.encode("session.created", session=self.session)
         self.detector = self.new_detector(0)
 
