@@ -36,6 +36,7 @@ def test_session_update_answers_with_the_merged_session() -> None:
     them and keeps every field not given; null turns turn detection off."""
     update = {
         "type": "realtime",
+        "id": "sess_mine",
         "instructions": "be brief",
         "tools": [{"type": "function", "name": "lookup", "parameters": {"type": "object"}}],
         "audio": {
@@ -58,6 +59,7 @@ def test_session_update_answers_with_the_merged_session() -> None:
                 "type": "semantic_vad", "eagerness": "auto", "create_response": True,
                 "interrupt_response": True}  # fmt: skip
             assert got["tools"] == update["tools"] and got["instructions"] == "be brief"
+            assert got["id"] == created["id"]  # read-only, whatever the update says
             assert {k: v for k, v in got.items() if k not in update} == {
                 k: v for k, v in created.items() if k not in update}  # fmt: skip
             await conn.session.update(session={"type": "realtime",
@@ -184,6 +186,7 @@ def test_server_vad_turns_speech_into_a_committed_transcribed_item_and_a_respons
             assert (started["audio_start_ms"], stopped["audio_end_ms"]) == (0, 1100)
             assert started["item_id"] == stopped["item_id"] == committed["item_id"]
             assert frames[6]["transcript"] == "what time is it"
+            assert frames[6]["usage"] == {"type": "duration", "seconds": 1.1}
             user = frames[3]["item"]
             assert (user["role"], user["content"][0]["type"]) == ("user", "input_audio")
             reply_added = frames[9]

@@ -8,7 +8,8 @@ new ``type`` starts from that type's defaults (``TURN_DEFAULTS``), one of the sa
 without a type) changes only the fields given; an audio ``format`` is replaced whole (``audio/
 pcm`` gets its 24 kHz ``rate``); a turn detection without a type, where none was on, is
 ``server_vad``'s (the fields it has). The API's own rules past that (which fields a session refuses
-to change once audio was sent, say) are not reproduced: unknown here.
+to change once audio was sent, say) are not reproduced: unknown here, except that the
+session's ``id``, ``object`` and ``expires_at`` stay the server's.
 
 ``Conversation`` holds the items in order, at most ``MAX_ITEMS`` of them and ``MAX_BYTES`` of
 their JSON: past either bound the oldest are forgotten (the API truncates a long conversation
@@ -26,11 +27,13 @@ import msgspec
 __all__ = [
     "MAX_BYTES",
     "MAX_ITEMS",
+    "READ_ONLY",
     "TURN_DEFAULTS",
     "Conversation",
     "default_session",
     "dig",
     "merge",
+    "updated",
 ]
 
 Json = dict[str, Any]
@@ -92,6 +95,15 @@ def _turns(old: Any, new: Any) -> Any:
 
 
 _FIELDS: dict[str, Callable[[Any, Any], Any]] = {"format": _format, "turn_detection": _turns}
+
+
+READ_ONLY = frozenset({"id", "object", "expires_at"})
+"""Session fields the server keeps whatever a ``session.update`` says (the API's own)."""
+
+
+def updated(session: Json, update: Json) -> Json:
+    """A session after a ``session.update``'s ``session`` (``merge``, read-only fields kept)."""
+    return merge(session, {k: v for k, v in update.items() if k not in READ_ONLY})
 
 
 def merge(old: Json, new: Json) -> Json:

@@ -96,7 +96,7 @@ from ._script import (
     Say,
     Script,  # fmt: skip
 )
-from ._state import TURN_DEFAULTS, Conversation, default_session, dig, merge
+from ._state import TURN_DEFAULTS, Conversation, default_session, dig, updated
 from ._vad import RATES, SEMANTIC_SILENCE_MS, Detector, Speech
 from .ws import error_frame, server_options
 
@@ -323,7 +323,7 @@ class _Session:
         """A client event the API answers only elsewhere (``output_audio_buffer.clear``)."""
 
     async def update(self, event: ga.SessionUpdateEvent) -> None:
-        self.session = merge(self.session, _data(event.session))
+        self.session = updated(self.session, _data(event.session))
         self.detector = self.new_detector(self.detector.elapsed_ms)
         await self.emit("session.updated", session=self.session)
 
@@ -370,8 +370,12 @@ class _Session:
                         item_id=self.speech_item or self.ids("item"))  # fmt: skip
         await self.commit_buffer(auto=True)
 
+    def buffered_ms(self) -> float:
+        rate, width = RATES[self.input_format()]
+        return self.buffered * 1000 / (rate * width)
+
     async def commit(self, event: ga.InputAudioBufferCommitEvent) -> None:
-        ms = self.buffered / (RATES[self.input_format()][0] * RATES[self.input_format()][1] / 1000)
+        ms = self.buffered_ms()
         if ms < _MIN_COMMIT_MS:
             await self.error(_EMPTY, ms, client=event.event_id)
             return
@@ -380,6 +384,7 @@ class _Session:
     async def commit_buffer(self, *, auto: bool) -> None:
         """The buffer becomes a user item (transcribed if asked); under turn detection with
         ``create_response``, a response follows."""
+        seconds = self.buffered_ms() / 1000
         item_id, self.speech_item, self.buffered = self.speech_item or self.ids("item"), None, 0
         self.detector.reset()
         item = {"id": item_id, "type": "message", "status": "completed", "role": "user",
@@ -389,17 +394,18 @@ class _Session:
         await self.emit("conversation.item.added", previous_item_id=previous, item=item)
         await self.emit("conversation.item.done", previous_item_id=previous, item=item)
         if dig(self.session, "audio", "input", "transcription"):
-            await self.transcribe(item)
+            await self.transcribe(item, seconds)
         turns = self.turn_detection()
         if auto and turns is not None and turns.get("create_response") and self.active is None:
             await self.start({}, None)
 
-    async def transcribe(self, item: Json) -> None:
+    async def transcribe(self, item: Json, seconds: float) -> None:
         heard = self.source.next_transcript() if isinstance(self.source, Script) else "..."
         at = {"item_id": item["id"], "content_index": 0}
         await self.emit("conversation.item.input_audio_transcription.delta", **at, delta=heard)
+        usage = {"type": "duration", "seconds": round(seconds, 3)}
         await self.emit("conversation.item.input_audio_transcription.completed", **at,
-                        transcript=heard, usage={"type": "duration", "seconds": 1})  # fmt: skip
+                        transcript=heard, usage=usage)  # fmt: skip
         item["content"][0]["transcript"] = heard
         if item["id"] in self.conversation:
             self.conversation.replace(item)
