@@ -125,3 +125,15 @@ def test_big_appends_under_vad_keep_memory_to_a_few_frames() -> None:
                 assert time.monotonic() - started < 30
 
     asyncio.run(main())
+
+
+def test_received_keeps_the_newest_frames_within_its_bounds() -> None:
+    """Past MAX_FRAMES or MAX_BYTES, the oldest frames go first."""
+    received = server.Received()
+    for number in range(server.Received.MAX_FRAMES + 5):
+        received.add(b'{"type":"response.create","event_id":"%d"}' % number)
+    frames = received.frames
+    assert len(frames) == server.Received.MAX_FRAMES and frames[0].endswith(b'"5"}')
+    for _ in range(5):
+        received.add(b"x" * (server.Received.MAX_BYTES // 4))
+    assert sum(map(len, received.frames)) <= server.Received.MAX_BYTES

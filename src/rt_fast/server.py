@@ -55,7 +55,7 @@ audio, a 10 ms frame (the audio itself is counted, never kept); of its conversat
 bounds of ``rt_fast._state``. What it writes waits in websockets' write buffer (32 KiB), and
 it reads a client only while it can write to it (``rt_fast.ws.BoundedServerConnection``): a
 client must read while it sends, as the SDK's clients do. ``Received`` keeps what clients sent,
-the newest ``Received.MAX_BYTES`` (64 MiB) of it.
+its newest 100,000 frames and of them the newest 64 MiB.
 """
 
 from __future__ import annotations
@@ -151,10 +151,11 @@ _VAD_DEFAULTS = {**TURN_DEFAULTS["server_vad"], "eagerness": "auto"}
 
 
 class Received:
-    """What clients sent a server, frame by frame as received (the newest ``MAX_BYTES``);
-    safe to read from another thread while the server runs."""
+    """What clients sent a server, frame by frame as received (the newest ``MAX_FRAMES``, and
+    of them the newest ``MAX_BYTES``); safe to read from another thread while the server runs."""
 
     MAX_BYTES = 64 * 1024 * 1024
+    MAX_FRAMES = 100_000
 
     def __init__(self) -> None:
         self._frames: deque[bytes] = deque()
@@ -165,7 +166,7 @@ class Received:
         with self._lock:
             self._frames.append(frame)
             self._size += len(frame)
-            while self._size > self.MAX_BYTES:
+            while self._size > self.MAX_BYTES or len(self._frames) > self.MAX_FRAMES:
                 self._size -= len(self._frames.popleft())
 
     @property
