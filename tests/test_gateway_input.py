@@ -145,24 +145,26 @@ def test_a_long_session_loses_nothing_and_keeps_memory_flat() -> None:
 
 def test_a_client_that_stops_reading_holds_the_server_back() -> None:
     """Back-pressure: while the client reads nothing, the relay stops reading the upstream,
-    so the ~50 MB asked for do not pile up in memory; once it reads, every frame arrives."""
-    asked = 50
+    so the ~40 MB of one long response do not pile up in memory; once it reads, every frame
+    arrives."""
+    first = RECORDING.responses[0]
+    audio = [f for f in first if rt_fast.peek_type(f) == "response.output_audio.delta"]
+    long = (first[0], *audio * (40_000_000 // sum(map(len, audio))), *first[1:])
+    recording = server.Recording(RECORDING.created, None, (long,))
 
     async def main() -> None:
-        async with await server.serve(RECORDING) as up:
+        async with await server.serve(recording) as up:
             upstream = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
             running = await relay.relay(upstream)
             async with running, connect(f"ws://127.0.0.1:{_port(running)}/v1/realtime") as ws:
                 await ws.recv(decode=False)
                 tracemalloc.start()
-                for _ in range(asked):
-                    await ws.send('{"type":"response.create"}')
+                await ws.send('{"type":"response.create"}')
                 await asyncio.sleep(2)  # the client reads nothing meanwhile
                 held = tracemalloc.get_traced_memory()[0]
                 tracemalloc.stop()
-                expected = [f for n in range(asked) for f in RECORDING.responses[n % 4]]
-                assert held < sum(map(len, expected)) / 4, (held, sum(map(len, expected)))
-                for frame in expected:
+                assert held < sum(map(len, long)) / 4, (held, sum(map(len, long)))
+                for frame in long:
                     assert await ws.recv(decode=False) == frame
 
     asyncio.run(asyncio.wait_for(main(), 120))

@@ -51,6 +51,8 @@ def test_a_session_in_typed_events() -> None:
             await conn.send_audio(bytes(4800))
             await conn.send(b'{"type":"input_audio_buffer.commit"}')
             assert isinstance(await conn.recv(), ga.InputAudioBufferCommittedEvent)
+            assert isinstance(await conn.recv(), ga.ConversationItemAddedEvent)  # the user item
+            assert isinstance(await conn.recv(), ga.ConversationItemDoneEvent)
             await conn.send(ga.ResponseCreateEvent())
             got = [await conn.recv(decode=False) for _ in RECORDING.responses[0]]
             assert got == list(RECORDING.responses[0])
@@ -123,9 +125,11 @@ def server_thread() -> Iterator[str]:
 def test_the_sync_connection_holds_a_session(server_thread: str) -> None:
     with ws.connect_sync(server_thread, api_key="sk-any") as conn:
         assert isinstance(conn.recv(10), ga.SessionCreatedEvent)
-        conn.send_audio(b"\x01\x02\x03")
+        conn.send_audio(bytes(4800))  # 100 ms: the least the API commits
         conn.send(ga.InputAudioBufferCommitEvent())
         assert isinstance(conn.recv(10), ga.InputAudioBufferCommittedEvent)
+        assert isinstance(conn.recv(10), ga.ConversationItemAddedEvent)  # the user item
+        assert isinstance(conn.recv(10), ga.ConversationItemDoneEvent)
         conn.send(ga.ResponseCreateEvent())
         got = [conn.recv(10, decode=False) for _ in RECORDING.responses[0]]
         assert got == list(RECORDING.responses[0])

@@ -109,10 +109,12 @@ def add_serve(commands: Any) -> None:
         "serve",
         help="a local Realtime server that plays a recorded session (needs the ws extra)",
         description="Answer at /v1/realtime as the official SDK's clients call it "
-        "(websocket_base_url='ws://HOST:PORT/v1'), any API key: session.created on connect, "
-        "session.update -> session.updated, input_audio_buffer.commit/clear acknowledged, "
-        "response.create -> the log's next recorded response, bytes unchanged, and an error "
-        "event for a frame that does not decode (the connection stays open).",
+        "(websocket_base_url='ws://HOST:PORT/v1'), any API key, as the API does: session.created "
+        "on connect, session.updated holding the merged session, conversation items, server VAD "
+        "on appended audio, cancels, the API's errors; each response.create (or turn the VAD "
+        "commits) gets the log's next recorded response, bytes unchanged, and a frame that "
+        "does not decode gets an error event (the connection stays open). Scripted replies: "
+        "rt_fast.server.Script, or the pytest fixture realtime_server.",
     )
     serve.add_argument("--replay", metavar="LOG", help="the session log to play, - for "
                        "standard input (default: the bundled sample)")  # fmt: skip

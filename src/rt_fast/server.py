@@ -1,264 +1,582 @@
-"""A local Realtime server (the ``ws`` extra: ``websockets``) that plays a recorded session.
+"""A local Realtime server (the ``ws`` extra: ``websockets``) that answers as the API does.
 
 For tests, demos and gateway development: it answers at ``/v1/realtime`` as the official SDK's
 clients call it (``AsyncOpenAI(websocket_base_url="ws://127.0.0.1:PORT/v1")``), takes any API
-key, and speaks the protocol a GA session uses:
+key, and keeps each connection's session as the GA API does. What the "model" says comes from a
+``Script`` (text, audio, function calls, errors, closes, delays: ``rt_fast.server.Script``) or
+a ``Recording`` of a session log, replayed response by response, bytes unchanged.
 
-* on connect, the recording's ``session.created``;
-* ``session.update`` -> the recording's ``session.updated`` (or, if it has none, one holding
-  the ``session.created`` session);
-* ``input_audio_buffer.commit`` -> ``input_audio_buffer.committed``, ``.clear`` -> ``.cleared``;
-  appends are taken silently, as the API takes them;
-* ``response.create`` -> the recording's next response, its server frames from
-  ``response.created`` to ``response.done`` (and the ``rate_limits.updated`` after it), bytes
-  unchanged, one response at a time in the order asked; after the last the first comes again
-  (a ``Recording`` made with no response answers each with an ``error`` event instead).
-  While one plays, up to ``QUEUED`` (64) more wait their turn (a count, not a task each); one
-  more is answered as the API answers any while a response is active, with the ``error``
-  ``conversation_already_has_active_response`` naming the response in progress;
+The API's answers (its documented event flow and the recorded corpus; where the API's answer
+is not known, it says so here):
+
+* on connect, ``session.created`` (the recording's, bytes unchanged; or a new session with a
+  fresh id, the ``model`` of the URL's query, server VAD on PCM16 at 24 kHz, voice ``alloy``);
+* ``session.update`` -> ``session.updated`` holding the merged session (``rt_fast._state``);
+* ``conversation.item.create`` -> ``conversation.item.added`` and ``.done`` (an id assigned if
+  the item had none, after ``previous_item_id``); ``.retrieve`` -> ``.retrieved``, ``.delete``
+  -> ``.deleted``, ``.truncate`` -> ``.truncated``; an id that is not in the conversation gets
+  an ``error`` (code ``item_retrieve_invalid_item_id``, as clients expect it, and the same
+  pattern for the others: their codes and the wording are not known);
+* ``input_audio_buffer.append``: under turn detection (``server_vad``, ``semantic_vad``) the
+  audio's energy starts and stops speech (``rt_fast._vad``): ``speech_started``,
+  ``speech_stopped`` after the configured silence, ``committed``, the user item's
+  ``conversation.item.added`` and ``.done``, the input transcription (the script's ``hear``)
+  when the session transcribes, then the response when ``create_response`` is on; speech that
+  starts while a response plays cancels it when ``interrupt_response`` is on (``turn_detected``);
+* ``input_audio_buffer.commit`` -> the same from ``committed`` on, without the response; less
+  than 100 ms of audio gets the API's ``input_audio_buffer_commit_empty``; ``.clear`` ->
+  ``.cleared``;
+* ``response.create`` -> the script's next turn: ``metadata`` echoed in ``response.created``
+  and ``.done``, ``conversation: "none"`` kept out of the conversation, ``output_modalities``
+  (text only: text events, no audio), then ``rate_limits.updated``; one response at a time:
+  another while one is active gets the API's ``conversation_already_has_active_response``;
+* ``response.cancel`` -> the active response ends with ``response.done``, status
+  ``cancelled`` (``client_cancelled``), no more of its frames (whether the API also closes
+  the item in progress with ``.done`` events is not known: it is only listed as
+  ``incomplete``); with none active, the API's ``response_cancel_not_active``;
+* ``output_audio_buffer.clear`` is taken silently (the API answers it on WebRTC only);
 * a frame rt_fast cannot decode as a GA client event (not JSON, a wrong field, an unknown type,
   a binary frame) -> the API's ``error`` event naming the fault; the connection stays open.
 
-Every frame it sends is a text frame of the recording's bytes, or ``rt_fast.encode`` of an
-event. It plays GA sessions: ``Recording.load`` refuses a log whose ``session.created`` (or
-``session.updated``) is not GA's (a beta log), one without ``session.created``, one without a
-response to play (none from ``response.created`` to ``response.done``), and one with a line
-that does not decode, with a ``ValueError`` (``DecodeError`` for a bad line) in one line naming
-the log (and the line), before any client connects.
+Ids (session, conversation, item, response, call, event) are fresh for each connection, shaped
+as the API's; a recording's frames keep theirs. ``Recording.load`` refuses a log it cannot play
+(a beta or missing ``session.created``, no response, a line that does not decode) with a
+``ValueError`` in one line naming the log and line, before any client connects.
 
-``pace="realtime"`` spaces each response's audio deltas by the audio they carry (PCM16 at
-24 kHz), ``"fast"`` (the default) sends them as fast as the client reads: a slow reader holds
-the sender back (websockets' write buffer), it does not grow memory; nor does a client that
-floods requests without reading, as the session stops reading while it cannot answer.
+``pace="realtime"`` spaces a response's audio deltas by the audio they carry, ``"fast"`` (the
+default) sends them as fast as the client reads; each frame yields to the reader, so a cancel
+lands between two frames. A slow reader holds the sender back (websockets' write buffer), it
+does not grow memory; nor does a client that floods requests without reading, as the session
+stops reading while it cannot answer.
 
 Memory. A session holds at most three of a client's frames: the one it answers and two
-waiting (websockets' ``max_queue``: 1 here, as the relay's, not its 16, with which a client
-that stopped reading and sent 15 MiB frames made the server hold 17 of them, 255 MiB): 48 MiB
-a connection at the 16 MiB frame limit, a few KiB when the frames are requests. What it
-writes waits in websockets' write buffer: up to its limit (32 KiB), and beyond it the last
-frame each of its senders wrote (the response playing, the answers) and the pongs to one
-socket read (asyncio's: 256 KiB of pings). It reads a client only while it can write to it
-(``rt_fast.ws.BoundedServerConnection``): a client that pings and never reads cannot grow it
-with pongs (300 MB of pings grew the server by 288 MB before). A client must read while it
-sends, as the SDK's clients do.
+waiting (websockets' ``max_queue``: 1), 48 MiB a connection at the 16 MiB frame limit; of its
+audio, a 10 ms frame (the audio itself is counted, never kept); of its conversation, the
+bounds of ``rt_fast._state``. What it writes waits in websockets' write buffer (32 KiB), and
+it reads a client only while it can write to it (``rt_fast.ws.BoundedServerConnection``): a
+client must read while it sends, as the SDK's clients do. ``Received`` keeps what clients sent,
+its newest 100,000 frames and of them the newest 64 MiB.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
-import itertools
-from collections.abc import Iterable, Iterator
+import json
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from importlib import resources
 from typing import Any
+from urllib.parse import parse_qs
 
+import msgspec
 from websockets.asyncio.server import Server, ServerConnection
 from websockets.asyncio.server import serve as _serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from . import beta, ga, translation
+from . import ga
 from ._audio import audio_payload, peek_type
-from ._codec import decode, decode_client_event, decode_server_event, encode
+from ._codec import decode_client_event, decode_server_event
 from ._errors import DecodeError
-from ._jsonl import LogBatch, map_log
 from ._models import UnknownEvent
-from ._sources import Source, logs_of
+from ._recording import Recording
+from ._script import (
+    Call,
+    Close,
+    Fail,
+    Ids,
+    Replay,
+    Reply,
+    Respond,
+    Say,
+    Script,  # fmt: skip
+)
+from ._state import TURN_DEFAULTS, Conversation, default_session, dig, updated
+from ._vad import RATES, SEMANTIC_SILENCE_MS, Detector, Speech
 from .ws import error_frame, server_options
 
-__all__ = ["PATH", "QUEUED", "Recording", "run", "serve"]
+__all__ = [
+    "PATH",
+    "Background",
+    "Call",
+    "Close",
+    "Fail",
+    "Received",
+    "Recording",
+    "Replay",
+    "Respond",
+    "Say",
+    "Script",
+    "run",
+    "running",
+    "serve",
+]
 
 PATH = "/v1/realtime"
 """Where the server answers, as the SDK's clients call it (a query string may follow)."""
 
-_CLIENT_TAGS = frozenset(itertools.chain(ga.CLIENT_EVENTS, beta.CLIENT_EVENTS,
-                                         translation.CLIENT_EVENTS))  # fmt: skip
-_PCM_RATE = 48_000  # bytes a second of PCM16 at 24 kHz, the API's default output
-_SESSIONS = {"session.created": ga.SessionCreatedEvent, "session.updated": ga.SessionUpdatedEvent}
-_BUSY_CODE = "conversation_already_has_active_response"  # the API's, as it words it:
-_BUSY = ("Conversation already has an active response in progress: {}. Wait until the response "
-         "is finished before creating a new one.")  # fmt: skip
+Json = dict[str, Any]
 
 _NO_RESPONSE = "the recording holds no response to play"
+_NO_TURN = "the script has no more turns (Script(otherwise=None))"
+# The API's codes and messages, as the recorded corpus shows them (item_not_found's: unknown).
+_BUSY = (
+    "conversation_already_has_active_response",
+    "Conversation already has an active "
+    "response in progress: {}. Wait until the response is finished before creating a new one.",
+)
+_NOT_ACTIVE = ("response_cancel_not_active", "Cancellation failed: no active response found")
+_EMPTY = (
+    "input_audio_buffer_commit_empty",
+    "Error committing input audio buffer: buffer too "
+    "small. Expected at least 100ms of audio, but buffer only has {:.2f}ms of audio.",
+)
+# An unknown item's: clients match retrieve's code (pipecat does); the others follow its pattern.
+_NOT_FOUND = "Conversation item with id '{}' not found."
+_UNKNOWN_ITEM = {
+    "conversation.item.create": "item_create_invalid_previous_item_id",
+    "conversation.item.retrieve": "item_retrieve_invalid_item_id",
+    "conversation.item.delete": "item_delete_invalid_item_id",
+    "conversation.item.truncate": "item_truncate_invalid_item_id",
+}
+_TAKEN = ("item_already_exists", "Conversation item with id '{}' already exists.")
+_BAD_AUDIO = ("invalid_value", "Invalid 'audio': not valid base64.")  # fmt: skip
+_MIN_COMMIT_MS = 100
+_VAD_DEFAULTS = {**TURN_DEFAULTS["server_vad"], "eagerness": "auto"}
 
-QUEUED = 64
-"""``response.create`` requests a session holds while a response plays (the API holds none)."""
 
+class Received:
+    """What clients sent a server, frame by frame as received (the newest ``MAX_FRAMES``, and
+    of them the newest ``MAX_BYTES``); safe to read from another thread while the server runs."""
 
-def _server_frames(batch: LogBatch) -> list[tuple[str, bytes, int]]:
-    """The (type, bytes, line number) of a chunk's server frames (run where it was decoded)."""
-    frames = []
-    for line, number in zip(batch.raw_lines(), batch.numbers(), strict=True):
-        tag = peek_type(line)
-        if tag not in _CLIENT_TAGS:
-            frames.append((tag, line, number))
-    return frames
+    MAX_BYTES = 64 * 1024 * 1024
+    MAX_FRAMES = 100_000
 
+    def __init__(self) -> None:
+        self._frames: deque[bytes] = deque()
+        self._size = 0
+        self._lock = threading.Lock()
 
-def _session_frame(name: str, tag: str, frames: list[tuple[str, bytes, int]]) -> bytes | None:
-    """The log's first ``tag`` frame (``session.created``, ``.updated``), if GA's, else
-    ``ValueError`` naming its line."""
-    raw, number = next(((raw, n) for t, raw, n in frames if t == tag), (None, 0))
-    if raw is not None:
-        try:
-            decode(raw, type=_SESSIONS[tag])
-        except DecodeError as exc:
-            raise ValueError(f"{name}, line {number}: the {tag} is not a GA one ({exc}); "
-                             "rt-fast serve plays GA sessions") from None  # fmt: skip
-    return raw
+    def add(self, frame: bytes) -> None:
+        with self._lock:
+            self._frames.append(frame)
+            self._size += len(frame)
+            while self._size > self.MAX_BYTES or len(self._frames) > self.MAX_FRAMES:
+                self._size -= len(self._frames.popleft())
+
+    @property
+    def frames(self) -> list[bytes]:
+        with self._lock:
+            return list(self._frames)
+
+    def events(self, tag: str | None = None) -> list[Any]:
+        """The frames that decode as client events (of type ``tag``, if given), decoded."""
+        events = []
+        for frame in self.frames:
+            with contextlib.suppress(DecodeError):
+                if tag is None or peek_type(frame) == tag:
+                    events.append(decode_client_event(frame))
+        return events
+
+    def types(self) -> list[str]:
+        """Each frame's ``type`` (``""`` where it has none)."""
+        types = []
+        for frame in self.frames:
+            try:
+                types.append(peek_type(frame))
+            except DecodeError:
+                types.append("")
+        return types
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
+            self._size = 0
 
 
 @dataclass(frozen=True)
-class Recording:
-    """The frames a server plays, taken from a session log (``Recording.load``)."""
+class Refusal:
+    """Why a received frame cannot be taken: the ``error`` event's message and param."""
 
-    created: bytes
-    updated: bytes | None
-    responses: tuple[tuple[bytes, ...], ...]
-    _ids: Iterator[int] = field(default_factory=itertools.count, compare=False)
-
-    @classmethod
-    def load(cls, log: Source | None = None) -> Recording:
-        """The recording of a log (plain, gzip or zstd; the bundled sample by default): its
-        first ``session.created`` and ``session.updated``, and every response."""
-        if log is None:
-            sample = resources.files("rt_fast").joinpath("data").joinpath("sample_session.jsonl.gz")
-            with sample.open("rb") as opened:
-                return cls.load(opened)
-        frames = [frame for chunk in map_log(log, _server_frames) for frame in chunk]
-        name = logs_of(log)[0].name
-        created = _session_frame(name, "session.created", frames)
-        if created is None:
-            raise ValueError(f"{name}: no session.created frame to play")
-        updated = _session_frame(name, "session.updated", frames)
-        responses = tuple(_responses((t, raw) for t, raw, _ in frames))
-        if not responses:
-            raise ValueError(f"{name}: no response to play (none runs from response.created "
-                             "to response.done)")  # fmt: skip
-        return cls(created, updated, responses)
-
-    def event_id(self) -> str:
-        """A fresh ``event_id`` for a frame the server makes."""
-        return f"event_rtfast{next(self._ids):08d}"
+    message: str
+    param: str | None
 
 
-def _responses(frames: Iterable[tuple[str, bytes]]) -> Iterator[tuple[bytes, ...]]:
-    """Each ``response.created`` .. ``response.done`` run of frames, with the
-    ``rate_limits.updated`` frames right after it."""
-    current: list[bytes] | None = None
-    done: list[bytes] | None = None
-    for tag, raw in frames:
-        if done is not None:
-            if tag == "rate_limits.updated":
-                done.append(raw)
-                continue
-            yield tuple(done)
-            done = None
-        if tag == "response.created":
-            current = [raw]
-        elif current is not None:
-            current.append(raw)
-            if tag == "response.done":
-                done, current = current, None
-    if done is not None:
-        yield tuple(done)
+def read(message: str | bytes) -> Any:
+    """A received frame as a GA client event, or the ``Refusal`` the API would answer."""
+    if isinstance(message, bytes):
+        return Refusal("binary frames are not accepted: send JSON text frames", None)
+    try:
+        event = decode_client_event(message)
+    except DecodeError as exc:
+        return Refusal(str(exc), exc.path)
+    if isinstance(event, UnknownEvent):
+        return Refusal(f"unknown client event type {event.type!r}", "$.type")
+    return event
+
+
+def _given(value: Any) -> Any:
+    """A field's value, ``None`` for an absent one."""
+    return None if value is msgspec.UNSET else value
+
+
+def _data(value: Any) -> Json:
+    """A decoded object as JSON data (absent fields left out), ``{}`` for an absent one."""
+    return {} if value is msgspec.UNSET else dict(msgspec.to_builtins(value))
+
+
+@dataclass
+class _Active:
+    """The response playing, and whether (and why) it was asked to stop."""
+
+    id: str
+    reason: str | None = None
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def stop(self, reason: str) -> None:
+        self.reason = self.reason or reason
+        self.stopped.set()
+
+    async def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` (at least a yield to the reader), less if stopped."""
+        if seconds <= 0 or self.stopped.is_set():
+            await asyncio.sleep(0)
+            return
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.stopped.wait(), seconds)
 
 
 class _Session:
-    """One client's connection: the protocol above."""
+    """One client's connection: the protocol of the module."""
 
-    def __init__(self, recording: Recording, connection: ServerConnection, pace: str) -> None:
-        self.recording, self.connection, self.pace = recording, connection, pace
-        self.responses = itertools.cycle(recording.responses)
-        self.items = itertools.count()
-        self.player: asyncio.Task[None] | None = None  # plays the active response, then the queued
-        self.active: tuple[bytes, ...] = ()  # the response it plays
-        self.queued = 0  # requests waiting their turn
+    def __init__(self, source: Script | Recording, connection: ServerConnection, pace: str,
+                 received: Received | None) -> None:  # fmt: skip
+        self.connection, self.pace, self.received = connection, pace, received
+        self.source, self.ids = source, Ids()
+        self.next_turn = source.next_turn if isinstance(source, Script) else source.turns()
+        self.conversation, self.conversation_id = Conversation(), self.ids("conv")
+        self.active: _Active | None = None
+        self.playing: asyncio.Future[None] | None = None  # the last response's task
+        self.tasks: set[asyncio.Future[None]] = set()
+        self.buffered = 0  # bytes appended since the buffer was last committed or cleared
+        self.speech_item: str | None = None  # the user item that speech in progress becomes
+        if isinstance(source, Recording):
+            self.created = source.created
+            self.session: Json = json.loads(source.created)["session"]
+        else:
+            self.session = default_session(self.ids("sess"), _model(connection))
+            self.created = self.encode("session.created", session=self.session)
+        self.detector = self.new_detector(0)
 
     async def run(self) -> None:
-        await self.connection.send(self.recording.created, text=True)
+        await self.connection.send(self.created, text=True)
         try:
             async for message in self.connection:
-                await self.answer(message)
+                if self.received is not None:
+                    self.received.add(message.encode() if isinstance(message, str) else message)
+                event = read(message)
+                if isinstance(event, Refusal):
+                    await self.send(error_frame(event.message, event.param, self.ids("event")))
+                else:
+                    await _HANDLERS.get(event.type, _Session.ignore)(self, event)
         except ConnectionClosed:
             pass
         finally:
-            if self.player is not None:
-                self.player.cancel()
+            for task in list(self.tasks):
+                task.cancel()
 
-    async def answer(self, message: str | bytes) -> None:
-        if isinstance(message, bytes):
-            await self.error("binary frames are not accepted: send JSON text frames", None)
-            return
-        try:
-            event = decode_client_event(message)
-        except DecodeError as exc:
-            await self.error(str(exc), exc.path)
-            return
-        match event:
-            case ga.SessionUpdateEvent():
-                await self.send(self.recording.updated or self.updated())
-            case ga.InputAudioBufferCommitEvent():
-                item = f"item_rtfast{next(self.items):08d}"
-                await self.send(encode(ga.InputAudioBufferCommittedEvent(
-                    event_id=self.recording.event_id(), item_id=item)))  # fmt: skip
-            case ga.InputAudioBufferClearEvent():
-                await self.send(encode(ga.InputAudioBufferClearedEvent(
-                    event_id=self.recording.event_id())))  # fmt: skip
-            case ga.ResponseCreateEvent():
-                await self.create()
-            case UnknownEvent(type=tag):
-                await self.error(f"unknown client event type {tag!r}", "$.type")
-            case _:  # the rest (conversation items, cancels, appends) is taken silently
-                pass
+    # -- sending
 
-    def updated(self) -> bytes:
-        """A ``session.updated`` holding the recording's ``session.created`` session."""
-        created = decode_server_event(self.recording.created)
-        if not isinstance(created, ga.SessionCreatedEvent):
-            raise ValueError("the recording's session.created is not a GA session.created")
-        updated = ga.SessionUpdatedEvent(event_id=self.recording.event_id(),
-                                         session=created.session)  # fmt: skip
-        return encode(updated)
+    def encode(self, tag: str, **fields: Any) -> bytes:
+        return msgspec.json.encode({"type": tag, "event_id": self.ids("event"), **fields})
 
-    async def create(self) -> None:
-        """Play the next response, or queue the request while one plays (up to ``QUEUED``),
-        or refuse it as the API does: one response at a time, in the order asked."""
-        if not self.recording.responses:  # a Recording made by hand: say so, never hang
-            await self.error(_NO_RESPONSE, None)
-        elif self.player is None:
-            self.active = next(self.responses)
-            self.player = asyncio.create_task(self.play_queued())
-        elif self.queued < QUEUED:
-            self.queued += 1
-        else:
-            busy = _BUSY.format(_response_id(self.active))
-            await self.send(error_frame(busy, None, self.recording.event_id(), _BUSY_CODE))
+    async def emit(self, tag: str, **fields: Any) -> None:
+        await self.send(self.encode(tag, **fields))
 
-    async def play_queued(self) -> None:
-        try:
-            await self.play(self.active)
-            while self.queued:
-                self.queued -= 1
-                self.active = next(self.responses)
-                await self.play(self.active)
-        finally:
-            self.player = None
-
-    async def play(self, frames: tuple[bytes, ...]) -> None:
-        for frame in frames:
-            await self.send(frame)
-            if self.pace == "realtime" and peek_type(frame) == "response.output_audio.delta":
-                await asyncio.sleep(len(audio_payload(frame)) * 3 / 4 / _PCM_RATE)
-
-    async def error(self, message: str, param: str | None) -> None:
-        await self.send(error_frame(message, param, self.recording.event_id()))
+    async def send_json(self, frame: Json) -> None:
+        await self.send(msgspec.json.encode(frame))
 
     async def send(self, frame: bytes) -> None:
         with contextlib.suppress(ConnectionClosed):  # the receive loop ends the session
             await self.connection.send(frame, text=True)
+
+    async def error(self, fault: tuple[str, str], *args: Any, client: Any = None,
+                    param: str | None = None) -> None:  # fmt: skip
+        code, message = fault
+        await self.emit("error", error={"type": "invalid_request_error", "code": code,
+                                        "message": message.format(*args), "param": param,
+                                        "event_id": _given(client)})  # fmt: skip
+
+    def spawn(self, work: Awaitable[None]) -> asyncio.Future[None]:
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    # -- the session
+
+    async def ignore(self, event: Any) -> None:
+        """A client event the API answers only elsewhere (``output_audio_buffer.clear``)."""
+
+    async def update(self, event: ga.SessionUpdateEvent) -> None:
+        self.session = updated(self.session, _data(event.session))
+        self.detector = self.new_detector(self.detector.elapsed_ms)
+        await self.emit("session.updated", session=self.session)
+
+    def turn_detection(self) -> Json | None:
+        turns = dig(self.session, "audio", "input", "turn_detection")
+        return turns if isinstance(turns, dict) else None
+
+    def input_format(self) -> str:
+        fmt = dig(self.session, "audio", "input", "format", "type")
+        return fmt if fmt in RATES else "audio/pcm"
+
+    def new_detector(self, elapsed_ms: int) -> Detector:
+        turns = self.turn_detection() or {}
+        setting = {**_VAD_DEFAULTS, **{k: v for k, v in turns.items() if v is not None}}
+        silence = setting["silence_duration_ms"]
+        if turns.get("type") == "semantic_vad":
+            silence = SEMANTIC_SILENCE_MS.get(setting["eagerness"], 500)
+        return Detector(self.input_format(), setting["threshold"], setting["prefix_padding_ms"],
+                        silence, elapsed_ms)  # fmt: skip
+
+    # -- input audio
+
+    async def append(self, event: ga.InputAudioBufferAppendEvent) -> None:
+        try:
+            audio = base64.b64decode(event.audio, validate=True)
+        except binascii.Error:
+            await self.error(_BAD_AUDIO, client=event.event_id, param="audio")
+            return
+        self.buffered += len(audio)
+        if self.turn_detection() is None:
+            return
+        for change in self.detector.feed(audio):
+            await self.speech(change)
+
+    async def speech(self, change: Speech) -> None:
+        if change.started:
+            self.speech_item = self.ids("item")
+            await self.emit("input_audio_buffer.speech_started", audio_start_ms=change.ms,
+                            item_id=self.speech_item)  # fmt: skip
+            if (self.turn_detection() or {}).get("interrupt_response"):
+                self.stop("turn_detected")
+            return
+        await self.emit("input_audio_buffer.speech_stopped", audio_end_ms=change.ms,
+                        item_id=self.speech_item or self.ids("item"))  # fmt: skip
+        await self.commit_buffer(auto=True)
+
+    def buffered_ms(self) -> float:
+        rate, width = RATES[self.input_format()]
+        return self.buffered * 1000 / (rate * width)
+
+    async def commit(self, event: ga.InputAudioBufferCommitEvent) -> None:
+        ms = self.buffered_ms()
+        if ms < _MIN_COMMIT_MS:
+            await self.error(_EMPTY, ms, client=event.event_id)
+            return
+        await self.commit_buffer(auto=False)
+
+    async def commit_buffer(self, *, auto: bool) -> None:
+        """The buffer becomes a user item (transcribed if asked); under turn detection with
+        ``create_response``, a response follows."""
+        seconds = self.buffered_ms() / 1000
+        item_id, self.speech_item, self.buffered = self.speech_item or self.ids("item"), None, 0
+        self.detector.reset()
+        item = {"id": item_id, "type": "message", "status": "completed", "role": "user",
+                "content": [{"type": "input_audio", "transcript": None}]}  # fmt: skip
+        previous = self.conversation.add(item)
+        await self.emit("input_audio_buffer.committed", previous_item_id=previous, item_id=item_id)
+        await self.emit("conversation.item.added", previous_item_id=previous, item=item)
+        await self.emit("conversation.item.done", previous_item_id=previous, item=item)
+        if dig(self.session, "audio", "input", "transcription"):
+            await self.transcribe(item, seconds)
+        turns = self.turn_detection()
+        if auto and turns is not None and turns.get("create_response") and self.active is None:
+            await self.start({}, None)
+
+    async def transcribe(self, item: Json, seconds: float) -> None:
+        heard = self.source.next_transcript() if isinstance(self.source, Script) else "..."
+        at = {"item_id": item["id"], "content_index": 0}
+        await self.emit("conversation.item.input_audio_transcription.delta", **at, delta=heard)
+        usage = {"type": "duration", "seconds": round(seconds, 3)}
+        await self.emit("conversation.item.input_audio_transcription.completed", **at,
+                        transcript=heard, usage=usage)  # fmt: skip
+        item["content"][0]["transcript"] = heard
+        if item["id"] in self.conversation:
+            self.conversation.replace(item)
+
+    async def clear(self, event: ga.InputAudioBufferClearEvent) -> None:
+        self.buffered, self.speech_item = 0, None
+        self.detector.reset()
+        await self.emit("input_audio_buffer.cleared")
+
+    # -- conversation items
+
+    async def item_create(self, event: ga.ConversationItemCreateEvent) -> None:
+        item = _data(event.item)
+        item.setdefault("id", self.ids("item"))
+        if item.get("type") in ("message", "function_call", "function_call_output"):
+            item.setdefault("status", "completed")
+        if item["id"] in self.conversation:
+            await self.error(_TAKEN, item["id"], client=event.event_id, param="item.id")
+            return
+        try:
+            previous = self.conversation.add(item, _given(event.previous_item_id))
+        except KeyError as exc:
+            fault = (_UNKNOWN_ITEM[event.type], _NOT_FOUND)
+            await self.error(fault, exc.args[0], client=event.event_id, param="previous_item_id")
+            return
+        await self.emit("conversation.item.added", previous_item_id=previous, item=item)
+        await self.emit("conversation.item.done", previous_item_id=previous, item=item)
+
+    async def found(self, event: Any) -> bool:
+        """Whether the event's ``item_id`` is in the conversation (if not, the error said so)."""
+        if event.item_id in self.conversation:
+            return True
+        fault = (_UNKNOWN_ITEM[event.type], _NOT_FOUND)
+        await self.error(fault, event.item_id, client=event.event_id, param="item_id")
+        return False
+
+    async def item_retrieve(self, event: ga.ConversationItemRetrieveEvent) -> None:
+        if await self.found(event):
+            await self.emit("conversation.item.retrieved",
+                            item=self.conversation.get(event.item_id))  # fmt: skip
+
+    async def item_delete(self, event: ga.ConversationItemDeleteEvent) -> None:
+        if await self.found(event):
+            self.conversation.delete(event.item_id)
+            await self.emit("conversation.item.deleted", item_id=event.item_id)
+
+    async def item_truncate(self, event: ga.ConversationItemTruncateEvent) -> None:
+        if await self.found(event):
+            await self.emit("conversation.item.truncated", item_id=event.item_id,
+                            content_index=event.content_index,
+                            audio_end_ms=event.audio_end_ms)  # fmt: skip
+
+    # -- responses
+
+    async def create(self, event: ga.ResponseCreateEvent) -> None:
+        if self.active is not None:
+            await self.error(_BUSY, self.active.id, client=event.event_id)
+            return
+        await self.start(_data(event.response), event.event_id)
+
+    async def start(self, params: Json, client: Any) -> None:
+        """Play the script's next turn for a response asked with ``params``."""
+        turn = self.next_turn()
+        if turn is None:
+            message = _NO_RESPONSE if isinstance(self.source, Recording) else _NO_TURN
+            await self.send(error_frame(message, None, self.ids("event")))
+        elif isinstance(turn, Respond):
+            in_conversation = params.get("conversation", "auto") != "none"
+            reply = Reply(turn.outputs, params, self.session, self.ids,
+                          self.add_output if in_conversation else None,
+                          self.conversation_id)  # fmt: skip
+            active = _Active(reply.id)
+            self.begin(active, self.play(reply, active, turn.delay))
+        elif isinstance(turn, Replay):
+            active = _Active(_response_id(turn.frames))
+            self.begin(active, self.replay(turn, active))
+        else:
+            self.spawn(self.act(turn, client))
+
+    def begin(self, active: _Active, work: Awaitable[None]) -> None:
+        """Make ``active`` the active response, played by ``work`` once the one before it (a
+        cancelled one, sending its last frames) has ended: responses never interleave."""
+        before, self.active = self.playing, active
+
+        async def in_turn() -> None:
+            if before is not None:
+                await asyncio.wait([before])
+            await work
+
+        self.playing = self.spawn(in_turn())
+
+    def stop(self, reason: str) -> None:
+        """Cancel the active response: it sends its ``response.done`` and no more."""
+        if self.active is not None:
+            self.active.stop(reason)
+            self.active = None
+
+    def add_output(self, item: Json) -> str | None:
+        return self.conversation.add(item)
+
+    async def play(self, reply: Reply, active: _Active, delay: float) -> None:
+        try:
+            await self.play_reply(reply, active, delay)
+        finally:  # whatever ended it, the session takes the next response
+            if self.active is active:
+                self.active = None
+
+    async def play_reply(self, reply: Reply, active: _Active, delay: float) -> None:
+        await self.send_json(reply.created())
+        await active.pause(delay)
+        for frame, seconds in reply.frames():
+            if active.stopped.is_set():
+                break
+            await self.send_json(frame)
+            await active.pause(seconds if self.pace == "realtime" else 0)
+        status = "completed" if active.reason is None else "cancelled"
+        if self.active is active:  # before response.done: a client may ask for the next at once
+            self.active = None
+        for frame in reply.done(status, active.reason):
+            await self.send_json(frame)
+
+    async def replay(self, turn: Replay, active: _Active) -> None:
+        (*frames,) = turn.frames
+        for frame in frames:
+            if active.stopped.is_set():
+                break
+            if peek_type(frame) == "response.done" and self.active is active:
+                self.active = None
+            await self.send(frame)
+            audio = peek_type(frame) == "response.output_audio.delta" and self.pace == "realtime"
+            await active.pause(len(audio_payload(frame)) * 3 / 4 / 48_000 if audio else 0)
+        if active.stopped.is_set():
+            await self.send_json(_cancelled(frames[0], active.reason, self.ids("event")))
+
+    async def act(self, turn: Fail | Close, client: Any) -> None:
+        await asyncio.sleep(turn.delay)
+        if isinstance(turn, Fail):
+            await self.emit("error", error={"type": turn.type, "code": turn.code,
+                                            "message": turn.message, "param": None,
+                                            "event_id": _given(client)})  # fmt: skip
+        else:
+            await self.connection.close(turn.code, turn.reason)
+
+    async def cancel(self, event: ga.ResponseCancelEvent) -> None:
+        asked = _given(event.response_id)
+        if self.active is None or asked not in (None, self.active.id):
+            await self.error(_NOT_ACTIVE, client=event.event_id)
+            return
+        self.stop("client_cancelled")
+
+
+# Keyed by the wire tag: a decoded event may be a variant (a subclass) of its tag's class.
+_HANDLERS: dict[str, Callable[[_Session, Any], Awaitable[None]]] = {
+    "session.update": _Session.update,
+    "input_audio_buffer.append": _Session.append,
+    "input_audio_buffer.commit": _Session.commit,
+    "input_audio_buffer.clear": _Session.clear,
+    "conversation.item.create": _Session.item_create,
+    "conversation.item.retrieve": _Session.item_retrieve,
+    "conversation.item.delete": _Session.item_delete,
+    "conversation.item.truncate": _Session.item_truncate,
+    "response.create": _Session.create,
+    "response.cancel": _Session.cancel,
+}
+
+
+def _model(connection: ServerConnection) -> str:
+    """The model the client asked for in its URL's query (``gpt-realtime`` if none)."""
+    path = connection.request.path if connection.request else ""
+    return parse_qs(path.partition("?")[2]).get("model", ["gpt-realtime"])[0]
 
 
 def _response_id(frames: tuple[bytes, ...]) -> str:
@@ -270,6 +588,14 @@ def _response_id(frames: tuple[bytes, ...]) -> str:
     return "resp_unknown"
 
 
+def _cancelled(created: bytes, reason: str | None, event_id: str) -> Json:
+    """The ``response.done`` of a recorded response cancelled mid-way (its output dropped)."""
+    response = json.loads(created).get("response", {})
+    details = {"type": "cancelled", "reason": reason}
+    response = {**response, "status": "cancelled", "status_details": details, "output": []}
+    return {"type": "response.done", "event_id": event_id, "response": response}
+
+
 def _check_path(connection: ServerConnection, request: Request) -> Response | None:
     """Refuse any path but ``PATH`` (404), as the API does."""
     if request.path.split("?", 1)[0].rstrip("/") != PATH:
@@ -278,35 +604,108 @@ def _check_path(connection: ServerConnection, request: Request) -> Response | No
 
 
 async def serve(
-    recording: Recording | None = None,
+    script: Script | Recording | None = None,
     *,
     host: str = "127.0.0.1",
     port: int = 0,
     pace: str = "fast",
+    received: Received | None = None,
     **options: Any,
 ) -> Server:
     """Start the server (``async with await serve(...) as server``); ``port=0`` picks a free
-    one (``server.sockets[0].getsockname()[1]``). ``options`` go to ``websockets``' ``serve``;
-    by default frames up to 16 MiB are read, uncompressed, as the API sends them."""
+    one (``server.sockets[0].getsockname()[1]``). ``script`` says what the model says (the
+    bundled sample recording by default); ``received``, if given, keeps what clients send.
+    ``options`` go to ``websockets``' ``serve``; by default frames up to 16 MiB are read,
+    uncompressed, as the API sends them. ``ValueError`` for an unknown ``pace``."""
     if pace not in ("fast", "realtime"):
         raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
-    played = Recording.load() if recording is None else recording
+    played = Recording.load() if script is None else script
 
     async def handler(connection: ServerConnection) -> None:
-        await _Session(played, connection, pace).run()
+        await _Session(played, connection, pace, received).run()
 
     return await _serve(handler, host, port, process_request=_check_path,
                         **server_options(options))  # fmt: skip
 
 
-def run(recording: Recording, *, host: str, port: int, pace: str, label: str) -> None:
+class Background:
+    """A server running on a thread of its own (``running``): its URLs, script and what it
+    received."""
+
+    def __init__(self, script: Script | Recording, pace: str) -> None:
+        self.script, self.pace, self.received = script, pace, Received()
+        self.port = 0
+        self._ready, self._error = threading.Event(), None
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, name="rt-fast-serve", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """What the official SDK takes as ``websocket_base_url``."""
+        return f"ws://127.0.0.1:{self.port}/v1"
+
+    @property
+    def url(self) -> str:
+        """The Realtime endpoint, for clients that take a whole URL."""
+        return f"{self.base_url}/realtime"
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        try:
+            running = await serve(self.script, pace=self.pace, received=self.received)
+        except BaseException as exc:  # an address it cannot listen on: said in start()
+            self._error = exc  # type: ignore[assignment]
+            self._ready.set()
+            return
+        async with running:
+            self.port = running.sockets[0].getsockname()[1]
+            self._ready.set()
+            await self._stop.wait()
+
+    def start(self, timeout: float = 30) -> Background:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise TimeoutError(f"the server did not start in {timeout} s")
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self, timeout: float = 30) -> None:
+        """Close every connection (1001, going away) and the server; wait for the thread."""
+        if self._loop is not None and self._stop is not None:
+            with contextlib.suppress(RuntimeError):  # its loop ended already
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+
+@contextlib.contextmanager
+def running(
+    script: Script | Recording | None = None, *, pace: str = "fast"
+) -> Iterator[Background]:
+    """A server on a free port of 127.0.0.1, on a thread of its own while the block runs:
+    for sync code and for any event loop alike (``rt_fast.pytest_plugin``'s fixture)."""
+    if pace not in ("fast", "realtime"):
+        raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
+    background = Background(Script() if script is None else script, pace).start()
+    try:
+        yield background
+    finally:
+        background.stop()
+
+
+def run(recording: Script | Recording, *, host: str, port: int, pace: str, label: str) -> None:
     """Serve until interrupted (``rt-fast serve``), saying where on standard output."""
 
     async def forever() -> None:
         async with await serve(recording, host=host, port=port, pace=pace) as running:
             bound, at = running.sockets[0].getsockname()[:2]
-            print(f"rt-fast serve: ws://{bound}:{at}{PATH} ({len(recording.responses)} "
-                  f"responses from {label}); Ctrl-C stops", flush=True)  # fmt: skip
+            what = (f"{len(recording.responses)} responses from {label}"
+                    if isinstance(recording, Recording) else label)  # fmt: skip
+            print(f"rt-fast serve: ws://{bound}:{at}{PATH} ({what}); Ctrl-C stops", flush=True)
             await running.serve_forever()
 
     with contextlib.suppress(KeyboardInterrupt):

@@ -1,0 +1,109 @@
+"""A recorded session as the local server plays it (``rt_fast.server.Recording``): the log's
+``session.created`` and each response, from ``response.created`` to ``response.done`` and the
+``rate_limits.updated`` after it, as bytes, read through ``rt_fast.map_log``.
+
+``Recording.load`` refuses a log it cannot play (a beta or missing ``session.created``, no
+response, a line that does not decode) with a ``ValueError`` in one line naming the log and
+line (``DecodeError`` for a bad line), before any client connects.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+
+from . import beta, ga, translation
+from ._audio import peek_type
+from ._codec import decode
+from ._errors import DecodeError
+from ._jsonl import LogBatch, map_log
+from ._script import Replay, Turn
+from ._sources import Source, logs_of
+
+__all__ = ["Recording"]
+
+_CLIENT_TAGS = frozenset(itertools.chain(ga.CLIENT_EVENTS, beta.CLIENT_EVENTS,
+                                         translation.CLIENT_EVENTS))  # fmt: skip
+_SESSIONS = {"session.created": ga.SessionCreatedEvent, "session.updated": ga.SessionUpdatedEvent}
+
+
+def _server_frames(batch: LogBatch) -> list[tuple[str, bytes, int]]:
+    """The (type, bytes, line number) of a chunk's server frames (run where it was decoded)."""
+    frames = []
+    for line, number in zip(batch.raw_lines(), batch.numbers(), strict=True):
+        tag = peek_type(line)
+        if tag not in _CLIENT_TAGS:
+            frames.append((tag, line, number))
+    return frames
+
+
+def _session_frame(name: str, tag: str, frames: list[tuple[str, bytes, int]]) -> bytes | None:
+    """The log's first ``tag`` frame (``session.created``, ``.updated``), if GA's, else
+    ``ValueError`` naming its line."""
+    raw, number = next(((raw, n) for t, raw, n in frames if t == tag), (None, 0))
+    if raw is not None:
+        try:
+            decode(raw, type=_SESSIONS[tag])
+        except DecodeError as exc:
+            raise ValueError(f"{name}, line {number}: the {tag} is not a GA one ({exc}); "
+                             "rt-fast serve plays GA sessions") from None  # fmt: skip
+    return raw
+
+
+@dataclass(frozen=True)
+class Recording:
+    """The frames a server plays, taken from a session log (``Recording.load``): a script
+    whose turns are the log's responses, in order, again from the first after the last."""
+
+    created: bytes
+    updated: bytes | None
+    responses: tuple[tuple[bytes, ...], ...]
+
+    @classmethod
+    def load(cls, log: Source | None = None) -> Recording:
+        """The recording of a log (plain, gzip or zstd; the bundled sample by default): its
+        first ``session.created`` and ``session.updated``, and every response."""
+        if log is None:
+            sample = resources.files("rt_fast").joinpath("data").joinpath("sample_session.jsonl.gz")
+            with sample.open("rb") as opened:
+                return cls.load(opened)
+        frames = [frame for chunk in map_log(log, _server_frames) for frame in chunk]
+        name = logs_of(log)[0].name
+        created = _session_frame(name, "session.created", frames)
+        if created is None:
+            raise ValueError(f"{name}: no session.created frame to play")
+        updated = _session_frame(name, "session.updated", frames)
+        responses = tuple(_responses((t, raw) for t, raw, _ in frames))
+        if not responses:
+            raise ValueError(f"{name}: no response to play (none runs from response.created "
+                             "to response.done)")  # fmt: skip
+        return cls(created, updated, responses)
+
+    def turns(self) -> Callable[[], Turn | None]:
+        """A connection's next turn: the next response (``None`` if it holds none)."""
+        cycle = itertools.cycle(Replay(frames) for frames in self.responses)
+        return lambda: next(cycle, None)
+
+
+def _responses(frames: Iterable[tuple[str, bytes]]) -> Iterator[tuple[bytes, ...]]:
+    """Each ``response.created`` .. ``response.done`` run of frames, with the
+    ``rate_limits.updated`` frames right after it."""
+    current: list[bytes] | None = None
+    done: list[bytes] | None = None
+    for tag, raw in frames:
+        if done is not None:
+            if tag == "rate_limits.updated":
+                done.append(raw)
+                continue
+            yield tuple(done)
+            done = None
+        if tag == "response.created":
+            current = [raw]
+        elif current is not None:
+            current.append(raw)
+            if tag == "response.done":
+                done, current = current, None
+    if done is not None:
+        yield tuple(done)

@@ -1,0 +1,46 @@
+"""rt_fast's pytest plugin (registered by the package: the ``pytest11`` entry point).
+
+The ``realtime_server`` fixture is a local Realtime server (``rt_fast.server``, the ``ws``
+extra) on a free port of 127.0.0.1, on a thread of its own, so that sync tests and tests on
+any event loop use it alike::
+
+    def test_agent(realtime_server):
+        realtime_server.script.say("Hello!").call("lookup", {"id": 7}).say("Found it.")
+        client = OpenAI(api_key="sk-test", websocket_base_url=realtime_server.base_url)
+        ...
+        assert "response.create" in realtime_server.received.types()
+
+It gives ``url`` (``ws://127.0.0.1:PORT/v1/realtime``), ``base_url`` (the SDK's
+``websocket_base_url``), ``port``, ``script`` (an empty ``rt_fast.server.Script`` to fill;
+each response it lacks a turn for says "OK.") and ``received`` (what clients sent, a
+``rt_fast.server.Received``). A test that wants audio at its own pace marks itself
+``@pytest.mark.realtime_pace``. The server stops at the test's end, closing its connections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+__all__ = ["pytest_configure", "realtime_server"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "realtime_pace: realtime_server sends audio at its own pace, not at once"
+    )
+
+
+@pytest.fixture
+def realtime_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A running ``rt_fast.server`` for this test (see the module)."""
+    try:
+        from rt_fast import server  # the ws extra, only where the fixture is used
+    except ModuleNotFoundError as exc:
+        pytest.fail(f"realtime_server needs websockets: pip install 'rt-fast[ws]' ({exc})")
+
+    pace = "realtime" if request.node.get_closest_marker("realtime_pace") else "fast"
+    with server.running(server.Script(), pace=pace) as running:
+        yield running
