@@ -99,3 +99,24 @@ def test_decode_lines_reads_records_too() -> None:
     assert msgspec.to_builtins(decoder.decode_lines(RECORDED.decode())[0]) == json.loads(
         FRAMES[0][1]
     )
+
+
+def test_replay_plays_the_first_sessions_server_frames(tmp_path: Path) -> None:
+    """``Recording.load`` of a record log of two interleaved sessions: the first session's
+    session.created and responses, as their bytes crossed the socket."""
+    from rt_fast.server import Recording
+
+    one, two = list(session_frames(seed=3, turns=2)), list(session_frames(seed=4, turns=2))
+    lines = []
+    for i in range(max(len(one), len(two))):
+        for session, frames in (("a", one), ("b", two)):
+            if i < len(frames):
+                lines.append(record_line(i, frames[i][0], session, frames[i][1]) + b"\n")
+    log = tmp_path / "records.jsonl"
+    log.write_bytes(b"".join(lines))
+    recording = Recording.load(str(log))
+    server = [frame for direction, frame in one if direction == "server"]
+    assert recording.created == server[0]
+    played = [frame for response in recording.responses for frame in response]
+    assert played and all(frame in server for frame in played)
+    assert not any(frame in played for direction, frame in two if direction == "server")

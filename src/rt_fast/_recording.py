@@ -1,6 +1,7 @@
 """A recorded session as the local server plays it (``rt_fast.server.Recording``): the log's
 ``session.created`` and each response, from ``response.created`` to ``response.done`` and the
-``rate_limits.updated`` after it, as bytes, read through ``rt_fast.map_log``.
+``rate_limits.updated`` after it, as bytes, read through ``rt_fast.map_log``; of a log of
+relay records, the first session's server frames.
 
 ``Recording.load`` refuses a log it cannot play (a beta or missing ``session.created``, no
 response, a line that does not decode) with a ``ValueError`` in one line naming the log and
@@ -29,13 +30,18 @@ _CLIENT_TAGS = frozenset(itertools.chain(ga.CLIENT_EVENTS, beta.CLIENT_EVENTS,
 _SESSIONS = {"session.created": ga.SessionCreatedEvent, "session.updated": ga.SessionUpdatedEvent}
 
 
-def _server_frames(batch: LogBatch) -> list[tuple[str, bytes, int]]:
-    """The (type, bytes, line number) of a chunk's server frames (run where it was decoded)."""
+def _server_frames(batch: LogBatch) -> list[tuple[str, bytes, int, str | None]]:
+    """The (type, bytes, line number, session) of a chunk's server frames (run where it was
+    decoded): a relay record's frame as it crossed the socket, with its session; a plain
+    line's, with None."""
     frames = []
-    for line, number in zip(batch.raw_lines(), batch.numbers(), strict=True):
-        tag = peek_type(line)
+    lines = zip(batch.raw_frames(), batch.numbers(), batch.records(), strict=True)
+    for frame, number, record in lines:
+        tag = peek_type(frame)
+        if record is not None and record.direction != "server":
+            continue
         if tag not in _CLIENT_TAGS:
-            frames.append((tag, line, number))
+            frames.append((tag, frame, number, None if record is None else record.session))
     return frames
 
 
@@ -69,7 +75,9 @@ class Recording:
             sample = resources.files("rt_fast").joinpath("data").joinpath("sample_session.jsonl.gz")
             with sample.open("rb") as opened:
                 return cls.load(opened)
-        frames = [frame for chunk in map_log(log, _server_frames) for frame in chunk]
+        every = [frame for chunk in map_log(log, _server_frames) for frame in chunk]
+        first = next((f[3] for f in every), None)  # a record's session: the first one's frames
+        frames = [(t, raw, n) for t, raw, n, session in every if session == first]
         name = logs_of(log)[0].name
         created = _session_frame(name, "session.created", frames)
         if created is None:
