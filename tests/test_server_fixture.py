@@ -4,6 +4,7 @@ pytest example run as a user runs it (a pytest of its own, the plugin found by i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import subprocess
 import sys
@@ -76,14 +77,12 @@ def test_running_refuses_an_unknown_pace() -> None:
 
 def test_running_stops_its_thread_and_closes_its_clients() -> None:
     """Leaving the block closes each connection (1001, going away) and ends the thread."""
-    with server.running() as background:
-        client = connect(background.url)
-        assert '"session.created"' in str(client.recv(10))
-        thread = background._thread
-    try:
+    with contextlib.ExitStack() as clients:  # the client outlives the server's block
+        with server.running() as background:
+            client = clients.enter_context(connect(background.url))
+            assert '"session.created"' in str(client.recv(10))
+            thread = background._thread
         assert not thread.is_alive()
         with pytest.raises(ConnectionClosed) as closed:
             client.recv(10)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001
-    finally:
-        client.close()
