@@ -454,3 +454,36 @@ def test_bare_microphone_frames_that_are_not_are_errors(frame: bytes) -> None:
     for read in (rt_fast.audio_payload, rt_fast.decode_pcm, rt_fast.decode_client_event):
         with pytest.raises(rt_fast.DecodeError):
             read(frame)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [  # an append with an event_id whose payload key repeats: never read as one payload
+        b'{"type":"input_audio_buffer.append","event_id":"e1","audio":"AAAA","audio":"BBBB"}',
+        b'{"type":"input_audio_buffer.append","audio":"AAAA","event_id":"","audio":"BBBB"}',
+        b'{"type":"input_audio_buffer.append","event_id":"\\u00e9","audio":"AA","audio":"BBBB"}',
+        b'{"type":"input_audio_buffer.append","event_id":"\xc3\xa9","audio":"AAAA","audio":""}',
+    ],
+)
+def test_an_append_with_an_event_id_holds_its_payload_once(frame: bytes) -> None:
+    for decode in (rt_fast.decode_client_event, rt_fast.Decoder(ga.ClientEvent).decode):
+        with pytest.raises(rt_fast.DecodeError, match="twice"):
+            decode(frame)
+    with pytest.raises(rt_fast.DecodeError):
+        rt_fast.audio_payload(frame)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [  # the same event, spelled longer than its shortest text: taken, by the slower check
+        b'{"type":"input_audio_buffer.append","event_id":"e1","audio":"AAAA"}',
+        b'{"type":"input_audio_buffer.append", "event_id":"e1","audio":"AAAA"}',
+        b'{"type":"input_audio_buffer.append","event_id":"\\u0065\\u0031","audio":"AAAA"}',
+        b'{"type":"input_audio_buffer.append","event_id":"\xc3\xa9","audio":"AAAA"}',
+        b'{"type":"input_audio_buffer.append","audio":"AAAA","audio":"AAAA","event_id":"e"}',
+    ],
+)
+def test_an_append_with_an_event_id_decodes_however_it_is_spelled(frame: bytes) -> None:
+    event = rt_fast.Decoder(ga.ClientEvent).decode(frame)
+    assert isinstance(event, ga.InputAudioBufferAppendEvent) and event.audio == "AAAA"
+    assert msgspec.to_builtins(event) == json.loads(frame)

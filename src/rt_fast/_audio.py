@@ -432,6 +432,7 @@ class Payload(NamedTuple):
     lead_str: str
     bare: int
     others: tuple[tuple[str, int], ...]
+    only_id: bool  # the event's one other field is ``event_id`` (as ``others`` says)
 
     def exact(self, size: int, event: Any) -> bool:
         """Whether a frame of ``size`` bytes (characters, for a ``str``) that the models decoded
@@ -465,7 +466,8 @@ def payloads_of(members: Any) -> dict[type, Payload]:
             names = zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True)
             others = tuple((name, len(key) + 4) for name, key in names if name != field)
             value = operator.attrgetter(field)
-            found[cls] = Payload(field, value, lead.encode(), lead, len(lead) + 2, others)
+            only_id = others == (("event_id", len('"event_id":') + 1),)
+            found[cls] = Payload(field, value, lead.encode(), lead, len(lead) + 2, others, only_id)
     return found
 
 
