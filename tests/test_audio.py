@@ -487,3 +487,28 @@ def test_an_append_with_an_event_id_decodes_however_it_is_spelled(frame: bytes) 
     event = rt_fast.Decoder(ga.ClientEvent).decode(frame)
     assert isinstance(event, ga.InputAudioBufferAppendEvent) and event.audio == "AAAA"
     assert msgspec.to_builtins(event) == json.loads(frame)
+
+
+@pytest.mark.parametrize(
+    "event_id",
+    [b"", b"e", b"event_ABCdef123", b"a b", b"\\u0041", b'\\"', b"\xc3\xa9", b"x" * 200, b"\x01"],
+)
+@pytest.mark.parametrize(
+    "tag", [b"input_audio_buffer.append", b"session.input_audio_buffer.append"]
+)
+def test_appends_with_an_event_id_give_the_decoders_payload(event_id: bytes, tag: bytes) -> None:
+    """The microphone's frame with an event_id before its audio: the payload and PCM the full
+    decoder gives, or its error; never another reading of the id."""
+    frame = b'{"type":"' + tag + b'","event_id":"' + event_id + b'","audio":"AAECAw=="}'
+    protocol = "translation" if tag.startswith(b"session.") else "ga"
+    try:
+        event = rt_fast.decode_client_event(frame, protocol)
+    except rt_fast.DecodeError:
+        with pytest.raises(rt_fast.DecodeError):
+            rt_fast.audio_payload(frame)
+        with pytest.raises(rt_fast.DecodeError):
+            rt_fast.decode_pcm(frame)
+        return
+    assert json.loads(frame)["event_id"] == event.event_id
+    assert bytes(rt_fast.audio_payload(frame)) == event.audio.encode() == b"AAECAw=="
+    assert rt_fast.decode_pcm(frame) == b"\x00\x01\x02\x03"

@@ -483,20 +483,28 @@ def ensure_one_payload(data: bytes | bytearray | str, payload: Payload, event: A
 
 def _bare(data: Any) -> int:
     """Where the payload of a bare microphone frame begins, as the API sends them: ``bytes``
-    that are ``{"type":"<append tag>","audio":"`` (any generation's), the payload, ``"}``;
-    else 0. The caller checks that the payload is plain (base64, or a plain JSON string):
-    then the frame holds each key once and nothing else to check."""
+    that are ``{"type":"<append tag>","audio":"`` (any generation's), or the same with
+    ``"event_id":"<id>",`` before the audio where the id's text is plain (printable ASCII, no
+    quote or backslash: the text is the id), then the payload, ``"}``; else 0. The caller checks
+    that the payload is plain (base64, or a plain JSON string): then the frame holds each key
+    once and nothing else to check."""
     if data.__class__ is not bytes or len(data) > MAX_FRAME_SIZE or not data.endswith(b'"}'):
         return 0
     begin = data.find(b',"audio":"', 30, 64) + 10
-    return begin if len(data) >= begin + 2 and data[:begin] in _BARE_LEADS else 0
+    if len(data) >= begin + 2 and data[:begin] in _BARE_LEADS:
+        return begin
+    if not data.startswith(_ID_LEADS):
+        return 0
+    first = data.find(b'"event_id":"', 30, 64) + 12  # the id's text begins
+    last = data.find(b'","audio":"', first, PEEK + first)  # and ends
+    if first < 12 or last < 0 or len(data) < last + 13 or not _plain(data, first, last):
+        return 0
+    return last + 11
 
 
-_BARE_LEADS = frozenset(
-    f'{{"type":"{cls.__struct_config__.tag}","audio":"'.encode()
-    for cls, field in AUDIO_EVENTS.items()
-    if field == "audio"
-)
+_APPENDS = [cls.__struct_config__.tag for cls, field in AUDIO_EVENTS.items() if field == "audio"]
+_BARE_LEADS = frozenset(f'{{"type":"{tag}","audio":"'.encode() for tag in _APPENDS)
+_ID_LEADS = tuple(f'{{"type":"{tag}","event_id":"'.encode() for tag in _APPENDS)
 
 
 def audio_payload(data: Buffer) -> memoryview:
