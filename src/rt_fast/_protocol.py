@@ -22,6 +22,7 @@ from typing import Any, Literal, NamedTuple
 from . import ga
 from ._codec import GENERATIONS, decode_client_event, decode_server_event, encode
 from ._errors import DecodeError
+from ._guard import check, frame_of
 from ._models import UNSET
 from ._stats import keep_first
 
@@ -37,6 +38,7 @@ __all__ = [
     "refusal",
     "server_error",
     "tags",
+    "text_frame",
 ]
 
 Errors = Literal["report", "raise"]
@@ -85,6 +87,17 @@ def server_error(message: str, event_id: str, code: str | None = None) -> bytes:
 def refusal(exc: DecodeError, event_id: str, prefix: str = "") -> bytes:
     """The ``error`` event that answers a refused frame: its fault, and where in it."""
     return error_frame(f"{prefix}{exc}", exc.path, event_id)
+
+
+def text_frame(event: Any) -> bytes | bytearray | str:
+    """The text frame to send for ``event``: an event encoded (valid already), or a frame as it
+    is if the decoders would take it (``DecodeError`` else: size, UTF-8, surrogates, a strided
+    view)."""
+    if isinstance(event, (bytes, bytearray, memoryview, str)):
+        frame = frame_of(event)
+        check(frame)
+        return frame
+    return encode(event)
 
 
 def client_event(message: str | bytes, protocol: str = "auto", *, text: bool = True) -> Any:

@@ -52,9 +52,8 @@ from websockets.exceptions import ConnectionClosedOK
 from websockets.sync.client import ClientConnection as SyncClientConnection
 from websockets.sync.client import connect as _connect_sync
 
-from ._codec import GENERATIONS, encode, encode_audio
-from ._guard import check, frame_of
-from ._protocol import Errors, Reader, Rejected, error_frame
+from ._codec import GENERATIONS, encode_audio
+from ._protocol import Errors, Reader, Rejected, error_frame, text_frame
 
 __all__ = [
     "BoundedServerConnection",
@@ -124,15 +123,7 @@ class _Frames:
     def rejected_count(self) -> int:
         return self.reader.rejected_count
 
-    @staticmethod
-    def frame(event: Any) -> bytes | bytearray | str:
-        """The text frame to send for ``event``: an event encoded (valid already), a frame as it
-        is if the decoders would take it (``DecodeError`` else: size, UTF-8, surrogates)."""
-        if isinstance(event, (bytes, bytearray, memoryview, str)):
-            frame = frame_of(event)
-            check(frame)
-            return frame
-        return encode(event)
+    frame = staticmethod(text_frame)
 
 
 def _headers(api_key: str | None, headers: Mapping[str, str] | None) -> dict[str, str]:
