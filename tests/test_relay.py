@@ -310,7 +310,8 @@ def test_a_client_frame_the_decoder_refuses_is_neither_forwarded_nor_recorded() 
     assert len(frames) == len(MALFORMED) + 2
     for frame in frames:  # every line a frame the decoders take
         rt_fast.decode_server_event(frame) if rt_fast.peek_type(frame) != "response.create" else (
-            rt_fast.decode_client_event(frame))
+            rt_fast.decode_client_event(frame)
+        )
 
 
 def test_a_client_may_not_send_a_server_event_and_its_record_holds_none() -> None:

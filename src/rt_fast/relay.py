@@ -481,14 +481,23 @@ class _Relay:
     async def handle(self, downstream: ServerConnection) -> None:
         request, context = self.admitted[downstream]
         session = Session(request, context)
-        headers = self.gate.upstream_headers(request)
+        try:
+            opened = await self.connected(session, downstream)
+        finally:
+            self.admitted.pop(downstream, None)  # its place is free before on_close runs
+        if opened:
+            await self.closed(session)
+
+    async def connected(self, session: Session, downstream: ServerConnection) -> bool:
+        """Run ``session`` to its end; whether its upstream could be opened."""
+        headers = self.gate.upstream_headers(session.request)
         try:
             up = await connect(
-                self.gate.url(request), additional_headers=headers, **self.upstream_options
+                self.gate.url(session.request), additional_headers=headers, **self.upstream_options
             )
         except Exception as exc:  # refused, unreachable, a bad URL: see _unreachable
             await downstream.close(CloseCode.INTERNAL_ERROR, _unreachable(exc))
-            return
+            return False
         session.sockets.update({CLIENT: up, SERVER: downstream})
         session.record = self.record
         async with up:
@@ -498,7 +507,7 @@ class _Relay:
                 await self.run(session, downstream, up)
             finally:
                 self.tally.sessions_open -= 1
-                await self.closed(session)
+        return True
 
     async def run(self, session: Session, client: ServerConnection, up: ClientConnection) -> None:
         """Both directions until both close, a limit ends the session or a handler fails."""
@@ -519,11 +528,14 @@ class _Relay:
         pumps, watch = asyncio.gather(*tasks), asyncio.ensure_future(_watch(session, self.limits))
         try:
             await asyncio.wait((pumps, watch), return_when=asyncio.FIRST_COMPLETED)
-            failed = pumps.exception() if pumps.done() else None
+            limited = not pumps.done()
+            failed = None if limited else pumps.exception()
             for task in tasks:  # the other still reads where one failed
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await self.ended(session, client, up, failed, None if pumps.done() else watch)
+            if limited and not pumps.cancelled():
+                pumps.exception()  # retrieved: a pump that failed while it was cancelled
+            await self.ended(session, client, up, failed, watch if limited else None)
         finally:
             for future in (*tasks, watch):
                 future.cancel()
@@ -730,7 +742,10 @@ def run(
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(_appending(record)) if record else None
         if metrics_port is not None:
-            metrics, bound = serve_metrics(tally, metrics_port, host)
+            try:
+                metrics, bound = serve_metrics(tally, metrics_port, host)
+            except OSError as exc:
+                raise OSError(exc.errno, f"metrics port {metrics_port}: {exc.strerror}") from exc
             stack.callback(metrics.shutdown)
             print(f"rt-fast relay: metrics at http://{host}:{bound}/metrics", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
