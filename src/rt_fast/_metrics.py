@@ -16,7 +16,7 @@ send's return.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 __all__ = ["BOUNDS_US", "DIRECTIONS", "Tally", "serve_metrics"]
@@ -75,7 +75,7 @@ def _families(tally: Tally) -> Iterator[Any]:
     refused = CounterMetricFamily(
         f"{_PREFIX}handshakes_refused", "Handshakes refused before the upgrade", labels=["status"]
     )
-    for status, count in sorted(tally.refused_handshakes.items()):
+    for status, count in sorted(tally.refused_handshakes.copy().items()):
         refused.add_metric([str(status)], count)
     yield refused
     yield from _by_type(tally, CounterMetricFamily)
@@ -96,7 +96,7 @@ def _by_type(tally: Tally, family: Any) -> Iterator[Any]:
             f"{_PREFIX}{name}", f"{name.capitalize()} relayed", labels=["direction", "type"]
         )
         for direction, counts in table.items():
-            for tag, count in sorted(counts.items()):
+            for tag, count in sorted(counts.copy().items()):  # the relay's thread adds to it
                 metric.add_metric([direction, tag], count)
         yield metric
 
@@ -124,9 +124,11 @@ class _Collector:
         return _families(self.tally)
 
 
-def serve_metrics(tally: Tally, port: int, host: str = "127.0.0.1") -> tuple[Any, int]:
+def serve_metrics(
+    tally: Tally, port: int, host: str = "127.0.0.1"
+) -> tuple[Callable[[], None], int]:
     """Serve ``tally`` as Prometheus text at ``http://host:port/metrics`` (a thread of
-    ``prometheus_client``'s): the server (``.shutdown()`` stops it) and the port it took.
+    ``prometheus_client``'s): a function that stops it and closes its socket, and the port.
     ``ModuleNotFoundError`` names the extra where ``prometheus_client`` is missing."""
     try:
         from prometheus_client import CollectorRegistry, start_http_server
@@ -137,4 +139,9 @@ def serve_metrics(tally: Tally, port: int, host: str = "127.0.0.1") -> tuple[Any
     registry = CollectorRegistry(auto_describe=True)
     registry.register(_Collector(tally))
     server, _thread = start_http_server(port, host, registry)
-    return server, int(server.server_address[1])
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return stop, int(server.server_address[1])

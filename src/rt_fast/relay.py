@@ -729,24 +729,24 @@ def run(
     ``settings`` go to ``relay`` (``api_key``, ``client_token``, ``limits``, ...)."""
     tally = Tally(KNOWN[CLIENT] | KNOWN[SERVER])
 
-    async def forever(log: IO[bytes] | None) -> None:
+    async def forever(log: IO[bytes] | None, metrics: str) -> None:
         async with await relay(
             upstream, host=host, port=port, record=log, tally=tally, **settings
         ) as running:
             bound, at = running.sockets[0].getsockname()[:2]
-            print(
-                f"rt-fast relay: ws://{bound}:{at} -> {_shown(upstream)}; Ctrl-C stops", flush=True
-            )
+            shown = f"ws://{bound}:{at} -> {_shown(upstream)}{metrics}"
+            print(f"rt-fast relay: {shown}; Ctrl-C stops", flush=True)
             await running.serve_forever()
 
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(_appending(record)) if record else None
+        metrics = ""
         if metrics_port is not None:
             try:
-                metrics, bound = serve_metrics(tally, metrics_port, host)
+                exporter, bound = serve_metrics(tally, metrics_port, host)
             except OSError as exc:
                 raise OSError(exc.errno, f"metrics port {metrics_port}: {exc.strerror}") from exc
-            stack.callback(metrics.shutdown)
-            print(f"rt-fast relay: metrics at http://{host}:{bound}/metrics", flush=True)
+            stack.callback(exporter)
+            metrics = f"; metrics at http://{host}:{bound}/metrics"
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(forever(log))
+            asyncio.run(forever(log, metrics))
