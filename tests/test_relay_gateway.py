@@ -123,7 +123,7 @@ def test_a_wrong_or_missing_client_token_is_refused_401_before_the_upgrade() -> 
         wrong = {"Authorization": "Bearer client-token-2"}
         assert await _refused_with(url, additional_headers=wrong) == 401
         sub = ["realtime", "openai-insecure-api-key.nope"]
-        assert await _refused_with(url, subprotocols=sub) == 401  # type: ignore[arg-type]
+        assert await _refused_with(url, subprotocols=sub) == 401
         client = AsyncOpenAI(api_key="sk-wrong", websocket_base_url=f"{base}/v1")
         with pytest.raises(Exception, match="401"):
             async with client.realtime.connect(model="gpt-realtime"):
