@@ -5,10 +5,13 @@ sessions in one file. Real websockets peers and the official SDK's client on 127
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import io
 import json
+import os
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,7 +23,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 import rt_fast
 from rt_fast import ga, relay, server
-from tests.conftest import acked
+from tests.conftest import ROOT, acked
 
 RECORDING = server.Recording.load()
 KEY, TOKEN = "sk-upstream-secret", "client-token-1"
@@ -428,3 +431,56 @@ def test_two_sessions_in_one_record_are_told_apart() -> None:
         if line.direction == "client":
             by_session.setdefault(line.session, set()).add(json.loads(line.frame)["item_id"])
     assert sorted(map(sorted, by_session.values())) == [["a"], ["b"]]
+
+
+# -- the README's gateway ------------------------------------------------------------------------
+
+
+def _readme_gateway() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("A gateway that fixes the instructions") :]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match is not None
+    return match.group(1)
+
+
+def test_the_readmes_gateway_runs_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's gateway, its upstream and port pointed at the local server: the gateway's
+    ``session.update`` goes first, the client's is dropped, the user is billed the usage."""
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    billed: list[tuple[str, int]] = []
+
+    class Users:
+        async def by_token(self, token: str | None) -> Any:
+            return type("User", (), {"id": "user-1"}) if token == TOKEN else None
+
+    async def main() -> None:
+        async with await server.serve(RECORDING) as up:
+            url = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
+            code = _readme_gateway().replace("wss://api.openai.com/v1/realtime", url)
+            code = code.replace("port=8766", "port=0")
+            done = asyncio.Event()
+
+            def bill(*args: Any) -> None:
+                billed.append(args)
+                done.set()
+
+            names: dict[str, Any] = {"users": Users(), "os": os, "bill": bill}
+            flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+            await eval(compile(code, "README.md", "exec", flags=flags), names)
+            async with names["running"] as running:
+                base = f"ws://127.0.0.1:{_port(running)}/v1/realtime"
+                assert await _refused_with(base) == 401
+                auth = {"Authorization": f"Bearer {TOKEN}"}
+                async with connect(base, additional_headers=auth) as ws:
+                    assert await ws.recv(decode=False) == RECORDING.created
+                    assert rt_fast.peek_type(await ws.recv(decode=False)) == "session.updated"
+                    await ws.send('{"type":"session.update","session":{"type":"realtime"}}')
+                    await ws.send('{"type":"response.create"}')
+                    frames = [await ws.recv(decode=False) for _ in RECORDING.responses[0]]
+                    assert frames == list(RECORDING.responses[0])  # no second session.updated
+                await asyncio.wait_for(done.wait(), 10)  # on_close, once the relay saw the close
+
+    asyncio.run(asyncio.wait_for(main(), 60))
+    usage = json.loads(RECORDING.responses[0][-2])["response"]["usage"]
+    assert billed == [("user-1", usage["total_tokens"])]
