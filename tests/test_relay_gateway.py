@@ -484,3 +484,54 @@ def test_the_readmes_gateway_runs_as_written(monkeypatch: pytest.MonkeyPatch) ->
     asyncio.run(asyncio.wait_for(main(), 60))
     usage = json.loads(RECORDING.responses[0][-2])["response"]["usage"]
     assert billed == [("user-1", usage["total_tokens"])]
+
+
+# -- what an outsider tries ----------------------------------------------------------------------
+
+
+def test_handshakes_that_fail_after_admission_leave_no_place_taken() -> None:
+    """Plain HTTP requests (no upgrade) on the API's path pass the checks, then fail the
+    handshake: each once kept a place, so a relay of one session would refuse everyone."""
+
+    async def session(base: str) -> None:
+        port = int(base.rsplit(":", 1)[1])
+        for _ in range(3):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /v1/realtime HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert (await reader.readline()).startswith(b"HTTP/1.1 4")
+            writer.close()
+            await writer.wait_closed()
+        async with connect(f"{base}/v1/realtime") as ws:
+            assert json.loads(await ws.recv())["type"] == "told"
+
+    _gateway(session, _told, limits=relay.Limits(sessions=1))
+
+
+def test_two_authorization_headers_are_no_credential_and_no_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def session(base: str) -> None:
+        headers = [("Authorization", f"Bearer {TOKEN}"), ("Authorization", "Bearer other")]
+        assert await _refused_with(f"{base}/v1/realtime", additional_headers=headers) == 401
+
+    _gateway(session, _told, client_token=TOKEN)
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_a_refusal_must_be_a_4xx() -> None:
+    with pytest.raises(ValueError, match="4xx"):
+        relay.Refused(200)
+
+
+def test_an_on_open_that_never_returns_ends_its_session_at_the_idle_limit() -> None:
+    async def on_open(session: relay.Session) -> None:
+        await asyncio.Event().wait()
+
+    async def session(base: str) -> None:
+        async with connect(f"{base}/v1/realtime") as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+                await ws.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
+
+    _gateway(session, _told, on_open=on_open, limits=relay.Limits(idle_seconds=0.3))

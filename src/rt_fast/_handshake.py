@@ -63,6 +63,8 @@ class Refused(Exception):
     or another 4xx) and a short reason the client is told."""
 
     def __init__(self, status: int = HTTPStatus.UNAUTHORIZED, reason: str = "unauthorized"):
+        if not 400 <= int(status) <= 499:
+            raise ValueError(f"a refusal's status is a 4xx, not {status!r}")
         super().__init__(status, reason)
         self.status, self.reason = int(status), reason
 
@@ -97,7 +99,10 @@ def _offered(headers: Headers) -> tuple[str, ...]:
 
 
 def _token(headers: Headers, offered: tuple[str, ...]) -> str | None:
-    scheme, _, bearer = headers.get("Authorization", "").partition(" ")
+    """The bearer token of the one ``Authorization`` header (none where there are several), or
+    the first subprotocol token."""
+    given = headers.get_all("Authorization")
+    scheme, _, bearer = (given[0] if len(given) == 1 else "").partition(" ")
     if scheme.lower() == "bearer" and bearer.strip():
         return bearer.strip()
     keys = [p[len(_KEY_PREFIX) :] for p in offered if p.startswith(_KEY_PREFIX)]

@@ -28,6 +28,7 @@ __all__ = [
     "OnDecodeError",
     "Router",
     "call",
+    "name_of",
     "usage",
 ]
 
@@ -51,7 +52,7 @@ class HandlerFailed(Exception):
     """A handler raised, or returned no frame: its session ends (see the module)."""
 
 
-def _name(handler: Callable[..., Any]) -> str:
+def name_of(handler: Callable[..., Any]) -> str:
     return getattr(handler, "__qualname__", None) or repr(handler)
 
 
@@ -73,7 +74,7 @@ async def call(handler: Callable[..., Any], *args: Any) -> Any:
         returned = handler(*args)
         return await returned if inspect.isawaitable(returned) else returned
     except Exception as exc:
-        raise HandlerFailed(f"the handler {_name(handler)} raised {exc!r}") from exc
+        raise HandlerFailed(f"the handler {name_of(handler)} raised {exc!r}") from exc
 
 
 def _frame_of(handler: Handler, returned: Any) -> bytes:
@@ -83,9 +84,9 @@ def _frame_of(handler: Handler, returned: Any) -> bytes:
         if convert is not None:
             return convert(returned)
     except UnicodeError as exc:  # a str holding a lone surrogate
-        raise HandlerFailed(f"the handler {_name(handler)} returned {exc}") from exc
+        raise HandlerFailed(f"the handler {name_of(handler)} returned {exc}") from exc
     kind = type(returned).__name__
-    raise HandlerFailed(f"the handler {_name(handler)} returned {kind}, not a frame or None")
+    raise HandlerFailed(f"the handler {name_of(handler)} returned {kind}, not a frame or None")
 
 
 Bound = tuple[Handler, bool]  # a handler, and whether it takes the session

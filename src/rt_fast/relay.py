@@ -116,6 +116,7 @@ from ._routes import (
     OnDecodeError,
     Router,
     call,
+    name_of,
     usage,
 )
 from ._sources import decompressor
@@ -516,8 +517,7 @@ class _Relay:
             _Side(up, client, self.routers[1], session, self.tally),
         )
         try:
-            if self.hooks.on_open is not None:
-                await call(self.hooks.on_open, session)
+            await self.hook(self.hooks.on_open, session)
         except HandlerFailed as refused:
             await self.fail(session, client, up, refused)
             return
@@ -581,11 +581,20 @@ class _Relay:
             _end(up, None, CloseCode.INTERNAL_ERROR, _FAILED),
         )
 
-    async def closed(self, session: Session) -> None:
-        if self.hooks.on_close is None:
+    async def hook(self, hook: Hook | None, session: Session) -> None:
+        """``hook(session)``, given ``Limits.idle_seconds`` at most; ``HandlerFailed`` where it
+        raises or takes longer (a hook that never returns would hold its session forever)."""
+        if hook is None:
             return
         try:
-            await call(self.hooks.on_close, session)
+            await asyncio.wait_for(call(hook, session), self.limits.idle_seconds)
+        except asyncio.TimeoutError:
+            took = f"the hook {name_of(hook)} took over {self.limits.idle_seconds:g} s"
+            raise HandlerFailed(took) from None
+
+    async def closed(self, session: Session) -> None:
+        try:
+            await self.hook(self.hooks.on_close, session)
         except HandlerFailed as failed:
             self.tally.handler_errors += 1
             _log.error("rt_fast relay: on_close of session %s: %s", session.id, failed)
