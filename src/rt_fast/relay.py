@@ -136,6 +136,7 @@ __all__ = [
     "record_line",
     "relay",
     "run",
+    "serve_metrics",
 ]
 
 Hook = Callable[["Session"], Any]
@@ -653,8 +654,8 @@ async def relay(
     ``upstream_headers`` the relay's upstream credential; ``authenticate`` (or ``client_token``)
     checks clients; ``forward_headers`` (lower-case names), ``models`` and ``paths`` are the
     handshake's allowlists; ``on_open``/``on_close`` the session hooks; ``limits`` a ``Limits``;
-    ``tally`` a ``rt_fast._metrics.Tally`` to count into. ``options`` go to both websockets
-    connections. ``ValueError``: both ``authenticate`` and ``client_token``, an empty key."""
+    ``tally`` a ``Tally`` to count into (``serve_metrics(tally, port)`` serves it). ``options``
+    go to both websockets connections. ``ValueError``: both ``authenticate`` and ``client_token``, an empty key."""
     limits = limits or Limits()
     gate = Gate(
         upstream,
