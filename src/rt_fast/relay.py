@@ -655,7 +655,8 @@ async def relay(
     checks clients; ``forward_headers`` (lower-case names), ``models`` and ``paths`` are the
     handshake's allowlists; ``on_open``/``on_close`` the session hooks; ``limits`` a ``Limits``;
     ``tally`` a ``Tally`` to count into (``serve_metrics(tally, port)`` serves it). ``options``
-    go to both websockets connections. ``ValueError``: both ``authenticate`` and ``client_token``, an empty key."""
+    go to both websockets connections. ``ValueError``: both ``authenticate`` and
+    ``client_token``, an empty key."""
     limits = limits or Limits()
     gate = Gate(
         upstream,
