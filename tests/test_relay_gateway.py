@@ -158,20 +158,25 @@ def test_headers_reach_the_upstream_by_an_allowlist_and_the_query_is_merged() ->
         async with connect(url, additional_headers=headers) as ws:
             told = json.loads(await ws.recv())
         got = told["headers"]
-        assert (got["openai-organization"], got["openai-project"]) == ("org-1", "proj-1")
         assert got["x-request-id"] == "req-1" and got["authorization"] == f"Bearer {KEY}"
         assert "x-other" not in got and "cookie" not in got
+        # the relay's key bills the relay's own organization and project, never the client's
+        assert got["openai-project"] == "proj-relay" and "openai-organization" not in got
         assert told["path"] == "/v1/realtime?model=gpt-realtime&x=1"
 
-    _gateway(session, _told, api_key=KEY, client_token=TOKEN)
+    _gateway(session, _told, api_key=KEY, client_token=TOKEN,
+             upstream_headers={"OpenAI-Project": "proj-relay"})  # fmt: skip
 
 
-def test_a_pass_through_relay_forwards_the_clients_authorization() -> None:
+def test_a_pass_through_relay_forwards_the_clients_authorization_and_its_scopes() -> None:
     async def session(base: str) -> None:
-        headers = {"Authorization": "Bearer sk-client"}
+        headers = {"Authorization": "Bearer sk-client", "OpenAI-Organization": "org-1",
+                   "OpenAI-Project": "proj-1"}  # fmt: skip
         async with connect(f"{base}/v1/realtime", additional_headers=headers) as ws:
             told = json.loads(await ws.recv())
-        assert told["headers"]["authorization"] == "Bearer sk-client"
+        got = told["headers"]
+        assert got["authorization"] == "Bearer sk-client"
+        assert (got["openai-organization"], got["openai-project"]) == ("org-1", "proj-1")
 
     _gateway(session, _told)
 

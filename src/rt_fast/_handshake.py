@@ -15,6 +15,8 @@ reads a request's path and headers and answers with a status or the upstream's U
   ``OpenAI-Organization``, ``OpenAI-Project``, ``X-Request-Id``); the relay's own upstream
   headers win. The client's ``Authorization`` is forwarded only by a relay that holds no
   upstream credential and checks no client (a pass-through relay); a subprotocol token never is.
+  ``OpenAI-Organization`` and ``OpenAI-Project`` choose what a credential bills, so they go
+  with the client's credential only: a client cannot bill another project of the relay's key.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ __all__ = [
     "CREDENTIAL_HEADERS",
     "FORWARDED",
     "PATHS",
+    "SCOPES",
     "SUBPROTOCOL",
     "Authenticate",
     "ClientRequest",
@@ -52,6 +55,10 @@ FORWARDED = frozenset({"openai-beta", "openai-organization", "openai-project", "
 
 CREDENTIAL_HEADERS = frozenset({"authorization", "api-key"})
 """Headers that carry an upstream credential (OpenAI's, Azure's)."""
+
+SCOPES = frozenset({"openai-organization", "openai-project"})
+"""Headers that choose what a credential bills: they go with the client's credential, never
+with the relay's (which sets its own in its upstream headers)."""
 
 SUBPROTOCOL = "realtime"
 _KEY_PREFIX = "openai-insecure-api-key."
@@ -187,9 +194,8 @@ class Gate:
     def upstream_headers(self, request: ClientRequest) -> list[tuple[str, str]]:
         """The headers the upstream gets for ``request`` (see the module)."""
         mine = {name.lower() for name in self.headers}
-        allowed = self.forwarded
-        if not self.holds_key and self.authenticate is None:
-            allowed = allowed | {"authorization"}
+        passing = not self.holds_key and self.authenticate is None
+        allowed = self.forwarded | {"authorization"} if passing else self.forwarded - SCOPES
         theirs = [
             (name, value)
             for name, value in request.headers.raw_items()
