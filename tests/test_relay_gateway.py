@@ -512,6 +512,26 @@ def test_handshakes_that_fail_after_admission_leave_no_place_taken() -> None:
     _gateway(session, _told, limits=relay.Limits(sessions=1))
 
 
+@pytest.mark.parametrize("target", ["//[", "//[::1/v1/realtime", "/v1/realtime/../x", "*"])
+def test_odd_request_targets_are_404_without_a_traceback(
+    target: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``//[`` made ``urlsplit`` raise inside ``process_request``: a 500 and a traceback."""
+
+    async def session(base: str) -> None:
+        port = int(base.rsplit(":", 1)[1])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET {target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n\r\n".encode())  # fmt: skip
+        assert (await reader.readline()).startswith(b"HTTP/1.1 404")
+        writer.close()
+        await writer.wait_closed()
+
+    _gateway(session, _told)
+    assert not any(r.exc_info for r in caplog.records)
+
+
 def test_two_authorization_headers_are_no_credential_and_no_traceback(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -118,10 +118,10 @@ def _token(headers: Headers, offered: tuple[str, ...]) -> str | None:
 
 def client_request(path: str, headers: Headers, peer: Any) -> ClientRequest:
     """The ``ClientRequest`` of a handshake's request target, headers and peer."""
-    parts = urlsplit(path)
+    target, _, query = path.partition("#")[0].partition("?")  # never urlsplit: "//[" raises
     offered = _offered(headers)
-    query = tuple(parse_qsl(parts.query, keep_blank_values=True))
-    return ClientRequest(parts.path, query, headers, peer, _token(headers, offered), offered)
+    pairs = tuple(parse_qsl(query, keep_blank_values=True))
+    return ClientRequest(target, pairs, headers, peer, _token(headers, offered), offered)
 
 
 def select_subprotocol(offered: Iterable[str]) -> str | None:
