@@ -196,7 +196,7 @@ def test_the_relay_routes_every_frame_as_the_decoders_do() -> None:
                 on_decode_error=lambda frame, error: seen["untyped"].append(frame),
             ) as running:  # fmt: skip
                 port = running.sockets[0].getsockname()[1]
-                async with ws_connect(f"ws://127.0.0.1:{port}") as client:
+                async with ws_connect(f"ws://127.0.0.1:{port}/v1/realtime") as client:
                     for frame in [*ups, END]:
                         await client.send(frame, text=True)
                     got = []

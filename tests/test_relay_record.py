@@ -1,5 +1,6 @@
-"""The relay's record (``record=``, ``rt-fast relay --record``): one frame a line, what each side
-received, the relay's own error replies included; a client cannot forge a line. The record of a
+"""The relay's record (``record=``, ``rt-fast relay --record``): one frame a line with its arrival
+time, direction and session (``relay.record_line``), what each side received, the relay's own
+error replies included and marked as its own; a client cannot forge a line. The record of a
 session with refused frames is read by ``rt-fast stats`` and played by ``rt-fast serve
 --replay``, both through ``rt_fast._cli.main``. Real websockets peers on 127.0.0.1."""
 
@@ -85,15 +86,34 @@ def test_a_record_holds_one_frame_a_line_and_what_each_side_received(
     log, expected = record
     lines = log.read_bytes().split(b"\n")
     assert lines.pop() == b""
-    assert lines == expected
-    assert FORGED not in lines and not any(line.startswith(b"not json") for line in lines)
+    read = [relay.read_record_line(line) for line in lines]
+    frames = [line.frame for line in read if line is not None]
+    assert frames == expected
+    assert FORGED not in frames and not any(line.startswith(b"not json") for line in frames)
+    assert len({line.session for line in read if line is not None}) == 1
+    times = [line.time_us for line in read if line is not None]
+    assert times == sorted(times)
+    for line in read:
+        assert line is not None
+        is_error = rt_fast.peek_type(line.frame) == "error"
+        assert line.origin == ("relay" if is_error else None)
+        client = rt_fast.peek_type(line.frame) in ga.CLIENT_EVENTS
+        assert line.direction == ("client" if client else "server")
 
 
-def test_stats_reads_the_record_with_no_rejected_line(
-    record: tuple[Path, list[bytes]], capsys: pytest.CaptureFixture[str]
+def _plain(log: Path, tmp_path: Path) -> Path:
+    """The record's frames, one a line, as a plain log."""
+    plain = tmp_path / "plain.jsonl"
+    read = [relay.read_record_line(line) for line in log.read_bytes().splitlines()]
+    plain.write_bytes(b"".join(line.frame + b"\n" for line in read if line is not None))
+    return plain
+
+
+def test_stats_reads_the_records_frames_with_no_rejected_line(
+    record: tuple[Path, list[bytes]], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     log, expected = record
-    assert main(["stats", "--json", str(log)]) == 0
+    assert main(["stats", "--json", str(_plain(log, tmp_path))]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["lines"], report["rejected"]) == (len(expected), 0)
     assert report["by_type"]["error"] == len(REFUSED)
@@ -101,9 +121,9 @@ def test_stats_reads_the_record_with_no_rejected_line(
     assert report["usage"]["total_tokens"] == json.loads(DONE)["response"]["usage"]["total_tokens"]
 
 
-def test_serve_replays_the_record(record: tuple[Path, list[bytes]]) -> None:
+def test_serve_replays_the_records_frames(record: tuple[Path, list[bytes]], tmp_path: Path) -> None:
     log, _ = record
-    with serving("serve", "--replay", str(log)) as port:
+    with serving("serve", "--replay", str(_plain(log, tmp_path))) as port:
 
         async def session() -> None:
             async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
@@ -136,7 +156,8 @@ def test_a_raw_newline_inside_a_string_is_refused_and_not_recorded(tmp_path: Pat
 
     asyncio.run(asyncio.wait_for(run(), 60))
     lines = log.read_bytes().split(b"\n")
-    assert [rt_fast.peek_type(line) for line in lines[:-1]] == ["session.created", "error"]
+    frames = [relay.read_record_line(line) for line in lines[:-1]]
+    assert [rt_fast.peek_type(f.frame) for f in frames if f] == ["session.created", "error"]
     assert lines[-1] == b""
 
 
@@ -204,8 +225,10 @@ def test_a_record_without_a_final_newline_goes_on_on_a_new_line(tmp_path: Path) 
     log.write_bytes(old)
     with _relaying(log) as (url, _):
         asyncio.run(asyncio.wait_for(_one_response(url), 60))
-    assert log.read_bytes().startswith(old + b"\n" + RECORDING.created + b"\n")
-    assert main(["validate", str(log)]) == 0
+    data = log.read_bytes()
+    assert data.startswith(old + b"\n")
+    first = relay.read_record_line(data[len(old) + 1 :].split(b"\n")[0])
+    assert first is not None and first.frame == RECORDING.created
 
 
 def test_a_record_that_cannot_grow_stops_whole_and_the_session_goes_on(tmp_path: Path) -> None:
@@ -218,7 +241,10 @@ def test_a_record_that_cannot_grow_stops_whole_and_the_session_goes_on(tmp_path:
         asyncio.run(asyncio.wait_for(_one_response(url), 60))  # a session after, as well
     data = log.read_bytes()
     assert 0 < len(data) <= LIMIT and data.endswith(b"\n"), len(data)
-    assert main(["validate", str(log)]) == 0
+    for line in data.splitlines():  # whole lines only, each a record line of a whole frame
+        read = relay.read_record_line(line)
+        assert read is not None
+        rt_fast.peek_type(read.frame)
     assert len(stderr) == 1 and str(log) in stderr[0] and "File too large" in stderr[0], stderr
 
 

@@ -16,6 +16,7 @@ import contextlib
 import functools
 import importlib
 import ipaddress
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -125,11 +126,63 @@ def add_serve(commands: Any) -> None:
     serve.set_defaults(run=_cmd_serve)
 
 
+def _secret(flag: str, name: str | None) -> str | None:
+    """The value of the environment variable ``name`` (a key never on the command line), or
+    ``ValueError`` naming the flag where it is unset or empty."""
+    if name is None:
+        return None
+    value = os.environ.get(name, "")
+    if not value:
+        raise ValueError(f"{flag} {name}: the environment variable is unset or empty")
+    return value
+
+
+def _limits(relay: Any, args: argparse.Namespace) -> Any:
+    """The relay's ``Limits``: its defaults, but for the flags given."""
+    given = {field: getattr(args, field) for _, field, _, _ in _LIMIT_FLAGS}
+    return relay.Limits(**{field: value for field, value in given.items() if value is not None})
+
+
 def _cmd_relay(args: argparse.Namespace) -> int:
     relay = _gateway("relay", "relay")
+    settings = {"api_key": _secret("--api-key-env", args.api_key_env),
+                "client_token": _secret("--client-token-env", args.client_token_env),
+                "limits": _limits(relay, args), "models": args.model or None}  # fmt: skip
     run = functools.partial(relay.run, args.upstream, host=args.host, port=args.port,
-                            record=args.record)  # fmt: skip
+                            record=args.record, metrics_port=args.metrics_port,
+                            **settings)  # fmt: skip
     return _listening("relay", args, run)
+
+
+def _positive(kind: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A positive number of ``kind``, at parse time."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0 or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+        return value
+
+    return parse
+
+
+_LIMIT_FLAGS = (  # flag, Limits field, type, help
+    ("--max-sessions", "sessions", int, "sessions open at once; more are refused (503)"),
+    ("--idle-timeout", "idle_seconds", float, "seconds without a frame before a session closes"),
+    ("--max-session-seconds", "session_seconds", float, "seconds a session may last"),
+    ("--max-client-frame", "client_frame_bytes", int, "bytes of the largest client frame"),
+    ("--max-server-frame", "server_frame_bytes", int, "bytes of the largest upstream frame"),
+)
+
+
+def _add_limits(parser: Any) -> None:
+    for flag, field, kind, text in _LIMIT_FLAGS:
+        metavar = "N" if kind is int else "SECONDS"
+        parser.add_argument(flag, dest=field, type=_positive(kind), metavar=metavar,
+                            help=f"{text} (default: rt_fast.relay.Limits.{field})")  # fmt: skip
 
 
 def add_relay(commands: Any) -> None:
@@ -153,4 +206,29 @@ def add_relay(commands: Any) -> None:
     relay.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     relay.add_argument("--port", type=_port, default=8766, help="default: 8766 (0: any free)")
     relay.add_argument("--record", metavar="LOG", help="append every frame to this JSONL log")
+    relay.add_argument(
+        "--api-key-env",
+        metavar="NAME",
+        help="the environment variable holding "
+        "the upstream API key (the relay then forwards no client credential)",
+    )
+    relay.add_argument(
+        "--client-token-env",
+        metavar="NAME",
+        help="the environment variable "
+        "holding the token clients must present (bearer or subprotocol): 401 else",
+    )
+    relay.add_argument(
+        "--model",
+        action="append",
+        metavar="MODEL",
+        help="a model clients may ask for with ?model= (repeatable; default: any)",
+    )
+    relay.add_argument(
+        "--metrics-port",
+        type=_port,
+        metavar="P",
+        help="serve Prometheus metrics at http://HOST:P/metrics (metrics extra)",
+    )
+    _add_limits(relay)
     relay.set_defaults(run=_cmd_relay)

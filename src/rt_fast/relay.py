@@ -1,75 +1,71 @@
-"""A relay (the ``ws`` extra): client <-> rt_fast <-> upstream Realtime server, bytes unchanged.
+"""A relay (the ``ws`` extra): client <-> rt_fast <-> upstream Realtime server, bytes unchanged,
+that a gateway can deploy: the upstream key stays on the relay, clients are checked at the
+handshake, each session is seen, limits hold.
 
-Each frame's bytes are forwarded as they came, in order, unless a handler replaces or drops
-them. Handlers are registered per direction and per event type, or a glob of types
-(``"response.*"``): a handler is called with the typed event and the frame's bytes and returns
-the frame to forward (the same or another: ``bytes``, ``str``, sent UTF-8 encoded, or a
-``bytearray`` or ``memoryview``, sent as its bytes) or None to drop it. Each handler of a type
-gets the frame the one before returned, and that frame's event (decoded again only where it is
-another frame); the frame the last one returns is forwarded as it is, the handler's to vouch for.
+Keys. ``relay(upstream, api_key=...)`` (``rt-fast relay --api-key-env NAME``) or
+``upstream_headers=`` (Azure's ``api-key``) give the relay the upstream credential; then no
+client credential reaches the upstream. Without one (and without ``authenticate``) the relay
+passes the client's ``Authorization`` on, as a plain proxy.
 
-What each side may send:
+Handshake (``rt_fast._handshake``, before the upgrade): only the API's paths are served (404);
+``authenticate(request)`` (sync or async; ``client_token=``/``--client-token-env`` checks one
+shared token) gets the path, query, headers, peer and the client's token (bearer, or the
+browser's ``openai-insecure-api-key.<token>`` subprotocol beside ``realtime``, negotiated back
+as the API does) and returns the session's context or raises ``Refused`` (401/403); a
+``?model=`` outside ``models`` is 403; a relay at ``Limits.sessions`` answers 503. Headers reach
+the upstream by an allowlist (``forward_headers``); the client's query joins the upstream's.
 
-* from the client, a frame is forwarded only if the decoder takes it: every client frame is
-  decoded (``decode_client_event(frame, "auto")``: GA frames as GA's, a beta or translation
-  client's as its own) before anything else, and its handlers get that event, so routing equals
-  decoding. A frame the decoder refuses (not JSON, bytes after it, a raw control character in a
-  string, a field of the wrong type, ``type`` repeated), a binary frame, and a frame whose type
-  is a server event's of some generation and a client event's of none (``response.done``,
-  ``session.created``: the API answers those with an error too) are never forwarded: the client
-  gets an ``error`` event, whose ``event_id`` is the relay's next. A well-formed frame of a type
-  no generation has is forwarded (forward compatibility). Refusing server types is what keeps a
-  bare record honest until records say who sent each line: no client can write a line that
-  ``rt-fast stats`` counts as usage or that ``rt-fast serve --replay`` plays;
-* from the upstream, every frame is forwarded (a binary one as binary), routed by
-  ``rt_fast.peek_type`` and decoded only where a handler wants its type: where one cannot be
-  typed, its handlers are skipped and ``on_decode_error(frame, error)`` hears why. The relay
-  never sends the upstream anything the client did not send.
+Sessions. Each has a ``Session``: ``id`` (its own, 16 hex digits), ``peer``, ``request``,
+``context``, per-direction ``frames`` and ``bytes`` counts, ``usage`` summed from each
+``response.done``. Handlers are registered per direction and type glob (``"response.*"``):
+``handler(event, frame)`` or ``handler(event, frame, session)``, sync or ``async``, returning
+the frame to forward (the same or another: ``bytes``, ``str``, ``bytearray``, ``memoryview``)
+or None to drop it; each handler of a type gets the frame the one before returned and its
+event. ``on_open(session)`` runs before the first frame is relayed, ``on_close(session)`` once
+both sides closed (sync or async); ``session.send_to_client(...)`` and
+``session.send_to_upstream(...)`` send the relay's own frames (an event, or a frame the decoders
+take: the upstream gets only client events), e.g. the gateway's ``session.update`` on open.
 
-A handler (or ``on_decode_error``) that raises, or returns anything else, ends its session at
-once: the client gets an ``error`` event (``server_error``) and both sides a 1011 close
-(``relay handler failed``), the failure is logged once, at error level on ``rt_fast.relay``,
-without a traceback, and the other sessions go on. While such a close waits for its peer's, the
-relay reads and drops what the peer still sends (a peer's close would otherwise wait behind a
-frame nobody reads: see Memory); a peer that has not closed within 1 s is cut off.
+What each side may send: a client frame is forwarded only if the decoder takes it as a client
+event of some generation (``_protocol.client_event``: a frame it refuses, a binary frame, a
+type only servers send are answered with an ``error`` event whose ``event_id`` is the relay's,
+and not forwarded); a well-formed frame of a type no generation has is forwarded. Every upstream
+frame is forwarded (a binary one as binary), typed only for its handlers and for usage: where
+one cannot be typed, its handlers are skipped and ``on_decode_error(frame, error)`` hears why.
+The relay never sends the upstream anything the client did not send but its own injections.
 
-Connections. The upstream's URL is ``upstream`` with the client's query parameters added to
-its own, which win (a key or a version set there stays); the client's ``Authorization`` header
-is passed on. A client never learns the upstream's URL or address: if it cannot be opened, the
-client's close says ``upstream unreachable`` (or ``upstream refused: HTTP 401``); ``run`` prints
-it without its query or user. A close on either side closes the other with the same code and
-reason, or with none where none came (a browser's ``ws.close()``); a connection that ends
-without a close (a reset, a vanished peer) closes the other with 1011, ``upstream connection
-lost`` or ``client connection lost``.
+Failure. A handler, hook or ``on_decode_error`` that raises, or a handler that returns anything
+else, ends its session at once: the client gets an ``error`` event (``server_error``) and both
+sides a 1011 close (``relay handler failed``), logged once on ``rt_fast.relay`` without a
+traceback; the other sessions go on. Such a close waits up to 1 s for each peer's, reading and
+dropping what still comes, then cuts the connection.
 
-Memory. Each direction awaits its send before its next receive, and the relay's sockets stop
-reading while more than one received frame waits (websockets' ``max_queue``: 1 here, not its
-16, with which a stalled reader let one client make the relay hold 22 frames, 350 MiB): a side
-that stops reading holds the other back. Per connection and direction the relay then holds at
-most two frames waiting, the one being forwarded and websockets' framed copy of it, and under
-512 KiB besides (the rest of one socket read, the write buffer's 32 KiB): 64.5 MiB at the
-16 MiB frame limit, under 1 MiB when the frames are a session's 17 KB audio deltas. A client
-is read only while the relay can write to it (``ws.server_options``): one that pings and never
-reads the pongs holds the relay to its write buffer (websockets answers each ping). A frame's
-event lives only while it is decoded and its handlers run, never while a frame is sent (an audio
-event holds its payload as a ``str``: the frame's size again, for that while). Types are
-matched to handlers by a table built once from the types rt_fast knows, others as they come:
-nothing a peer sends is kept after its frame is forwarded.
+Limits (``Limits``, each with a default and a flag of ``rt-fast relay``): sessions open at once
+(refused at the handshake, 503), idle seconds (no frame either way: both sides closed 1001,
+``relay idle timeout``), session seconds (the client gets the API's ``session_expired`` error,
+then both close 1001), and per direction the largest frame (websockets closes 1009 past it).
 
-Record. ``record`` gets one line per frame either side received, in order: each frame
-forwarded (as forwarded, after the handlers) and each ``error`` event the relay sent a client;
-frames refused, dropped or binary are not written. The bytes are unchanged but for a raw CR or
-LF, each written as a tab: outside strings all three are JSON whitespace, and inside a string a
-raw CR or LF is invalid JSON, as a tab is (the decoder refuses it in a client frame; an upstream
-frame, or a handler's, that holds one is written as invalid as it came), so the line means what
-the frame meant and stays one line. A line is written whole or not at all: where a write fails
-or falls short (a full disk, a file size limit), the file is truncated back to where the line
-began (if it can be: a file, not a pipe; opened unbuffered, as ``run`` opens it) and recording
-stops, with one warning on ``rt_fast.relay`` naming the file and the error; the sessions go on.
-``run`` (``rt-fast relay --record LOG``) appends to LOG, never into a compressed one (gzip or
-zstd, told by its magic bytes: plain lines after them would make it unreadable), which is a
-``ValueError`` before the relay starts; where LOG holds something without a final newline, it
-first gets one, so that its last line stays its own.
+Connections. A client never learns the upstream's URL or address: if it cannot be opened, the
+client's close says ``upstream unreachable`` (or ``upstream refused: HTTP 401``). A close on
+either side closes the other with the same code and reason, or with none where none came; a
+connection that ends without a close closes the other with 1011 (``upstream connection lost``,
+``client connection lost``).
+
+Memory. Each direction awaits its send before its next receive, and the sockets stop reading
+while more than one received frame waits (websockets' ``max_queue``: 1, not its 16): per
+connection and direction the relay holds at most two frames waiting and under 512 KiB besides,
+64.5 MiB at the 16 MiB frame limit. A client is read only while the relay can write to it
+(``ws.server_options``). Handler tables are built once from the types rt_fast knows, others
+matched as they come; metrics label only known types: nothing a peer sends is kept.
+
+Record. ``record`` (a binary file, best unbuffered) gets one line per frame, in order of
+arrival, as ``record_line`` writes it: the frame's arrival time (µs since the epoch), its
+direction (``client``: a client event; ``server``: a server event), the session's id, and the
+frame's bytes last, as forwarded (after the handlers). The relay's own frames (its ``error``
+replies, injections) carry ``"origin":"relay"``. Frames refused, dropped or binary are not
+written. A line is written whole or not at all: where a write fails or falls short (a full disk),
+the file is truncated back to where the line began and recording stops, with one warning; the
+sessions go on. ``run`` appends, never into a compressed file, and starts on a new line.
 """
 
 from __future__ import annotations
@@ -77,194 +73,181 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import fnmatch
-import itertools
 import logging
 import os
+import secrets
 import stat
-from collections.abc import Callable, Iterable, Mapping
-from typing import IO, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
 
+import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.frames import Close, CloseCode
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
-from . import ga
-from ._audio import peek_type
-from ._codec import GENERATIONS, decode_client_event, decode_server_event, encode
 from ._errors import DecodeError
+from ._handshake import (
+    FORWARDED,
+    PATHS,
+    ClientRequest,
+    Gate,
+    Refused,
+    client_request,
+    own_headers,
+    select_subprotocol,
+    token_check,
+)
+from ._metrics import Tally, serve_metrics
+from ._protocol import EventIds, client_event, refusal, server_error, text_frame
+from ._routes import (
+    CLIENT,
+    KNOWN,
+    SERVER,
+    TOKEN_KINDS,
+    FromServer,
+    Handler,
+    HandlerFailed,
+    OnDecodeError,
+    Router,
+    call,
+    name_of,
+    usage,
+)
 from ._sources import decompressor
-from .ws import error_frame, server_options, socket_options
+from .ws import server_options, socket_options
 
-__all__ = ["Handler", "OnDecodeError", "relay", "run"]
+__all__ = [
+    "FORWARDED",
+    "PATHS",
+    "ClientRequest",
+    "Handler",
+    "Limits",
+    "OnDecodeError",
+    "Refused",
+    "Session",
+    "RecordLine",
+    "read_record_line",
+    "record_line",
+    "relay",
+    "run",
+    "serve_metrics",
+]
 
-Handler = Callable[[Any, bytes], "bytes | str | bytearray | memoryview | None"]
-"""``handler(event, frame) -> frame to forward, or None to drop it``."""
-
-OnDecodeError = Callable[[bytes, DecodeError], None]
-"""``on_decode_error(frame, error)``: an upstream frame forwarded without its handlers."""
-
+Hook = Callable[["Session"], Any]
 _Socket = ServerConnection | ClientConnection
 
 _log = logging.getLogger(__name__)
 _MAX_QUEUE = 1  # frames a relay's socket lets wait before it stops reading: see Memory
-_ONE_LINE = bytes.maketrans(b"\r\n", b"\t\t")  # see the module: Record
+_ONE_LINE = bytes.maketrans(b"\r\n", b"\t\t")  # a raw CR or LF in a frame: see record_line
 _FAILED = "relay handler failed"  # the close reason when a handler failed
 _CLOSE_WAIT = 1.0  # seconds such a close waits for each peer's before cutting it off
-_event_ids = itertools.count(1)  # the relay's error events, each its own event_id
-_AS_FRAME: dict[type, Callable[[Any], bytes]] = {  # what else a handler may return: its bytes
-    str: str.encode,
-    bytearray: bytes,
-    memoryview: bytes,
-}
+_EVENT_IDS = EventIds("event_rtfast_relay")  # the relay's own frames, each its own event_id
 
 
-def _tags(direction: str) -> set[str]:
-    return {tag for generation in GENERATIONS.values() for tag in getattr(generation, direction)}
+def record_line(
+    time_us: int, direction: str, session: str, frame: bytes, origin: str | None = None
+) -> bytes:
+    """One line of a relay's record: ``{"time_us":<int>,"direction":"client"|"server",
+    "session":"<id>"[,"origin":"relay"],"frame":<the frame's bytes>}`` and a newline.
+
+    ``time_us`` is the frame's arrival, in microseconds since the epoch; ``direction`` whose
+    event it is (``client``: toward the upstream; ``server``: toward the client); ``session``
+    the relay's id for the session (never holding ``"``); ``origin`` is ``"relay"`` for the
+    frames the relay made itself. ``"frame"`` comes last and holds the frame's bytes unchanged
+    but for a raw CR or LF, each written as a tab (JSON whitespace outside strings, invalid
+    inside them as a raw CR or LF is), so that the line stays one line; nothing follows the
+    frame but ``}``."""
+    if b"\n" in frame or b"\r" in frame:
+        frame = frame.translate(_ONE_LINE)
+    extra = b"" if origin is None else b'"origin":"%s",' % origin.encode()
+    head = b'{"time_us":%d,"direction":"%s","session":"%s",%s"frame":' % (
+        time_us,
+        direction.encode(),
+        session.encode(),
+        extra,
+    )
+    return b"".join((head, frame, b"}\n"))
 
 
-_SERVER_ONLY = frozenset(_tags("SERVER_EVENTS") - _tags("CLIENT_EVENTS"))  # see the module
+class RecordLine(NamedTuple):
+    """A line of a relay's record, read back (``read_record_line``)."""
+
+    time_us: int
+    direction: str
+    session: str
+    origin: str | None
+    frame: bytes
 
 
-class _HandlerFailed(Exception):
-    """A handler raised, or returned no frame: its session ends (see the module)."""
+class _Head(msgspec.Struct, forbid_unknown_fields=True):
+    time_us: int
+    direction: str
+    session: str
+    origin: str | None = None
 
 
-def _name(handler: Callable[..., Any]) -> str:
-    return getattr(handler, "__qualname__", None) or repr(handler)
+_HEAD = msgspec.json.Decoder(_Head)
+_RECORD_START = b'{"time_us":'
+_FRAME_KEY = b',"frame":'
 
 
-def _call(handler: Callable[..., Any], *args: Any) -> Any:
-    """``handler(*args)``; whatever it raises is ``_HandlerFailed``."""
+def read_record_line(line: bytes) -> RecordLine | None:
+    """The fields and frame of a ``record_line`` (its newline optional), or None for a line
+    that is not one (a plain frame a line); ``DecodeError`` for a line that starts as one and
+    is not one."""
+    line = line.rstrip(b"\r\n")
+    if not line.startswith(_RECORD_START):
+        return None
+    at = line.find(_FRAME_KEY)
+    if at < 0 or not line.endswith(b"}"):
+        raise DecodeError("a record line without its frame")
     try:
-        return handler(*args)
-    except Exception as exc:
-        raise _HandlerFailed(f"the handler {_name(handler)} raised {exc!r}") from exc
+        head = _HEAD.decode(line[:at] + b"}")
+    except msgspec.DecodeError as exc:
+        raise DecodeError.from_exception(exc) from None
+    frame = line[at + len(_FRAME_KEY) : -1]
+    return RecordLine(head.time_us, head.direction, head.session, head.origin, frame)
 
 
-def _frame_of(handler: Handler, returned: Any) -> bytes:
-    """The bytes of a frame ``handler`` returned, not as ``bytes`` (see the module); anything
-    else is ``_HandlerFailed``."""
-    convert = _AS_FRAME.get(type(returned))
-    try:
-        if convert is not None:
-            return convert(returned)
-    except UnicodeError as exc:  # a str holding a lone surrogate
-        raise _HandlerFailed(f"the handler {_name(handler)} returned {exc}") from exc
-    kind = type(returned).__name__
-    raise _HandlerFailed(f"the handler {_name(handler)} returned {kind}, not a frame or None")
+@dataclass(frozen=True)
+class Limits:
+    """What one relay allows (see the module); each has an ``rt-fast relay`` flag."""
 
+    sessions: int = 100
+    """Sessions open at once; one more is refused at the handshake (503)."""
+    idle_seconds: float = 300.0
+    """Seconds without a frame either way before a session is closed."""
+    session_seconds: float = 3600.0
+    """Seconds a session may last (the API's sessions last up to 60 minutes)."""
+    client_frame_bytes: int = 16 * 1024 * 1024
+    """The largest frame a client may send (the API's audio appends reach 15 MiB)."""
+    server_frame_bytes: int = 16 * 1024 * 1024
+    """The largest frame the upstream may send."""
 
-def _client_event(frame: bytes) -> Any:
-    """A client frame's event, as the decoder gives it (any generation); ``DecodeError`` where it
-    refuses the frame, and for a type only servers send (see the module)."""
-    event = decode_client_event(frame, "auto")
-    if event.type in _SERVER_ONLY:
-        raise DecodeError(f"{event.type!r} is a server event type: a client cannot send it",
-                          path="$.type")  # fmt: skip
-    return event
-
-
-class _Router:
-    """One direction's handlers: a table by type, built once from the types rt_fast knows
-    (others are matched as they come, never kept), and how the direction types a frame."""
-
-    def __init__(self, handlers: Mapping[str, Handler], known: Iterable[str]) -> None:
-        self.handlers = dict(handlers)
-        self.table = {tag: self.match(tag) for tag in known}  # built once, never grows
-
-    def match(self, tag: str) -> tuple[Handler, ...]:
-        return tuple(h for glob, h in self.handlers.items() if fnmatch.fnmatchcase(tag, glob))
-
-    def wanted(self, tag: str) -> tuple[Handler, ...]:
-        found = self.table.get(tag)
-        return self.match(tag) if found is None else found
-
-    def handle(self, frame: bytes, handlers: tuple[Handler, ...],
-               event: Any = None) -> bytes | None:  # fmt: skip
-        """Each handler in turn, with the event of the frame the one before returned (``event``,
-        where given, is ``frame``'s)."""
-        typed = None if event is None else frame
-        for handler in handlers:
-            if typed is not frame:
-                try:
-                    event, typed = self.decode(frame), frame
-                except DecodeError as exc:
-                    return self.untyped(frame, exc)
-            returned = _call(handler, event, frame)
-            if returned is None:
-                return None
-            frame = returned if returned.__class__ is bytes else _frame_of(handler, returned)
-        return frame
-
-    def decode(self, frame: bytes) -> Any:
-        raise NotImplementedError
-
-    def untyped(self, frame: bytes, exc: DecodeError) -> bytes:
-        """What becomes of a frame that cannot be typed: forwarded, or ``DecodeError``."""
-        raise exc
-
-
-class _FromClient(_Router):
-    """Client frames: each decoded first, refused (``DecodeError``) where it cannot be taken."""
-
-    def decode(self, frame: bytes) -> Any:
-        return _client_event(frame)
-
-    def route(self, frame: bytes) -> bytes | None:
-        """The frame to forward, or None to drop it (``DecodeError``: refuse it)."""
-        event = _client_event(frame)
-        handlers = self.wanted(event.type)
-        return self.handle(frame, handlers, event) if handlers else frame
-
-    def binary(self, frame: bytes) -> bytes:
-        raise DecodeError("binary frames are not relayed")  # the API speaks text frames only
-
-
-class _FromServer(_Router):
-    """Upstream frames: each forwarded, typed only for its handlers (``on_error`` told where it
-    cannot be)."""
-
-    def __init__(self, handlers: Mapping[str, Handler], known: Iterable[str],
-                 on_error: OnDecodeError) -> None:  # fmt: skip
-        super().__init__(handlers, known)
-        self.on_error = on_error
-
-    def decode(self, frame: bytes) -> Any:
-        return decode_server_event(frame)
-
-    def route(self, frame: bytes) -> bytes | None:
-        """The frame to forward, or None to drop it."""
-        if not self.handlers:
-            return frame
-        try:
-            handlers = self.wanted(peek_type(frame))
-        except DecodeError as exc:
-            return self.untyped(frame, exc)
-        return self.handle(frame, handlers) if handlers else frame
-
-    def untyped(self, frame: bytes, exc: DecodeError) -> bytes:
-        _call(self.on_error, frame, exc)
-        return frame
-
-    def binary(self, frame: bytes) -> bytes:
-        return frame
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not value > 0:
+                raise ValueError(f"Limits.{name} must be positive, not {value!r}")
 
 
 class _Record:
-    """The record's lines, each written whole or not at all; the first that cannot be written
-    stops the recording (see the module: Record)."""
+    """The record's lines, each written whole or not at all (see the module: Record)."""
 
     def __init__(self, file: IO[bytes] | None) -> None:
         self.file = file
 
-    def write(self, frame: bytes) -> None:
+    def write(
+        self, direction: str, session: str, frame: bytes, arrived_ns: int, origin: str | None = None
+    ) -> None:
         if self.file is None:
             return
-        one_line = b"\n" in frame or b"\r" in frame
-        line = b"".join((frame.translate(_ONE_LINE) if one_line else frame, b"\n"))
+        line = record_line(arrived_ns // 1000, direction, session, frame, origin)
         start = None
         try:
             start = self.file.tell() if self.file.seekable() else None
@@ -294,20 +277,96 @@ def _write_whole(file: IO[bytes], data: bytes) -> None:
         view = view[written:]
 
 
-def _event_id() -> str:
-    return f"event_rtfast_relay{next(_event_ids):08d}"
+class Session:
+    """One client's session through the relay (see the module)."""
+
+    def __init__(self, request: ClientRequest, context: Any) -> None:
+        self.id = secrets.token_hex(8)
+        self.request, self.context, self.peer = request, context, request.peer
+        self.frames = {CLIENT: 0, SERVER: 0}
+        self.bytes = {CLIENT: 0, SERVER: 0}
+        self.usage = dict.fromkeys(TOKEN_KINDS, 0)
+        self.started = self.last = time.monotonic()
+        self.sockets: dict[str, _Socket] = {}  # by the direction of the frames sent on it
+        self.record = _Record(None)
+
+    async def send_to_client(self, event: Any) -> None:
+        """Send the client an event, or a frame as it is (``DecodeError`` where the decoders
+        would refuse it: nothing is sent), recorded as the relay's own."""
+        await self._send(SERVER, text_frame(event))
+
+    async def send_to_upstream(self, event: Any) -> None:
+        """Send the upstream a client event, or a frame the decoder takes as one
+        (``DecodeError`` else: nothing is sent), recorded as the relay's own."""
+        frame = text_frame(event)
+        frame = frame.encode() if isinstance(frame, str) else bytes(frame)
+        client_event(frame)
+        await self._send(CLIENT, frame)
+
+    async def _send(self, direction: str, frame: bytes | bytearray | str) -> None:
+        data = frame.encode() if isinstance(frame, str) else bytes(frame)
+        self.record.write(direction, self.id, data, time.time_ns(), "relay")
+        await self.sockets[direction].send(data, text=True)
+
+    def __repr__(self) -> str:
+        return f"<rt_fast.relay.Session {self.id} from {self.peer}>"
 
 
-def _server_error(message: str) -> bytes:
-    """The API's ``error`` event for a fault of the relay's own, not the client's."""
-    error = ga.RealtimeError(type="server_error", message=message)
-    return encode(ga.ErrorEvent(event_id=_event_id(), error=error))
+@dataclass
+class _Side:
+    """One direction of a session: where its frames come from and go, and who sees them."""
 
+    source: _Socket
+    sink: _Socket
+    router: Router
+    session: Session
+    tally: Tally
 
-async def _refuse(source: _Socket, exc: DecodeError, record: _Record) -> None:
-    reply = error_frame(f"rt_fast relay: {exc}", exc.path, _event_id())
-    record.write(reply)
-    await source.send(reply, text=True)
+    async def pump(self, lost: str) -> None:
+        """Forward until ``source`` closes; then close ``sink`` alike. No frame stays referenced
+        here while the next is awaited."""
+        try:
+            while True:
+                frame, text = _received(await self.source.recv())
+                await self.forward(frame, text, time.time_ns())
+                del frame  # nothing held while the next frame is awaited: see Memory
+        except ConnectionClosed as closed:
+            await _mirror(closed.rcvd, self.sink, lost)
+
+    async def forward(self, frame: bytes, text: bool, arrived: int) -> None:
+        """One frame: refused (an error event to ``source``), dropped, or sent to ``sink``."""
+        session, direction = self.session, self.router.direction
+        session.last = time.monotonic()
+        try:
+            tag, event, handlers = self.router.take(frame, text)
+        except DecodeError as exc:
+            await self.refuse(exc, arrived)
+            return
+        if event.__class__ is DecodeError and self.router.handlers:  # see FromServer.take
+            await call(self.router.on_error, frame, event)
+        forwarded = await self.router.handle(frame, handlers, event, session) if handlers else frame
+        if forwarded is None:
+            return
+        if tag == "response.done":
+            self.used(usage(forwarded))
+        session.frames[direction] += 1
+        session.bytes[direction] += len(forwarded)
+        self.tally.frame(direction, tag, len(forwarded))
+        if text:
+            session.record.write(direction, session.id, forwarded, arrived)
+        await self.sink.send(forwarded, text=text)
+        self.tally.took(direction, time.time_ns() - arrived)
+
+    def used(self, usage: dict[str, int]) -> None:
+        for kind, count in usage.items():
+            self.session.usage[kind] += count
+        self.tally.used(usage)
+
+    async def refuse(self, exc: DecodeError, arrived: int) -> None:
+        reply = refusal(exc, next(_EVENT_IDS), "rt_fast relay: ")
+        self.tally.refused_frames[self.router.direction] += 1
+        self.session.record.write(SERVER, self.session.id, reply, arrived, "relay")
+        await self.source.send(reply, text=True)
 
 
 def _received(message: str | bytes) -> tuple[bytes, bool]:
@@ -325,69 +384,15 @@ async def _mirror(close: Close | None, sink: _Socket, lost: str) -> None:
         await sink.close(close.code, close.reason)
 
 
-async def _pump(source: _Socket, sink: _Socket, router: _FromClient | _FromServer,
-                record: _Record, lost: str) -> None:  # fmt: skip
-    """Forward ``source``'s frames to ``sink`` until either closes; then close the other alike
-    (``_HandlerFailed``: a handler failed). No frame stays referenced here while the next is
-    awaited."""
-    try:
-        while True:
-            await _forward(*_received(await source.recv()), source, sink, router, record)
-    except ConnectionClosed as closed:
-        await _mirror(closed.rcvd, sink, lost)
-
-
-async def _forward(frame: bytes, text: bool, source: _Socket, sink: _Socket,
-                   router: _FromClient | _FromServer, record: _Record) -> None:  # fmt: skip
-    """One frame: refused (an error event to ``source``), dropped, or sent to ``sink``."""
-    try:
-        forwarded = router.route(frame) if text else router.binary(frame)
-    except DecodeError as exc:
-        await _refuse(source, exc, record)
-        return
-    if forwarded is not None:
-        if text:
-            record.write(forwarded)
-        await sink.send(forwarded, text=text)
-
-
-async def _session(client: ServerConnection, up: ClientConnection,
-                   routers: tuple[_FromClient, _FromServer], record: _Record) -> None:  # fmt: skip
-    """Both directions until both close, or until a handler fails (see the module)."""
-    pumps = [
-        asyncio.ensure_future(_pump(client, up, routers[0], record, "client connection lost")),
-        asyncio.ensure_future(_pump(up, client, routers[1], record, "upstream connection lost")),
-    ]
-    try:
-        await asyncio.gather(*pumps)
-    except _HandlerFailed as failed:
-        for pump in pumps:
-            pump.cancel()
-        await asyncio.gather(*pumps, return_exceptions=True)
-        await _fail(client, up, failed, record)
-    finally:
-        for pump in pumps:  # one still running where the other raised what no rule expects
-            pump.cancel()
-
-
-async def _fail(client: ServerConnection, up: ClientConnection, failed: _HandlerFailed,
-                record: _Record) -> None:  # fmt: skip
-    """End a session whose handler failed: logged once, the client told, both sides closed."""
-    _log.error("rt_fast relay: %s; its session is closed (1011)", failed)
-    reply = _server_error("rt_fast relay: a handler failed; the session ends")
-    record.write(reply)
-    await asyncio.gather(_end(client, reply), _end(up, None))
-
-
-async def _end(connection: _Socket, reply: bytes | None) -> None:
-    """Send ``reply``, if any, and close with 1011, reading and dropping what still comes so that
-    the peer's close can arrive; after ``_CLOSE_WAIT`` seconds, cut the connection off."""
+async def _end(connection: _Socket, reply: bytes | None, code: int, reason: str) -> None:
+    """Send ``reply``, if any, and close, reading and dropping what still comes so that the
+    peer's close can arrive; after ``_CLOSE_WAIT`` seconds, cut the connection off."""
 
     async def closing() -> None:
         with contextlib.suppress(ConnectionClosed):
             if reply is not None:
                 await connection.send(reply, text=True)
-            await connection.close(CloseCode.INTERNAL_ERROR, _FAILED)
+            await connection.close(code, reason)
 
     async def dropping() -> None:
         with contextlib.suppress(ConnectionClosed):
@@ -402,14 +407,205 @@ async def _end(connection: _Socket, reply: bytes | None) -> None:
     await dropped
 
 
-def _upstream_url(upstream: str, path: str) -> str:
-    """``upstream`` with the query parameters of the client's ``path`` after its own, which win."""
-    parts = urlsplit(upstream)
-    own = parse_qsl(parts.query, keep_blank_values=True)
-    taken = {key for key, _ in own}
-    theirs = parse_qsl(urlsplit(path).query, keep_blank_values=True)
-    query = urlencode(own + [(key, value) for key, value in theirs if key not in taken])
-    return urlunsplit(parts._replace(query=query))
+async def _watch(session: Session, limits: Limits) -> tuple[bytes | None, str]:
+    """Wait until ``session`` is idle too long or lasts too long: the reply and close reason."""
+    expires = session.started + limits.session_seconds
+    while True:
+        idle_ends = session.last + limits.idle_seconds
+        now = time.monotonic()
+        if now >= expires:
+            message = f"Your session hit the maximum duration of {limits.session_seconds:g} s."
+            return server_error(message, next(_EVENT_IDS), "session_expired"), "relay session limit"
+        if now >= idle_ends:
+            return None, "relay idle timeout"
+        await asyncio.sleep(min(expires, idle_ends) - now)
+
+
+@dataclass(frozen=True)
+class _Hooks:
+    on_open: Hook | None
+    on_close: Hook | None
+
+
+class _Relay:
+    """A relay's rules and state: the handshake, each session's run."""
+
+    def __init__(
+        self,
+        gate: Gate,
+        routers: tuple[Router, Router],
+        record: _Record,
+        hooks: _Hooks,
+        limits: Limits,
+        tally: Tally,
+    ) -> None:
+        self.gate, self.routers, self.record = gate, routers, record
+        self.hooks, self.limits, self.tally = hooks, limits, tally
+        self.admitted: dict[ServerConnection, tuple[ClientRequest, Any]] = {}
+        self.upstream_options: dict[str, Any] = {}
+
+    async def process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        """Admit a client (see the module: Handshake), or refuse it before the upgrade."""
+        asked = client_request(request.path, request.headers, connection.remote_address)
+        refused = self.gate.refusal(asked)
+        context = None
+        if refused is None:
+            try:
+                context = await self.gate.context(asked)
+            except Refused as exc:
+                refused = exc.status, exc.reason
+            except Exception as exc:
+                _log.error("rt_fast relay: authenticate raised %r; the client is refused", exc)
+                refused = 500, "authentication failed"
+        refused = refused or self.gate.model_refusal(asked) or self.capacity()
+        if refused is not None:
+            return self.refuse(connection, *refused)
+        self.admitted[connection] = (asked, context)
+        task = asyncio.current_task()  # websockets' task for this connection, handshake to end
+        assert task is not None
+        task.add_done_callback(lambda _: self.admitted.pop(connection, None))
+        return None
+
+    def capacity(self) -> tuple[int, str] | None:
+        if len(self.admitted) >= self.limits.sessions:
+            return 503, "too many sessions; try again later"
+        return None
+
+    def refuse(self, connection: ServerConnection, status: int, reason: str) -> Response:
+        self.tally.refused(status)
+        response = connection.respond(status, f"{reason}\n")
+        if status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    async def handle(self, downstream: ServerConnection) -> None:
+        request, context = self.admitted[downstream]
+        session = Session(request, context)
+        try:
+            opened = await self.connected(session, downstream)
+        finally:
+            self.admitted.pop(downstream, None)  # its place is free before on_close runs
+        if opened:
+            await self.closed(session)
+
+    async def connected(self, session: Session, downstream: ServerConnection) -> bool:
+        """Run ``session`` to its end; whether its upstream could be opened."""
+        headers = self.gate.upstream_headers(session.request)
+        try:
+            up = await connect(
+                self.gate.url(session.request), additional_headers=headers, **self.upstream_options
+            )
+        except Exception as exc:  # refused, unreachable, a bad URL: see _unreachable
+            await downstream.close(CloseCode.INTERNAL_ERROR, _unreachable(exc))
+            return False
+        session.sockets.update({CLIENT: up, SERVER: downstream})
+        session.record = self.record
+        async with up:
+            self.tally.sessions_open += 1
+            self.tally.sessions_total += 1
+            try:
+                await self.run(session, downstream, up)
+            finally:
+                self.tally.sessions_open -= 1
+        return True
+
+    async def run(self, session: Session, client: ServerConnection, up: ClientConnection) -> None:
+        """Both directions until both close, a limit ends the session or a handler fails."""
+        sides = (
+            _Side(client, up, self.routers[0], session, self.tally),
+            _Side(up, client, self.routers[1], session, self.tally),
+        )
+        try:
+            await self.hook(self.hooks.on_open, session)
+        except HandlerFailed as refused:
+            await self.fail(session, client, up, refused)
+            return
+        tasks = (
+            asyncio.ensure_future(sides[0].pump("client connection lost")),
+            asyncio.ensure_future(sides[1].pump("upstream connection lost")),
+        )
+        pumps, watch = asyncio.gather(*tasks), asyncio.ensure_future(_watch(session, self.limits))
+        try:
+            await asyncio.wait((pumps, watch), return_when=asyncio.FIRST_COMPLETED)
+            limited = not pumps.done()
+            failed = None if limited else pumps.exception()
+            for task in tasks:  # the other still reads where one failed
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if limited and not pumps.cancelled():
+                pumps.exception()  # retrieved: a pump that failed while it was cancelled
+            await self.ended(session, client, up, failed, watch if limited else None)
+        finally:
+            for future in (*tasks, watch):
+                future.cancel()
+
+    async def ended(
+        self,
+        session: Session,
+        client: ServerConnection,
+        up: ClientConnection,
+        failed: BaseException | None,
+        watch: asyncio.Future[tuple[bytes | None, str]] | None,
+    ) -> None:
+        """Close what a limit (``watch``, done) or a failed handler ended; a session both peers
+        closed is done."""
+        if isinstance(failed, HandlerFailed):
+            await self.fail(session, client, up, failed)
+        elif failed is not None:
+            raise failed
+        if watch is None:
+            return
+        reply, reason = watch.result()
+        if reply is not None:
+            self.record.write(SERVER, session.id, reply, time.time_ns(), "relay")
+        await asyncio.gather(
+            _end(client, reply, CloseCode.GOING_AWAY, reason),
+            _end(up, None, CloseCode.GOING_AWAY, reason),
+        )
+
+    async def fail(
+        self,
+        session: Session,
+        client: ServerConnection,
+        up: ClientConnection,
+        failed: HandlerFailed,
+    ) -> None:
+        """End a session whose handler failed: logged once, the client told, both closed."""
+        self.tally.handler_errors += 1
+        _log.error("rt_fast relay: %s; its session %s is closed (1011)", failed, session.id)
+        reply = server_error("rt_fast relay: a handler failed; the session ends", next(_EVENT_IDS))
+        self.record.write(SERVER, session.id, reply, time.time_ns(), "relay")
+        await asyncio.gather(
+            _end(client, reply, CloseCode.INTERNAL_ERROR, _FAILED),
+            _end(up, None, CloseCode.INTERNAL_ERROR, _FAILED),
+        )
+
+    async def hook(self, hook: Hook | None, session: Session) -> None:
+        """``hook(session)``, given ``Limits.idle_seconds`` at most; ``HandlerFailed`` where it
+        raises or takes longer (a hook that never returns would hold its session forever)."""
+        if hook is None:
+            return
+        try:
+            await asyncio.wait_for(call(hook, session), self.limits.idle_seconds)
+        except asyncio.TimeoutError:
+            took = f"the hook {name_of(hook)} took over {self.limits.idle_seconds:g} s"
+            raise HandlerFailed(took) from None
+
+    async def closed(self, session: Session) -> None:
+        try:
+            await self.hook(self.hooks.on_close, session)
+        except HandlerFailed as failed:
+            self.tally.handler_errors += 1
+            _log.error("rt_fast relay: on_close of session %s: %s", session.id, failed)
+
+
+def _subprotocol(
+    connection: ServerConnection, offered: Sequence[Subprotocol]
+) -> Subprotocol | None:
+    chosen = select_subprotocol(offered)
+    return None if chosen is None else Subprotocol(chosen)
 
 
 def _unreachable(exc: Exception) -> str:
@@ -421,6 +617,14 @@ def _unreachable(exc: Exception) -> str:
     return "upstream unreachable"
 
 
+def _authenticate(
+    authenticate: Callable[[ClientRequest], Any] | None, client_token: str | None
+) -> Callable[[ClientRequest], Any] | None:
+    if authenticate is not None and client_token is not None:
+        raise ValueError("give authenticate or client_token, not both")
+    return token_check(client_token) if client_token is not None else authenticate
+
+
 async def relay(
     upstream: str,
     *,
@@ -430,35 +634,59 @@ async def relay(
     server: Mapping[str, Handler] | None = None,
     on_decode_error: OnDecodeError | None = None,
     record: IO[bytes] | None = None,
+    api_key: str | None = None,
+    upstream_headers: Mapping[str, str] | None = None,
+    authenticate: Callable[[ClientRequest], Any] | None = None,
+    client_token: str | None = None,
+    forward_headers: Iterable[str] = FORWARDED,
+    models: Iterable[str] | None = None,
+    paths: Iterable[str] = PATHS,
+    on_open: Hook | None = None,
+    on_close: Hook | None = None,
+    limits: Limits | None = None,
+    tally: Tally | None = None,
     **options: Any,
 ) -> Server:
     """Start a relay to ``upstream`` (``wss://api.openai.com/v1/realtime``, a local server):
-    ``async with await relay(...) as running``. ``client`` and ``server`` map type globs to
-    the handlers of the frames each side sends; ``on_decode_error`` hears of each upstream frame
-    forwarded without its handlers because it cannot be typed; ``record`` is a binary file,
-    best unbuffered (see the module). ``options`` go to both websockets connections
-    (``max_queue`` is 1 unless given, and the client's side is ``ws.server_options``: see the
-    module's Memory)."""
-    options = socket_options({"max_queue": _MAX_QUEUE, **options})
+    ``async with await relay(...) as running``. ``client``/``server`` map type globs to the
+    handlers of the frames each side sends; ``on_decode_error`` hears of each upstream frame
+    forwarded without its handlers; ``record`` is a binary file; ``api_key`` or
+    ``upstream_headers`` the relay's upstream credential; ``authenticate`` (or ``client_token``)
+    checks clients; ``forward_headers`` (lower-case names), ``models`` and ``paths`` are the
+    handshake's allowlists; ``on_open``/``on_close`` the session hooks; ``limits`` a ``Limits``;
+    ``tally`` a ``Tally`` to count into (``serve_metrics(tally, port)`` serves it). ``options``
+    go to both websockets connections. ``ValueError``: both ``authenticate`` and
+    ``client_token``, an empty key."""
+    limits = limits or Limits()
+    gate = Gate(
+        upstream,
+        own_headers(api_key, upstream_headers),
+        _authenticate(authenticate, client_token),
+        frozenset(h.lower() for h in forward_headers),
+        None if models is None else frozenset(models),
+        frozenset(paths),
+    )
     tell = on_decode_error or (lambda frame, error: None)
-    routers = (_FromClient(client or {}, _tags("CLIENT_EVENTS")),
-               _FromServer(server or {}, _tags("SERVER_EVENTS"), tell))  # fmt: skip
-    lines = _Record(record)
-
-    async def handler(downstream: ServerConnection) -> None:
-        request = downstream.request
-        assert request is not None  # a handler runs after the handshake
-        headers = {k: v for k, v in request.headers.raw_items() if k.lower() == "authorization"}
-        url = _upstream_url(upstream, request.path)
-        try:
-            up = await connect(url, additional_headers=headers, **options)
-        except Exception as exc:  # refused, unreachable, a bad URL: see _unreachable
-            await downstream.close(CloseCode.INTERNAL_ERROR, _unreachable(exc))
-            return
-        async with up:
-            await _session(downstream, up, routers, lines)
-
-    return await serve(handler, host, port, **server_options(options))
+    routers = (Router(client or {}, tell), FromServer(server or {}, tell))
+    state = _Relay(
+        gate, routers, _Record(record), _Hooks(on_open, on_close), limits, tally or Tally(())
+    )
+    shared = socket_options({"max_queue": _MAX_QUEUE, **options})
+    state.upstream_options = {
+        **shared,
+        "max_size": options.get("max_size", limits.server_frame_bytes),
+    }
+    downstream = server_options(
+        {**shared, "max_size": options.get("max_size", limits.client_frame_bytes)}
+    )
+    return await serve(
+        state.handle,
+        host,
+        port,
+        process_request=state.process_request,
+        select_subprotocol=_subprotocol,
+        **downstream,
+    )
 
 
 def _shown(url: str) -> str:
@@ -485,9 +713,11 @@ def _continue(path: str, file: IO[bytes]) -> None:
     """Go on after what a record file holds: never into a compressed log, and on a new line."""
     with open(path, "rb") as old:
         if decompressor(old) is not None:
-            raise ValueError(f"{path} is a compressed log (gzip or zstd): --record appends "
-                             "plain lines, which would make it unreadable; record to another "
-                             "file")  # fmt: skip
+            raise ValueError(
+                f"{path} is a compressed log (gzip or zstd): --record appends "
+                "plain lines, which would make it unreadable; record to another "
+                "file"
+            )
         old.seek(-1, os.SEEK_END)
         ended = old.read(1) == b"\n"
     if not ended:
@@ -497,17 +727,37 @@ def _continue(path: str, file: IO[bytes]) -> None:
             raise OSError(exc.errno, exc.strerror, path) from exc
 
 
-def run(upstream: str, *, host: str, port: int, record: str | None) -> None:
-    """Relay until interrupted (``rt-fast relay``), saying where on standard output."""
+def run(
+    upstream: str,
+    *,
+    host: str,
+    port: int,
+    record: str | None,
+    metrics_port: int | None = None,
+    **settings: Any,
+) -> None:
+    """Relay until interrupted (``rt-fast relay``), saying where on standard output;
+    ``settings`` go to ``relay`` (``api_key``, ``client_token``, ``limits``, ...)."""
+    tally = Tally(KNOWN[CLIENT] | KNOWN[SERVER])
 
-    async def forever(log: IO[bytes] | None) -> None:
-        async with await relay(upstream, host=host, port=port, record=log) as running:
+    async def forever(log: IO[bytes] | None, metrics: str) -> None:
+        async with await relay(
+            upstream, host=host, port=port, record=log, tally=tally, **settings
+        ) as running:
             bound, at = running.sockets[0].getsockname()[:2]
-            print(f"rt-fast relay: ws://{bound}:{at} -> {_shown(upstream)}; Ctrl-C stops",
-                  flush=True)  # fmt: skip
+            shown = f"ws://{bound}:{at} -> {_shown(upstream)}{metrics}"
+            print(f"rt-fast relay: {shown}; Ctrl-C stops", flush=True)
             await running.serve_forever()
 
     with contextlib.ExitStack() as stack:
         log = stack.enter_context(_appending(record)) if record else None
+        metrics = ""
+        if metrics_port is not None:
+            try:
+                exporter, bound = serve_metrics(tally, metrics_port, host)
+            except OSError as exc:
+                raise OSError(exc.errno, f"metrics port {metrics_port}: {exc.strerror}") from exc
+            stack.callback(exporter)
+            metrics = f"; metrics at http://{host}:{bound}/metrics"
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(forever(log))
+            asyncio.run(forever(log, metrics))

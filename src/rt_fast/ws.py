@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any, Literal, NamedTuple
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as _connect
@@ -52,12 +52,8 @@ from websockets.exceptions import ConnectionClosedOK
 from websockets.sync.client import ClientConnection as SyncClientConnection
 from websockets.sync.client import connect as _connect_sync
 
-from . import ga
-from ._codec import _SERVER, GENERATIONS, Decoder, _decoder, encode, encode_audio
-from ._errors import DecodeError
-from ._guard import check, frame_of
-from ._models import UNSET
-from ._stats import keep_first
+from ._codec import GENERATIONS, encode_audio
+from ._protocol import Errors, Reader, Rejected, error_frame, text_frame
 
 __all__ = [
     "BoundedServerConnection",
@@ -70,8 +66,6 @@ __all__ = [
     "server_options",
     "socket_options",
 ]
-
-Errors = Literal["report", "raise"]
 
 
 def socket_options(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -110,66 +104,26 @@ def server_options(options: Mapping[str, Any]) -> dict[str, Any]:
                            **options})  # fmt: skip
 
 
-def error_frame(message: str, param: str | None, event_id: str, code: str | None = None) -> bytes:
-    """The API's ``error`` event for a client frame that cannot be taken (``code``: the API's
-    for the fault, where it has one)."""
-    error = ga.RealtimeError(type="invalid_request_error", code=UNSET if code is None else code,
-                             message=message, param=param)  # fmt: skip
-    return encode(ga.ErrorEvent(event_id=event_id, error=error))
-
-
-class Rejected(NamedTuple):
-    """A frame ``recv`` could not decode, and why."""
-
-    frame: bytes
-    error: DecodeError
-
-
-def _bare(exc: DecodeError) -> DecodeError:
-    """``exc`` without its traceback and context: their frames hold the locals of the calls
-    that decoded (the frame's bytes, the ``Rejected`` holding ``exc``) in cycles that only the
-    garbage collector frees, so a flood of big bad frames would pile up until it ran."""
-    exc.__context__ = None
-    return exc.with_traceback(None)
-
-
 class _Frames:
-    """What both connections share: how frames become events and events frames."""
+    """What both connections share: how frames become events (``_protocol.Reader``) and events
+    frames."""
 
     def __init__(self, protocol: str, errors: Errors,
                  on_reject: Callable[[Rejected], None] | None) -> None:  # fmt: skip
-        if errors not in ("report", "raise"):
-            raise ValueError(f"unknown errors {errors!r}; expected 'report' or 'raise'")
-        self.decoder: Decoder[Any] = _decoder(_SERVER, protocol, "snake")
+        self.reader = Reader(protocol, errors, on_reject)
         events = GENERATIONS.get(protocol, GENERATIONS["ga"]).CLIENT_EVENTS  # auto: GA's
         self.append = next(c for t, c in events.items() if t.endswith("input_audio_buffer.append"))
-        self.errors, self.on_reject = errors, on_reject
-        self.rejected: list[Rejected] = []  # the first SHOWN
-        self.rejected_count = 0
+        self.event = self.reader.event
 
-    def event(self, frame: bytes) -> tuple[bool, Any]:
-        """(True, the event), or (False, None) for a frame reported as rejected."""
-        try:
-            return True, self.decoder.decode(frame)
-        except DecodeError as exc:
-            if self.errors == "raise":
-                raise
-            rejected = Rejected(frame, _bare(exc))
-            self.rejected_count += 1
-            keep_first(self.rejected, rejected)
-            if self.on_reject is not None:
-                self.on_reject(rejected)
-            return False, None
+    @property
+    def rejected(self) -> list[Rejected]:
+        return self.reader.rejected
 
-    @staticmethod
-    def frame(event: Any) -> bytes | bytearray | str:
-        """The text frame to send for ``event``: an event encoded (valid already), a frame as it
-        is if the decoders would take it (``DecodeError`` else: size, UTF-8, surrogates)."""
-        if isinstance(event, (bytes, bytearray, memoryview, str)):
-            frame = frame_of(event)
-            check(frame)
-            return frame
-        return encode(event)
+    @property
+    def rejected_count(self) -> int:
+        return self.reader.rejected_count
+
+    frame = staticmethod(text_frame)
 
 
 def _headers(api_key: str | None, headers: Mapping[str, str] | None) -> dict[str, str]:

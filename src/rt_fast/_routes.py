@@ -1,0 +1,176 @@
+"""How the relay routes one direction's frames to its handlers (see ``rt_fast.relay``): a
+table of handlers by type, built once from the types rt_fast knows (others matched as they
+come, never kept); a chain of handlers, sync or async, each given the event of the frame the one
+before returned; and how each direction types a frame (a client's decoded first and refused
+where it cannot be, an upstream's peeked and typed only for its handlers)."""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._audio import peek_type
+from ._codec import decode_server_event
+from ._errors import DecodeError
+from ._protocol import client_event, tags
+
+__all__ = [
+    "CLIENT",
+    "KNOWN",
+    "SERVER",
+    "TOKEN_KINDS",
+    "Bound",
+    "FromServer",
+    "Handler",
+    "HandlerFailed",
+    "OnDecodeError",
+    "Router",
+    "call",
+    "name_of",
+    "usage",
+]
+
+Handler = Callable[..., Any]
+"""``handler(event, frame[, session]) -> frame to forward, or None`` (or an awaitable of it)."""
+
+OnDecodeError = Callable[[bytes, DecodeError], Any]
+"""``on_decode_error(frame, error)``: an upstream frame forwarded without its handlers."""
+
+CLIENT, SERVER = "client", "server"
+KNOWN = {CLIENT: tags("CLIENT_EVENTS"), SERVER: tags("SERVER_EVENTS")}
+TOKEN_KINDS = ("input_tokens", "output_tokens", "total_tokens")
+_AS_FRAME: dict[type, Callable[[Any], bytes]] = {  # what else a handler may return: its bytes
+    str: str.encode,
+    bytearray: bytes,
+    memoryview: bytes,
+}
+
+
+class HandlerFailed(Exception):
+    """A handler raised, or returned no frame: its session ends (see the module)."""
+
+
+def name_of(handler: Callable[..., Any]) -> str:
+    return getattr(handler, "__qualname__", None) or repr(handler)
+
+
+def _takes_session(handler: Callable[..., Any]) -> bool:
+    """Whether ``handler`` takes a third positional argument, the ``Session``."""
+    try:
+        inspect.signature(handler).bind(None, None, None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (some builtins): the two-argument form
+        return False
+    return True
+
+
+async def call(handler: Callable[..., Any], *args: Any) -> Any:
+    """``handler(*args)``, awaited where it returns an awaitable; whatever it raises is
+    ``HandlerFailed``."""
+    try:
+        returned = handler(*args)
+        return await returned if inspect.isawaitable(returned) else returned
+    except Exception as exc:
+        raise HandlerFailed(f"the handler {name_of(handler)} raised {exc!r}") from exc
+
+
+def _frame_of(handler: Handler, returned: Any) -> bytes:
+    """The bytes of a frame ``handler`` returned, not as ``bytes``; else ``HandlerFailed``."""
+    convert = _AS_FRAME.get(type(returned))
+    try:
+        if convert is not None:
+            return convert(returned)
+    except UnicodeError as exc:  # a str holding a lone surrogate
+        raise HandlerFailed(f"the handler {name_of(handler)} returned {exc}") from exc
+    kind = type(returned).__name__
+    raise HandlerFailed(f"the handler {name_of(handler)} returned {kind}, not a frame or None")
+
+
+Bound = tuple[Handler, bool]  # a handler, and whether it takes the session
+
+
+class Router:
+    """One direction's handlers: a table by type, built once from the types rt_fast knows
+    (others are matched as they come, never kept), and how the direction types a frame."""
+
+    direction = CLIENT
+
+    def __init__(self, handlers: Mapping[str, Handler], on_error: OnDecodeError) -> None:
+        self.handlers = {glob: (h, _takes_session(h)) for glob, h in handlers.items()}
+        self.table = {tag: self.match(tag) for tag in KNOWN[self.direction]}
+        self.on_error = on_error
+
+    def match(self, tag: str) -> tuple[Bound, ...]:
+        return tuple(h for glob, h in self.handlers.items() if fnmatch.fnmatchcase(tag, glob))
+
+    def wanted(self, tag: str) -> tuple[Bound, ...]:
+        found = self.table.get(tag)
+        return self.match(tag) if found is None else found
+
+    async def handle(
+        self, frame: bytes, handlers: tuple[Bound, ...], event: Any, session: Any
+    ) -> bytes | None:
+        """Each handler in turn, with the event of the frame the one before returned (``event``,
+        where not None, is ``frame``'s)."""
+        typed = None if event is None else frame
+        for handler, takes_session in handlers:
+            if typed is not frame:
+                try:
+                    event, typed = self.decode(frame), frame
+                except DecodeError as exc:
+                    return await self.untyped(frame, exc)
+            args = (event, frame, session) if takes_session else (event, frame)
+            returned = await call(handler, *args)
+            if returned is None:
+                return None
+            frame = returned if returned.__class__ is bytes else _frame_of(handler, returned)
+        return frame
+
+    def decode(self, frame: bytes) -> Any:
+        return client_event(frame)
+
+    async def untyped(self, frame: bytes, exc: DecodeError) -> bytes:
+        raise exc
+
+    def take(self, frame: bytes, text: bool) -> tuple[str, Any, tuple[Bound, ...]]:
+        """The frame's type, its event (None where not decoded) and its handlers;
+        ``DecodeError`` refuses it."""
+        event = client_event(frame, text=text)
+        return event.type, event, self.wanted(event.type)
+
+
+class FromServer(Router):
+    """Upstream frames: each forwarded, typed only for its handlers (``on_error`` told where it
+    cannot be) and for usage."""
+
+    direction = SERVER
+
+    def decode(self, frame: bytes) -> Any:
+        return decode_server_event(frame)
+
+    async def untyped(self, frame: bytes, exc: DecodeError) -> bytes:
+        await call(self.on_error, frame, exc)
+        return frame
+
+    def take(self, frame: bytes, text: bool) -> tuple[str, Any, tuple[Bound, ...]]:
+        if not text:
+            return "binary", None, ()
+        try:
+            tag = peek_type(frame)
+        except DecodeError as exc:  # forwarded; on_decode_error told where handlers are skipped
+            return "unknown", exc, ()
+        return tag, None, self.wanted(tag)
+
+
+def usage(frame: bytes) -> dict[str, int]:
+    """The token counts of a ``response.done`` frame (none where it cannot be typed)."""
+    try:
+        event = decode_server_event(frame)
+    except DecodeError:
+        return {}
+    usage = getattr(getattr(event, "response", None), "usage", None)
+    counts = {kind: getattr(usage, kind, None) for kind in TOKEN_KINDS}
+    return {kind: n for kind, n in counts.items() if isinstance(n, int)}
