@@ -101,19 +101,11 @@ def test_a_record_holds_one_frame_a_line_and_what_each_side_received(
         assert line.direction == ("client" if client else "server")
 
 
-def _plain(log: Path, tmp_path: Path) -> Path:
-    """The record's frames, one a line, as a plain log."""
-    plain = tmp_path / "plain.jsonl"
-    read = [relay.read_record_line(line) for line in log.read_bytes().splitlines()]
-    plain.write_bytes(b"".join(line.frame + b"\n" for line in read if line is not None))
-    return plain
-
-
 def test_stats_reads_the_records_frames_with_no_rejected_line(
     record: tuple[Path, list[bytes]], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     log, expected = record
-    assert main(["stats", "--json", str(_plain(log, tmp_path))]) == 0
+    assert main(["stats", "--json", str(log)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["lines"], report["rejected"]) == (len(expected), 0)
     assert report["by_type"]["error"] == len(REFUSED)
@@ -123,7 +115,7 @@ def test_stats_reads_the_records_frames_with_no_rejected_line(
 
 def test_serve_replays_the_records_frames(record: tuple[Path, list[bytes]], tmp_path: Path) -> None:
     log, _ = record
-    with serving("serve", "--replay", str(_plain(log, tmp_path))) as port:
+    with serving("serve", "--replay", str(log)) as port:
 
         async def session() -> None:
             async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:

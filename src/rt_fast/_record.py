@@ -27,6 +27,7 @@ __all__ = ["RECORD", "Record", "record_line", "unwrap"]
 RECORD = b'{"time_us":'  # how a record line opens
 _FRAME = b',"frame":'
 _HEAD_MAX = 512  # a record's members before its frame fit in this many bytes
+_ONE_LINE = bytes.maketrans(b"\r\n", b"\t\t")
 
 
 class Record(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
@@ -46,9 +47,13 @@ _encode = msgspec.json.Encoder().encode
 def record_line(
     time_us: int, direction: str, session: str, frame: bytes, origin: str | None = None
 ) -> bytes:
-    """The record line of ``frame`` (a JSON object's bytes, on one line), without its newline."""
+    """The record line of ``frame`` (a JSON object's bytes), without its newline: a raw CR or
+    LF in the frame is written as a tab (JSON whitespace outside strings, and invalid inside
+    them, as a raw CR or LF is), so the line stays one line."""
     if '"' in session or "\\" in session:
         raise ValueError(f"a session id holds no quote or backslash: {session!r}")
+    if b"\n" in frame or b"\r" in frame:
+        frame = frame.translate(_ONE_LINE)
     head = _encode(Record(time_us, direction, session, origin))
     return head[:-1] + _FRAME + frame + b"}"
 

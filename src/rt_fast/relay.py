@@ -83,7 +83,6 @@ from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
-import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -91,6 +90,7 @@ from websockets.frames import Close, CloseCode
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from . import _record
 from ._errors import DecodeError
 from ._handshake import (
     FORWARDED,
@@ -144,7 +144,6 @@ _Socket = ServerConnection | ClientConnection
 
 _log = logging.getLogger(__name__)
 _MAX_QUEUE = 1  # frames a relay's socket lets wait before it stops reading: see Memory
-_ONE_LINE = bytes.maketrans(b"\r\n", b"\t\t")  # a raw CR or LF in a frame: see record_line
 _FAILED = "relay handler failed"  # the close reason when a handler failed
 _CLOSE_WAIT = 1.0  # seconds such a close waits for each peer's before cutting it off
 _EVENT_IDS = EventIds("event_rtfast_relay")  # the relay's own frames, each its own event_id
@@ -153,26 +152,11 @@ _EVENT_IDS = EventIds("event_rtfast_relay")  # the relay's own frames, each its 
 def record_line(
     time_us: int, direction: str, session: str, frame: bytes, origin: str | None = None
 ) -> bytes:
-    """One line of a relay's record: ``{"time_us":<int>,"direction":"client"|"server",
-    "session":"<id>"[,"origin":"relay"],"frame":<the frame's bytes>}`` and a newline.
-
-    ``time_us`` is the frame's arrival, in microseconds since the epoch; ``direction`` whose
-    event it is (``client``: toward the upstream; ``server``: toward the client); ``session``
-    the relay's id for the session (never holding ``"``); ``origin`` is ``"relay"`` for the
-    frames the relay made itself. ``"frame"`` comes last and holds the frame's bytes unchanged
-    but for a raw CR or LF, each written as a tab (JSON whitespace outside strings, invalid
-    inside them as a raw CR or LF is), so that the line stays one line; nothing follows the
-    frame but ``}``."""
-    if b"\n" in frame or b"\r" in frame:
-        frame = frame.translate(_ONE_LINE)
-    extra = b"" if origin is None else b'"origin":"%s",' % origin.encode()
-    head = b'{"time_us":%d,"direction":"%s","session":"%s",%s"frame":' % (
-        time_us,
-        direction.encode(),
-        session.encode(),
-        extra,
-    )
-    return b"".join((head, frame, b"}\n"))
+    """One line of a relay's record (``rt_fast._record``, where the format is written down)
+    and its newline: ``{"time_us":<int>,"direction":"client"|"server","session":"<id>"
+    [,"origin":"relay"],"frame":<the frame's bytes>}``; a raw CR or LF in the frame is written
+    as a tab (JSON whitespace outside strings, invalid inside them), so the line stays one."""
+    return _record.record_line(time_us, direction, session, frame, origin) + b"\n"
 
 
 class RecordLine(NamedTuple):
@@ -185,34 +169,16 @@ class RecordLine(NamedTuple):
     frame: bytes
 
 
-class _Head(msgspec.Struct, forbid_unknown_fields=True):
-    time_us: int
-    direction: str
-    session: str
-    origin: str | None = None
-
-
-_HEAD = msgspec.json.Decoder(_Head)
-_RECORD_START = b'{"time_us":'
-_FRAME_KEY = b',"frame":'
-
-
 def read_record_line(line: bytes) -> RecordLine | None:
     """The fields and frame of a ``record_line`` (its newline optional), or None for a line
     that is not one (a plain frame a line); ``DecodeError`` for a line that starts as one and
     is not one."""
     line = line.rstrip(b"\r\n")
-    if not line.startswith(_RECORD_START):
+    found = _record.unwrap(line, 0, len(line))
+    if found is None:
         return None
-    at = line.find(_FRAME_KEY)
-    if at < 0 or not line.endswith(b"}"):
-        raise DecodeError("a record line without its frame")
-    try:
-        head = _HEAD.decode(line[:at] + b"}")
-    except msgspec.DecodeError as exc:
-        raise DecodeError.from_exception(exc) from None
-    frame = line[at + len(_FRAME_KEY) : -1]
-    return RecordLine(head.time_us, head.direction, head.session, head.origin, frame)
+    head, start, stop = found
+    return RecordLine(head.time_us, head.direction, head.session, head.origin, line[start:stop])
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ from ._audio import audio_payload, peek_type
 from ._codec import decode_client_event, decode_server_event
 from ._errors import DecodeError
 from ._models import UnknownEvent
+from ._protocol import client_event, error_frame
 from ._recording import Recording
 from ._script import (
     Call,
@@ -98,7 +99,7 @@ from ._script import (
 )
 from ._state import TURN_DEFAULTS, Conversation, default_session, dig, updated
 from ._vad import RATES, SEMANTIC_SILENCE_MS, Detector, Speech
-from .ws import error_frame, server_options
+from .ws import server_options
 
 __all__ = [
     "PATH",
@@ -208,11 +209,10 @@ class Refusal:
 
 
 def read(message: str | bytes) -> Any:
-    """A received frame as a GA client event, or the ``Refusal`` the API would answer."""
-    if isinstance(message, bytes):
-        return Refusal("binary frames are not accepted: send JSON text frames", None)
+    """A received frame as a GA client event, or the ``Refusal`` the API would answer: read by
+    the one frame handler every socket shares (``_protocol``)."""
     try:
-        event = decode_client_event(message)
+        event = client_event(message, "ga", text=not isinstance(message, bytes))
     except DecodeError as exc:
         return Refusal(str(exc), exc.path)
     if isinstance(event, UnknownEvent):
