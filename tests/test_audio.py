@@ -512,3 +512,23 @@ def test_appends_with_an_event_id_give_the_decoders_payload(event_id: bytes, tag
     assert json.loads(frame)["event_id"] == event.event_id
     assert bytes(rt_fast.audio_payload(frame)) == event.audio.encode() == b"AAECAw=="
     assert rt_fast.decode_pcm(frame) == b"\x00\x01\x02\x03"
+
+
+@pytest.mark.parametrize(
+    ("cls", "frame"),
+    [  # a class decoded alone may take a frame without its type: its bytes could hide a repeat
+        (ga.InputAudioBufferAppendEvent,
+         b'{"audio":"BBBBBBBBBBBBBBBBBBBBBBBB","audio":"QUJD"}'),
+        (ga.ResponseOutputAudioDeltaEvent,
+         b'{"event_id":"e","response_id":"r","item_id":"i","output_index":0,"content_index":0,'
+         b'"delta":"BBBBBBBBBBBBBBBBBBBBBBBBBB","delta":"QUJD"}'),
+        (translation.SessionInputAudioBufferAppendEvent,
+         b'{"event_id":"e","audio":"BBBBBBBBBBBBBBBBB","audio":"QUJD"}'),
+    ],
+)  # fmt: skip
+def test_a_typeless_frame_holds_its_payload_once_too(cls: Any, frame: bytes) -> None:
+    decoder = rt_fast.Decoder(cls)
+    for decode in (lambda d: rt_fast.decode(d, type=cls), decoder.decode, decoder.decode_lines):
+        for data in (frame, bytearray(frame), frame.decode()):
+            with pytest.raises(rt_fast.DecodeError, match="twice"):
+                decode(data)

@@ -482,3 +482,24 @@ def test_a_log_cannot_forge_report_lines_or_move_the_cursor(tmp_path: Path, caps
         out, err = capsys.readouterr()
         assert "\x1b" not in out + err and "\ndecoded 999" not in out
         assert "\\x1b" in out
+
+
+_PEAK = """
+import resource, subprocess, sys
+status = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, text=True).returncode
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)
+print(status, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_validate_of_many_bad_lines_holds_bounded_memory(tmp_path: Path, jobs: str) -> None:
+    """Every bad line is counted, listed as found (the first ``KEPT`` of a worker's task), and
+    nothing holds them all: 800,000 two-byte bad lines in under 200 MB (it took 360 MB)."""
+    log = tmp_path / "bad.jsonl"
+    log.write_bytes(b"x\n" * 800_000)
+    command = [sys.executable, "-c", _PEAK, sys.executable, "-m", "rt_fast", "validate",
+               "--jobs", jobs, str(log)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    peak, status = map(int, done.stderr.split()[-2:])
+    assert status == 1 and peak < 200_000  # KB, the largest process

@@ -212,3 +212,14 @@ def test_events_are_frozen() -> None:
     with pytest.raises(AttributeError):
         event.delta = "BBBB"  # type: ignore[misc]
     assert msgspec.structs.replace(event, delta="BBBB").delta == "BBBB"
+
+
+def test_decode_lines_of_a_str_names_its_first_bad_line() -> None:
+    """A lone surrogate in a later line does not hide an earlier bad line, as in bytes."""
+    decoder = rt_fast.Decoder(rt_fast.ga.ClientEvent)
+    good = '{"type":"input_audio_buffer.clear"}'
+    surrogate = '{"type":"input_audio_buffer.clear","event_id":"\ud800"}'
+    for text, line in (("not json\n" + good + "\n" + surrogate, 1), (good + "\n" + surrogate, 2)):
+        with pytest.raises(rt_fast.DecodeError) as caught:
+            decoder.decode_lines(text)
+        assert caught.value.line == line

@@ -120,3 +120,33 @@ def test_replay_plays_the_first_sessions_server_frames(tmp_path: Path) -> None:
     played = [frame for response in recording.responses for frame in response]
     assert played and all(frame in server for frame in played)
     assert not any(frame in played for direction, frame in two if direction == "server")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b'{"time_us":1,"direction":"client","session":"s","x":"\xff"',  # unknown, bad UTF-8
+        b'{"time_us":1,"direction":"client","session":"s","x":' + b"[" * 300 + b"]" * 300,
+        b'{"time_us":1,"direction":"client","session":"s","session":"t"',  # read two ways
+        b'{"time_us":1, "direction":"client","session":"s"',  # not as a record writes it
+        b'{"time_us":1,"direction":"client","session":"\\u0073"',
+    ],
+)
+def test_a_record_head_is_exactly_what_the_writer_writes(head: bytes) -> None:
+    line = head + b',"frame":{"type":"input_audio_buffer.clear"}}\n'
+    reader = rt_fast.read_log(io.BytesIO(line), errors="report")
+    assert list(reader) == [] and len(reader.rejected) == 1
+    with pytest.raises(rt_fast.DecodeError):
+        rt_fast.Decoder(rt_fast.ga.Event).decode_lines(line)
+
+
+def test_a_crlf_lines_cr_is_not_the_frames(tmp_path: Path) -> None:
+    """As the line rules say: sizes, frames and replays are the same for LF and CRLF logs,
+    plain or recorded."""
+    frame = b'{"type":"input_audio_buffer.clear"}'
+    for line in (frame, record_line(1, "client", "s", frame)):
+        for end in (b"\n", b"\r\n"):
+            log = tmp_path / "log.jsonl"
+            log.write_bytes((line + end) * 3)
+            got = list(rt_fast.map_log(str(log), lambda b: (b.sizes(), b.raw_frames())))
+            assert got == [([len(frame)] * 3, [frame] * 3)]

@@ -435,12 +435,12 @@ class Payload(NamedTuple):
     only_id: bool  # the event's one other field is ``event_id`` (as ``others`` says)
 
     def exact(self, size: int, event: Any) -> bool:
-        """Whether a frame of ``size`` bytes (characters, for a ``str``) that the models decoded
-        to ``event`` is the event's shortest JSON text: compact, no escape, one byte a
-        character, and so each key once. A JSON text is never shorter than that (a string's
-        text is at least its characters; an integer's at least its digits), and a repeated
-        key, a space or an escape makes it longer; a float or another value whose shortest
-        text is not known here says no."""
+        """Whether a frame of ``size`` bytes (characters, for a ``str``) that holds its
+        ``type`` and that the models decoded to ``event`` is the event's shortest JSON text:
+        compact, no escape, one byte a character, and so each key once. A JSON text is never
+        shorter than that (a string's text is at least its characters; an integer's at least its
+        digits), and a repeated key, a space or an escape makes it longer; a float or another
+        value whose shortest text is not known here says no."""
         total = self.bare + len(self.value(event))
         for name, key in self.others:
             value = getattr(event, name)
@@ -471,11 +471,15 @@ def payloads_of(members: Any) -> dict[type, Payload]:
     return found
 
 
-def ensure_one_payload(data: bytes | bytearray | str, payload: Payload, event: Any) -> None:
+def ensure_one_payload(
+    data: bytes | bytearray | str, payload: Payload, event: Any, *, typed: bool = True
+) -> None:
     """Raise ``DecodeError`` if a decoded audio frame (its ``event``) holds its payload or
     ``type`` twice with different values: a fast path would take the first, msgspec takes the
-    last."""
-    if not payload.exact(len(data), event) and not one_payload(data, payload.field):
+    last. ``typed``: the frame holds its type (a union decoded it), so ``Payload.exact`` may
+    answer; a class decoded alone may take a frame without it, whose bytes a repeat could fill."""
+    exact = typed and payload.exact(len(data), event)
+    if not exact and not one_payload(data, payload.field):
         key = conflicting_key(data, ("type", payload.field))
         if key is not None:
             raise conflict_error(key)

@@ -251,25 +251,43 @@ def _consume(reader: LogReader[Any], each: Callable[[Any], object] = lambda _: N
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    """Each rejected line is printed as it is found (``--json``: the first ``_LISTED`` are
+    listed; with ``--jobs``, each worker's task sends back its first ``KEPT``): all are
+    counted, and memory stays bounded whatever the log holds."""
+    listed: list[Rejected] = []
+    printed = [0]
+
+    def on_reject(rejected: Rejected) -> None:
+        if args.json:
+            if len(listed) < _LISTED:
+                listed.append(rejected)
+        else:
+            print(_shown(f"{rejected.log}, line {rejected.line}: {rejected.error}"))
+            print(f"    {_shown(rejected.excerpt)}")
+            printed[0] += 1
+
     with _sources(args.log) as sources:
-        _consume(reader := _scan(args, sources, _count, small=True, combine=sum))
-    rejected = [msgspec.to_builtins(r) for r in reader.rejected]
+        _consume(reader := _scan(args, sources, _count, on_reject, small=True, combine=sum))
+    count = reader.rejected_count
     if args.json:
         report = {
             "logs": args.log,
             "lines": reader.lines,
             "decoded": reader.decoded,
             "blank": reader.blank,
-            "rejected": rejected,
+            "rejected": [msgspec.to_builtins(r) for r in listed],
+            "rejected_count": count,
         }
         _print_json(report)
     else:
-        for r in rejected:
-            print(_shown(f"{r['log']}, line {r['line']}: {r['error']}"))
-            print(f"    {_shown(r['excerpt'])}")
-        verdict = "all decoded" if not rejected else f"{len(rejected)} rejected"
+        verdict = "all decoded" if not count else f"{count} rejected"
+        if count > printed[0]:  # a worker sends back its first jsonl.KEPT, and counts the rest
+            verdict += f" ({count - printed[0]} of them not listed)"
         print(f"{_shown(_label(args.log))}: {reader.lines} lines, {verdict}")
-    return 1 if rejected else 0
+    return 1 if count else 0
+
+
+_LISTED = 1000  # rejected lines validate --json lists (it counts them all)
 
 
 # -- filter -----------------------------------------------------------------------------------

@@ -215,6 +215,7 @@ class Decoder(Generic[T]):
         "_payloads",
         "_shallow",
         "_small",
+        "_typed",
         "naming",
         "type",
     )
@@ -240,6 +241,8 @@ class Decoder(Generic[T]):
         self._others: tuple[Callable[[Buffer], Any], ...] = ()  # auto: the next generations'
         self._lenient: Callable[[bytes | bytearray | str], Any] = self._first_lenient
         self._events: Mapping[str, Any] | None = _event_table(strict)
+        # A union's frames hold their type (msgspec finds the tag); a class's may not.
+        self._typed = self._events is not None
         self._leads = _leads_of(self._events or {})
         self._audio = _audio_routes(self._leads)
         self._own = _patterns(free_form_markers(strict))  # for a type that is not a union
@@ -262,15 +265,16 @@ class Decoder(Generic[T]):
                 payload = self._payloads.get(event.__class__)
                 if payload is None:
                     return event  # type: ignore[no-any-return]
-                extra = size - payload.bare - len(payload.value(event))  # Payload.exact, inlined
-                if extra == 0 or (  # for the microphone's appends: bare, or with an event_id
-                    payload.only_id
-                    and event.event_id.__class__ is str
-                    and extra == len(event.event_id) + 14  # ,"event_id":""
-                ):
-                    return event  # type: ignore[no-any-return]
-                if payload.exact(size, event):
-                    return event  # type: ignore[no-any-return]
+                if self._typed:  # the frame holds its type, so the size rule holds
+                    extra = size - payload.bare - len(payload.value(event))  # Payload.exact
+                    if extra == 0 or (  # inlined for the microphone's: bare, or with an id
+                        payload.only_id
+                        and event.event_id.__class__ is str
+                        and extra == len(event.event_id) + 14  # ,"event_id":""
+                    ):
+                        return event  # type: ignore[no-any-return]
+                    if payload.exact(size, event):
+                        return event  # type: ignore[no-any-return]
                 return self._checked(data, event)  # type: ignore[no-any-return]
             event = self._read(data, 0, size, data)
             if event.__class__ is not Declined:
@@ -360,8 +364,10 @@ class Decoder(Generic[T]):
         payload = self._payloads.get(event.__class__)
         if (
             payload is not None
-            and size != payload.bare + len(payload.value(event))
-            and not payload.exact(size, event)
+            and not (
+                self._typed
+                and (size == payload.bare + len(payload.value(event)) or payload.exact(size, event))
+            )
             and not one_payload(buffer, payload.field, start, stop)
         ):
             return DECLINED  # it may hold its payload twice: the full path judges
@@ -397,7 +403,7 @@ class Decoder(Generic[T]):
         """``event``, unless it is an audio frame holding its payload twice (``_audio``)."""
         payload = self._payloads.get(event.__class__)
         if payload is not None:
-            ensure_one_payload(data, payload, event)
+            ensure_one_payload(data, payload, event, typed=self._typed)
         return event
 
     def _unguarded(self, data: Any) -> bool:
@@ -466,7 +472,7 @@ class Decoder(Generic[T]):
             raise msgspec.ValidationError(f"Number out of range - at `{kept}`")
         payload = payloads.get(event.__class__)
         if payload is not None:
-            ensure_one_payload(data, payload, event)
+            ensure_one_payload(data, payload, event, typed=self._typed)
         return event
 
     def decode_lines(self, data: Buffer) -> list[T]:
@@ -493,8 +499,10 @@ class Decoder(Generic[T]):
         try:
             return text.encode()
         except UnicodeEncodeError as exc:
-            number = text.count("\n", 0, exc.start) + 1
-            line = text.split("\n")[number - 1]
+            begins = text.rfind("\n", 0, exc.start) + 1
+            number = text.count("\n", 0, begins) + 1
+            line = text[begins : text.find("\n", exc.start) % (len(text) + 1)]
+        self.decode_lines(text[:begins])  # a bad line before it is the first error
         try:
             self.decode(line)
         except DecodeError as exc:

@@ -129,6 +129,7 @@ class Part(NamedTuple):
     rejected: list[Rejected]
     error: DecodeError | None
     value: Any
+    dropped: int = 0  # rejected lines counted but not sent back (a worker keeps ``KEPT``)
 
 
 def _parts_of(
@@ -207,16 +208,38 @@ def _work(job: Job, task: _Task) -> list[Part]:
 
 def _task_parts(job: Job, task: _Task) -> list[Part]:
     if isinstance(task, Log):
-        return list(local_parts(job, task))
+        return _capped(local_parts(job, task))
     if isinstance(task, _Shipped):
         pieces = chunks(io.BytesIO(task.data), job.chunk) if task.over is None else [
             Chunk(bytearray(), 0, task.over)]  # fmt: skip
-        parts = list(_parts_of(job, task.log, pieces, task.first_line, task.offset))
+        parts = _capped(_parts_of(job, task.log, pieces, task.first_line, task.offset))
         parts[-1] = parts[-1]._replace(advance=task.advance)
         return parts
     assert task.log.path is not None
     with open(task.log.path, "rb", buffering=0) as file:
-        return file_parts(job, task.log, file, task.start, task.end, task.first_line or 1)
+        file.seek(task.start)
+        pieces = chunks(_Window(file, task.end - task.start), job.chunk)
+        parts = _capped(_parts_of(job, task.log, pieces, task.first_line or 1, task.start))
+        return [part._replace(advance=part.nbytes) for part in parts]
+
+
+KEPT = 1000
+"""Rejected lines a worker's task sends back; the rest are counted (``Part.dropped``): a log
+of nothing but short bad lines would otherwise hold ~200 bytes a byte of log."""
+
+
+def _capped(parts: Iterable[Part]) -> list[Part]:
+    """A task's parts, as they are decoded, keeping its first ``KEPT`` rejected lines."""
+    out: list[Part] = []
+    kept = 0
+    for part in parts:
+        room = max(0, KEPT - kept)
+        if len(part.rejected) > room:
+            extra = len(part.rejected) - room
+            part = part._replace(rejected=part.rejected[:room], dropped=part.dropped + extra)
+        kept += len(part.rejected)
+        out.append(part)
+    return out
 
 
 def file_parts(job: Job, log: Log, file: Any, start: int, end: int, first_line: int) -> list[Part]:
@@ -233,7 +256,8 @@ def combined(parts: list[Part], combine: Callable[[list[Any]], Any]) -> list[Par
         physical=sum(p.physical for p in parts), decoded=sum(p.decoded for p in parts),
         nbytes=sum(p.nbytes for p in parts), advance=sum(p.advance for p in parts),
         rejected=[r for p in parts for r in p.rejected], error=parts[-1].error,
-        value=combine([p.value for p in parts]))]  # fmt: skip
+        value=combine([p.value for p in parts]),
+        dropped=sum(p.dropped for p in parts))]  # fmt: skip
 
 
 def _newlines(data: bytes) -> int:
@@ -416,7 +440,7 @@ class LogReader(Generic[T]):
             parts.close()  # type: ignore[attr-defined]
 
     def _count(self, part: Part) -> None:
-        rejected = len(part.rejected)
+        rejected = len(part.rejected) + part.dropped
         self.decoded += part.decoded
         self.rejected_count += rejected
         self.lines += part.decoded + rejected

@@ -46,7 +46,8 @@ class LogBatch:
     ``first_line`` is the number of the chunk's first line and ``offset`` where it starts in the
     log (in bytes of JSONL, decompressed).
     ``numbers()``, ``sizes()`` and ``raw_lines()`` give each frame's line number, its size in
-    bytes (of a record line, the frame's) and its line as logged; ``raw_frames()`` the frames'
+    bytes (the frame's: without a CRLF line's CR, or a record line's envelope) and its line as
+    logged; ``raw_frames()`` the frames'
     bytes (a record line's frame); ``records()`` each frame's record (when it arrived, whose
     event, its session: ``rt_fast._record``), or None on a plain line. The bytes are the
     reader's reused buffer: they are valid only during the call, so keep what ``raw_lines``
@@ -95,6 +96,9 @@ class LogBatch:
         starts = map(add, [-1, *ends[:-1]], repeat(1))
         sizes = list(map(sub, ends, starts))
         sizes = sizes if not self._skipped else [sizes[row] for row in self._rows()]
+        if self._buffer.find(b"\r", 0, ends[-1] if ends else 0) >= 0:  # CRLF lines: no CR
+            lines = zip(sizes, self.raw_lines(), strict=True)
+            sizes = [size - (line[-1:] == b"\r") for size, line in lines]
         for index, (_, _, size) in self._records.items():
             sizes[index] = size
         return sizes
@@ -116,7 +120,7 @@ class LogBatch:
         lines, records = self.raw_lines(), self._records
         for index, (_, start, size) in records.items():
             lines[index] = lines[index][start : start + size]
-        return lines
+        return [line.removesuffix(b"\r") for line in lines]  # a CRLF line's CR is not the frame's
 
 
 def _in_place(read: Read, batch: LogBatch, pos: int, end: int) -> int:
@@ -129,7 +133,8 @@ def _in_place(read: Read, batch: LogBatch, pos: int, end: int) -> int:
         newline = end if newline < 0 else newline
         if opens(RECORD, pos, newline):
             return pos  # a record: unwrapped from a copy
-        frame = read(buffer, pos, newline, view[pos:newline], pcm, len(frames))
+        stop = newline - 1 if newline > pos and buffer[newline - 1] == 13 else newline  # line_stop
+        frame = read(buffer, pos, stop, view[pos:stop], pcm, len(frames))
         if frame.__class__ is declined:
             return pos
         frames.append(frame)

@@ -30,7 +30,7 @@ _HEAD_MAX = 512  # a record's members before its frame fit in this many bytes
 _ONE_LINE = bytes.maketrans(b"\r\n", b"\t\t")
 
 
-class Record(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
+class Record(msgspec.Struct, frozen=True, gc=False, omit_defaults=True, forbid_unknown_fields=True):
     """What a record says of its frame: when it arrived, whose event it is, its session, and
     ``origin="relay"`` for a frame the relay made itself."""
 
@@ -66,8 +66,11 @@ def unwrap(buffer: Any, start: int, stop: int) -> tuple[Record, int, int] | None
     at = buffer.find(_FRAME, start, min(stop, start + _HEAD_MAX))
     if at < 0 or stop - 1 <= at + len(_FRAME) or buffer[stop - 1] != 0x7D:  # "}"
         raise DecodeError("a record line without its frame (its last member, then })")
+    head = bytes(buffer[start:at]) + b"}"
     try:
-        record = _head(bytes(buffer[start:at]) + b"}")
+        record = _head(head)
     except (msgspec.DecodeError, UnicodeError) as exc:
         raise DecodeError(f"a record line whose members are not a record's: {exc}") from None
+    if _encode(record) != head:  # as record_line writes them: no repeat, space or escape
+        raise DecodeError("a record line whose members are not as a record writes them")
     return record, at + len(_FRAME), stop - 1
