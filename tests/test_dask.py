@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -381,7 +382,10 @@ def test_the_command_line_says_a_clusters_failure_in_one_line(
 def test_scheduler_local_starts_a_cluster_of_its_own(
     client: Client, logs: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, report = _cli_stats(capsys, "--scheduler", "local")
+    """As a user runs it: a command of its own starts (and stops) its own cluster."""
+    command = [sys.executable, "-m", "rt_fast", "stats", "--json", "--scheduler", "local"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    status, report = done.returncode, json.loads(done.stdout)
     assert status == 0 and report["lines"] == len(LINES) and report["jobs"] >= 1
     assert report["seconds"]["cluster"] > 0
     address: str = client.scheduler_info()["address"]
