@@ -7,9 +7,11 @@ adds them up in log order, where audio formats announced in one batch apply to t
 
 Live sessions report usage as cumulative seconds (``session.usage.updated``, and the final
 figure in ``session.closed``): each report replaces the last, so a session's usage is its last
-report, never a sum, and the totals add up each session's last. A report belongs to the
-session in force: a record's session (``rt_fast._record``), else the last ``session.started``
-of the log. Work a Live session delegates reports its own tokens: a Responses model's in each
+report, never a sum, and the totals add up each session's last. A session's
+``session.closed`` is its final word. A report belongs to the session in force: a record's
+session (``rt_fast._record``), else the last ``session.started`` of the log (in a plain log
+whose sessions interleave, a session's reports until its close may so go to another; records
+say it exactly). Work a Live session delegates reports its own tokens: a Responses model's in each
 ``response.completed`` (``incomplete``, ``failed``) that ``response.event`` carries, a
 decisions model's in each ``decision.event``; those add up (``delegated_usage``).
 """
@@ -92,6 +94,7 @@ class Tally:
         # Live: session (None: the one in force when the batch starts) -> its last usage
         self.live: dict[str | None, dict[str, float]] = {}
         self.in_force: str | None = None  # the Live session in force at the batch's end
+        self.final: dict[str, dict[str, float]] = {}  # Live session -> usage it closed with
         self.delegated: Counter[str] = Counter()
 
 
@@ -160,11 +163,12 @@ def _on_live_usage(into: Tally, frame: Any, kind: str, session: str | None) -> N
     usage = getattr(frame, "usage", None)
     if usage is None:
         return
-    if kind == "session.closed":
-        session = session or frame.session.id
     usage = msgspec.to_builtins(usage)
     figures = {key: usage[key] for key in _LIVE_USAGE if _number(usage.get(key))}
-    into.live[session or into.in_force] = figures
+    if kind == "session.closed":
+        into.final[session or frame.session.id] = figures
+    else:
+        into.live[session or into.in_force] = figures
 
 
 _LIVE_USAGE = ("seconds", "active_seconds", "paused_seconds")
@@ -245,6 +249,7 @@ def combine(tallies: list[Tally]) -> Tally:
         whole.sessions += part.sessions
         _follow(whole.live, part, whole.in_force)
         whole.in_force = part.in_force or whole.in_force
+        whole.final.update(part.final)
         whole.delegated.update(part.delegated)
     return whole
 
@@ -262,6 +267,7 @@ class Totals:
         self.sessions: dict[str, None] = {}
         self.live: dict[str | None, dict[str, float]] = {}
         self.in_force: str | None = None
+        self.final: dict[str, dict[str, float]] = {}
         self.delegated: Counter[str] = Counter()
 
     def add(self, part: Tally) -> None:
@@ -270,6 +276,7 @@ class Totals:
             self.in_force = None
         _follow(self.live, part, self.in_force)
         self.in_force = part.in_force or self.in_force
+        self.final.update(part.final)
         self.delegated.update(part.delegated)
         for (direction, rate), size in part.audio.items():
             self.audio[direction, rate or self.rate[direction]] += size
@@ -287,9 +294,10 @@ class Totals:
         return {direction: round(value, 3) for direction, value in seconds.items()}
 
     def live_usage(self) -> dict[str, Any]:
-        """Each Live session's last usage report (a session reported before any
-        ``session.started`` is ``""``), and their sum over sessions."""
+        """Each Live session's last usage report (its ``session.closed``'s, if it closed; a
+        session reported before any ``session.started`` is ``""``), and their sum."""
         sessions = {session or "": figures for session, figures in self.live.items()}
+        sessions.update(self.final)
         total: Counter[str] = Counter()
         for figures in sessions.values():
             total.update(figures)
