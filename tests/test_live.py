@@ -91,6 +91,22 @@ def test_shared_tags_go_where_their_shape_fits() -> None:
     assert isinstance(rt_fast.decode_client_event(update, "auto"), live.SessionUpdateEvent)
 
 
+def test_a_bad_live_value_is_not_read_as_another_generations_frame() -> None:
+    """A Live frame with a wrong value is Live's DecodeError under auto: translation, first
+    with the tag, would read it by dropping the members it does not know (the refused one
+    among them) and so make a different, valid frame of it. A frame with a member no
+    generation knows still goes to the first generation with its tag."""
+    session = b'{"id":"x","expires_at":1,"model":"m","status":"active"}'
+    bad = (b'{"type":"session.closed","event_id":"e","reason":"r","session":' + session
+           + b',"usage":{"seconds":true}}')  # fmt: skip
+    with pytest.raises(rt_fast.DecodeError, match=r"got `bool` - at `\$.usage.seconds`"):
+        rt_fast.decode_server_event(bad, "auto")
+    with pytest.raises(rt_fast.DecodeError, match="Expected `str`"):
+        rt_fast.decode_server_event(b'{"type":"session.output_audio.delta","delta":1}', "auto")
+    newer = rt_fast.decode_server_event(b'{"type":"session.closed","event_id":"e","x":1}', "auto")
+    assert _generation(newer) == "translation"
+
+
 def _mixed() -> list[tuple[str, str, bytes]]:
     """(generation, direction, frame) of a GA session and two Live sessions, interleaved."""
     streams = [

@@ -156,6 +156,21 @@ def _keeps(event: Any, loc: tuple[str | int, ...]) -> bool:
     return True
 
 
+def _refused(rejections: Any) -> list[DecodeError]:
+    """The strict models' rejections of a frame that name a member's value (not a member they
+    do not know, nor one it misses): a generation knew that member and refused its value."""
+    refused = []
+    for exc in rejections:
+        if isinstance(exc, msgspec.ValidationError) and not str(exc).startswith(_SHAPE):
+            error = DecodeError.from_exception(exc)
+            if error.loc:
+                refused.append(error)
+    return refused
+
+
+_SHAPE = ("Object contains unknown field", "Object missing required field")
+
+
 def _untagged(exc: BaseException) -> bool:
     """Whether msgspec rejected a frame for a nested object without its tag (or with ``null``):
     only then can the decoders that take such objects read what the tagged ones did not."""
@@ -628,6 +643,8 @@ class _AutoDecoder(Decoder[Any]):
                     return decoder._without_tags(data, lenient=False)
                 except _INPUT_ERRORS:
                     pass
+        pairs = zip(self._generations, rejected, strict=True)
+        refused = _refused(e for d, e in pairs if d in decoders)
         errors: list[DecodeError] = []
         for decoder in decoders:
             try:
@@ -635,9 +652,11 @@ class _AutoDecoder(Decoder[Any]):
             except DecodeError as exc:
                 errors.append(exc)
                 continue
+            if not all(_keeps(event, error.loc) for error in refused):
+                continue  # it drops a member whose value a generation knowing it refuses
             if not errors or errors[0].loc is None or _keeps(event, errors[0].loc):
                 return event
-        raise errors[0]  # the first generation that has the tag says what is wrong
+        raise (errors or refused)[0]  # the first generation with the tag says what is wrong
 
 
 def _decoder(table: dict[str, dict[str, Decoder[Any]]], protocol: str, naming: str) -> Decoder[Any]:
