@@ -322,3 +322,20 @@ def test_stats_text_report_and_protocol_live(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "live: 1 sessions" in done.stdout and "delegated tokens:" in done.stdout
+
+
+def test_audio_seconds_follow_the_live_session_format(tmp_path: Path) -> None:
+    """Audio seconds from payload sizes, at the rate the Live session's ``audio.format`` names
+    for both directions (PCM16 at 16 kHz: 32000 bytes a second), measured or decoded alike."""
+    session = {"id": "live_16k", "expires_at": 1, "model": "gpt-live-1", "status": "active",
+               "audio": {"format": {"type": "audio/pcm", "rate": 16000}}}  # fmt: skip
+    lines = [_wire({"type": "session.started", "event_id": "e", "session": session})]
+    for size in (320, 32_000, 9_600):  # small frames decoded, large ones measured
+        pcm = bytes(size)
+        lines.append(rt_fast.encode_audio(live.SessionOutputAudioDeltaEvent, pcm))
+        lines.append(rt_fast.encode_audio(live.SessionInputAudioAppendEvent, pcm[: size // 2]))
+    log = tmp_path / "16k.jsonl"
+    log.write_bytes(b"".join(line + b"\n" for line in lines))
+    for args in ((), ("--protocol", "live"), ("--jobs", "2")):
+        seconds = _stats(log, *args)["audio_seconds"]
+        assert seconds == {"server": round(41_920 / 32_000, 3), "client": 0.655}, args

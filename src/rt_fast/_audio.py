@@ -186,6 +186,8 @@ def either(first: _Route, second: _Route) -> _Route:
     is the first class's where that class takes it, else the second's."""
     if first is second or first.cls is second.cls:
         return first
+    if first.field != second.field:  # pragma: no cover - a table error, found on import
+        raise TypeError(f"{first.cls} and {second.cls} share a tag, not a payload field")
     one, other = first.decode, second.decode
 
     def decode(data: Any) -> Any:
