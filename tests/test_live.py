@@ -339,3 +339,14 @@ def test_audio_seconds_follow_the_live_session_format(tmp_path: Path) -> None:
     for args in ((), ("--protocol", "live"), ("--jobs", "2")):
         seconds = _stats(log, *args)["audio_seconds"]
         assert seconds == {"server": round(41_920 / 32_000, 3), "client": 0.655}, args
+
+
+def test_dask_stats_of_a_mixed_log_match_the_cli(tmp_path: Path) -> None:
+    """``rt_fast.dask.stats`` over small pieces (Dask's threads) says what the CLI says."""
+    dask = pytest.importorskip("rt_fast.dask", reason="the dask extra runs this")
+    log = tmp_path / "mixed.jsonl"
+    log.write_bytes(b"".join(frame + b"\n" for _, _, frame in _mixed()))
+    pieces = dask.stats([str(log)], protocol="auto", blocksize=100_000)
+    report = _stats(log)
+    for key in ("live_usage", "delegated_usage", "audio_seconds", "by_type", "sessions"):
+        assert pieces[key] == report[key], key
