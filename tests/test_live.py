@@ -13,7 +13,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import msgspec
 import pytest
@@ -350,3 +350,22 @@ def test_dask_stats_of_a_mixed_log_match_the_cli(tmp_path: Path) -> None:
     report = _stats(log)
     for key in ("live_usage", "delegated_usage", "audio_seconds", "by_type", "sessions"):
         assert pieces[key] == report[key], key
+
+
+def test_fork_client_events_follow_the_sdk() -> None:
+    """A fork connection's client events (the SDK's ``ForkClientEvent``): the same tags, and
+    every SDK-valid frame of each read exactly by ``decode(type=live.ForkClientEvent)``."""
+    from openai.types.live import fork_client_event
+
+    from .test_oracle import _union_members
+
+    members = _union_members(fork_client_event.ForkClientEvent)
+    table = {cls.__struct_config__.tag: cls for cls in get_args(live.ForkClientEvent)}
+    assert {m.model_fields["type"].annotation.__args__[0] for m in members} == set(table)
+    generator = FrameGenerator(random.Random("fork"))
+    for member in members:
+        for _ in range(10):
+            frame = generator.frame(member)
+            event = rt_fast.decode(_wire(frame), type=live.ForkClientEvent)
+            assert isinstance(event, table[frame["type"]])
+            assert msgspec.to_builtins(event) == frame

@@ -127,6 +127,9 @@ GENERATIONS = [
             "SessionConfig": sdk_live.SessionConfig,
             "SessionUpdateConfig": sdk_live.SessionUpdateConfig,
             "SessionUsage": sdk_live.SessionUsage,
+            # A fork connection's session.start, outside ClientEvent (its tag is taken)
+            "ForkSessionStartEvent": sdk_live.ForkSessionStartEvent,
+            "ForkSessionConfig": sdk_live.ForkSessionConfig,
         },
     ),
 ]

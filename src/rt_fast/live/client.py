@@ -12,13 +12,15 @@ from typing import Any, Union
 from .._models import UNSET, ClientEventBase, Opt
 from .items import DecisionItem
 from .server import SessionInputAudioAppendEvent, TransportDtmfSendEvent
-from .session import SessionConfig, SessionUpdateConfig
+from .session import ForkSessionConfig, SessionConfig, SessionUpdateConfig
 
 __all__ = [
     "ClientEvent",
     "DecisionCreateEvent",
     "DecisionItemCreateEvent",
     "DecisionItemDeleteEvent",
+    "ForkClientEvent",
+    "ForkSessionStartEvent",
     "ResponseCreateEvent",
     "ResponseItemCreateEvent",
     "SessionCloseEvent",
@@ -37,6 +39,14 @@ class SessionStartEvent(ClientEventBase, tag="session.start"):
     """Starts the session with its configuration."""
 
     session: SessionConfig
+
+
+class ForkSessionStartEvent(ClientEventBase, tag="session.start"):
+    """Starts a fork of a session (``/v1/live/sessions/{id}/fork``): its own ``session.start``,
+    of another shape, so not in ``ClientEvent``; ``rt_fast.decode(frame,
+    type=live.ForkClientEvent)`` reads a fork connection's client frames."""
+
+    session: ForkSessionConfig
 
 
 class SessionUpdateEvent(ClientEventBase, tag="session.update"):
@@ -134,3 +144,23 @@ ClientEvent = Union[
     ResponseCreateEvent,
     SessionCloseEvent,
 ]
+
+ForkClientEvent = Union[
+    ForkSessionStartEvent,
+    SessionUpdateEvent,
+    SessionInputAudioAppendEvent,
+    SessionInputAudioMuteEvent,
+    SessionInputAudioUnmuteEvent,
+    SessionOutputAudioFixturePlayEvent,
+    SessionInstructionsAppendEvent,
+    SessionThinkingAppendEvent,
+    SessionCommentaryAppendEvent,
+    DecisionCreateEvent,
+    DecisionItemCreateEvent,
+    DecisionItemDeleteEvent,
+    ResponseItemCreateEvent,
+    ResponseCreateEvent,
+    SessionCloseEvent,
+]
+"""The client events of a fork connection (the SDK's ``ForkClientEvent``): ``ClientEvent``'s,
+with the fork's ``session.start`` (and no ``transport.dtmf.send``)."""

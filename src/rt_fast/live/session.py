@@ -32,6 +32,8 @@ __all__ = [
     "DataChannelConfig",
     "Delegation",
     "DelegationUpdate",
+    "ForkAudio",
+    "ForkSessionConfig",
     "InitialContent",
     "InitialInputText",
     "InitialItem",
@@ -204,6 +206,22 @@ class SessionUpdateConfig(Model):
 
     delegation: Opt[DelegationUpdate] = UNSET
     triggers: Opt[list[DecisionTrigger]] = UNSET
+
+
+class ForkAudio(Model):
+    """A fork's audio: its format only (the voice is the session's)."""
+
+    format: Opt[AudioFormat] = UNSET
+
+
+class ForkSessionConfig(Model):
+    """What a fork's ``session.start`` may set (the SDK's ``ForkSessionConfig``): its
+    transport's audio and data channel, a Responses delegation, and ``store``."""
+
+    audio: Opt[ForkAudio] = UNSET
+    client: Opt[ClientConfig] = UNSET
+    delegation: Opt[DelegationResponsesUpdate] = UNSET
+    store: Opt[bool] = UNSET
 
 
 class ContextWindow(Model):
