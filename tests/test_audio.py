@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _audio, _codec, _guard, _route, _variants, beta, ga, translation
+from rt_fast import _audio, _codec, _guard, _route, _variants, beta, ga, live, translation
 
 AUDIO = [
     ("ga", "server", ga.ResponseOutputAudioDeltaEvent, "delta"),
@@ -28,6 +28,8 @@ AUDIO = [
     ("beta", "client", beta.InputAudioBufferAppendEvent, "audio"),
     ("translation", "server", translation.SessionOutputAudioDeltaEvent, "delta"),
     ("translation", "client", translation.SessionInputAudioBufferAppendEvent, "audio"),
+    ("live", "server", live.SessionOutputAudioDeltaEvent, "delta"),
+    ("live", "client", live.SessionInputAudioAppendEvent, "audio"),
 ]
 HEADERS = {
     "delta": {
@@ -46,6 +48,10 @@ def _frame(cls: Any, field: str, payload: str, **extra: Any) -> dict[str, Any]:
     header = dict(HEADERS[field])
     if cls is translation.SessionOutputAudioDeltaEvent:
         header = {"event_id": "event_3", "elapsed_ms": 20}
+    if cls is live.SessionOutputAudioDeltaEvent:
+        header = {"start_ms": 20, "end_ms": 40}
+    if cls is live.SessionInputAudioAppendEvent:
+        header = {}
     return {"type": cls.__struct_config__.tag, **header, field: payload, **extra}
 
 
@@ -87,21 +93,25 @@ def _outcome(func: Any, *args: Any) -> Any:
 
 
 def _payload_generic(data: Any) -> Any:
-    """audio_payload's generic answer: the guard, then the frame decoded by its audio class,
-    unless it holds its type or payload twice with different values."""
+    """audio_payload's generic answer: the guard, then the frame decoded by the first audio
+    class of its tag (of the generations that have it) that takes it, unless it holds its type
+    or payload twice with different values."""
     data = _guard.frame_of(data)
     _guard.check(data)
     tag = rt_fast.peek_type(data)
-    route = _audio._ALL.get(tag)
-    if route is None:
+    classes = [cls for cls in _audio.AUDIO_EVENTS if cls.__struct_config__.tag == tag]
+    if not classes:
         raise rt_fast.DecodeError("not audio")
-    try:
-        event = _audio._lenient(route.cls)(data)
-    except _route.INPUT_ERRORS as exc:
-        raise rt_fast.DecodeError.from_exception(exc) from None
-    if _repeats(data, ("type", route.field)):
-        raise rt_fast.DecodeError("repeated")
-    return memoryview(getattr(event, route.field).encode())
+    for cls in classes:
+        field = _audio.AUDIO_EVENTS[cls]
+        try:
+            event = _audio._lenient(cls)(data)
+        except _route.INPUT_ERRORS:
+            continue
+        if _repeats(data, ("type", field)):
+            raise rt_fast.DecodeError("repeated")
+        return memoryview(getattr(event, field).encode())
+    raise rt_fast.DecodeError("no audio class of the tag takes it")
 
 
 def _pcm_generic(data: Any) -> bytes:

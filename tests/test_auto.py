@@ -1,7 +1,7 @@
 """``protocol="auto"``: frames of a mixed-generation stream go where their shape fits.
 
 The rule (``rt_fast._codec``): a frame goes to the first generation, GA then beta then
-translation, whose models take its whole shape; failing that, to the first generation that
+translation then Live, whose models take its whole shape; failing that, to the first generation that
 has its ``type``; a ``type`` no generation has is an ``UnknownEvent``.
 """
 
@@ -15,12 +15,12 @@ import msgspec
 import pytest
 
 import rt_fast
-from rt_fast import beta, ga, translation
+from rt_fast import beta, ga, live, translation
 
 from .conftest import recorded
 
-ORDER = ["ga", "beta", "translation"]
-MODULES = {"ga": ga, "beta": beta, "translation": translation}
+ORDER = ["ga", "beta", "translation", "live"]
+MODULES = {"ga": ga, "beta": beta, "translation": translation, "live": live}
 GOLDEN = Path(__file__).parent / "data" / "golden"
 
 

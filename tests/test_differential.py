@@ -32,6 +32,7 @@ import pytest
 
 import rt_fast
 from rt_fast import _audio, _codec, ga
+from rt_fast._live_traffic import live_session_frames
 from rt_fast._traffic import session_frames
 from tests.conftest import REAL
 
@@ -44,6 +45,8 @@ DECODERS: dict[str, Callable[[Any], Any]] = {
     "beta server": lambda d: rt_fast.decode_server_event(d, protocol="beta"),
     "beta client": lambda d: rt_fast.decode_client_event(d, protocol="beta"),
     "translation": lambda d: rt_fast.decode_server_event(d, protocol="translation"),
+    "live server": lambda d: rt_fast.decode_server_event(d, protocol="live"),
+    "live client": lambda d: rt_fast.decode_client_event(d, protocol="live"),
     "auto server": lambda d: rt_fast.decode_server_event(d, protocol="auto"),
     "auto client": lambda d: rt_fast.decode_client_event(d, protocol="auto"),
     "camel": lambda d: rt_fast.decode_server_event(d, naming="camel"),
@@ -60,9 +63,10 @@ FORMS: dict[str, Callable[[bytes], Any]] = {
 
 
 def _seeds() -> list[bytes]:
-    """Generated frames of both directions (one per type, audio included), and the real ones."""
+    """Generated frames of both directions (one per type, audio included) of GA and Live
+    sessions, and the real ones."""
     by_type: dict[bytes, bytes] = {}
-    for _, frame in session_frames(seed=13, turns=3):
+    for _, frame in [*session_frames(seed=13, turns=3), *live_session_frames(seed=13, turns=2)]:
         by_type.setdefault(frame[:40], frame)
     seeds = list(by_type.values())
     for name in ("recorded.jsonl", "spec-examples.jsonl"):

@@ -30,12 +30,12 @@ from websockets.sync.server import ServerConnection as SyncServerConnection
 from websockets.sync.server import serve as serve_sync
 
 import rt_fast
-from rt_fast import beta, ga, relay, translation, ws
+from rt_fast import beta, ga, live, relay, translation, ws
 from tests.test_differential import SECONDS, _seeds, inputs
 
 LIMIT = 3000
 END = b'{"type":"rt_fast.test.end"}'
-GENERATIONS = (ga, beta, translation)
+GENERATIONS = (ga, beta, translation, live)
 SERVER_ONLY = {t for g in GENERATIONS for t in g.SERVER_EVENTS} - {
     t for g in GENERATIONS for t in g.CLIENT_EVENTS
 }

@@ -44,6 +44,11 @@ REST_OBJECTS = {
         "RealtimeTranslationClientSecretCreateResponse",
         "RealtimeTranslationSession",
     ),
+    "live": (
+        "LiveCreateResponse",  # POST /v1/live/sessions
+        "SessionForkResponse",  # POST /v1/live/sessions/{id}/fork
+        "SessionResource",  # GET /v1/live/sessions/{id}
+    ),
 }
 
 # The protocol generations rt_fast has: its public subpackages with event tables.
@@ -128,7 +133,7 @@ def test_golden_frame_is_wire_shaped(generation: str, line: dict[str, Any]) -> N
 
 def test_rt_fast_generations_are_listed() -> None:
     """The generations are found (a broken discovery would silently test nothing)."""
-    assert {"ga", "beta", "translation"} <= set(RT_GENERATIONS)
+    assert {"ga", "beta", "translation", "live"} <= set(RT_GENERATIONS)
 
 
 def test_every_tag_has_one_golden_frame(generation: str) -> None:

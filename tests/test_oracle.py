@@ -27,7 +27,7 @@ Values stay in the ranges the wire uses: integers fit in 64 bits, floats are fin
 strings are valid Unicode (no lone surrogates).
 
 Each generation (GA ``openai.types.realtime``, beta ``openai.types.beta.realtime``, translation
-``openai.types.realtime.RealtimeTranslation*``) is one row of ``GENERATIONS``; its frames are
+``openai.types.realtime.RealtimeTranslation*``, Live ``openai.types.live``) is one row of ``GENERATIONS``; its frames are
 decoded with ``protocol=`` set to the row's name, and every generation of rt_fast needs a row.
 """
 
@@ -45,8 +45,10 @@ from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_ori
 import msgspec
 import pydantic
 import pytest
+from openai.types import live as sdk_live
 from openai.types import realtime as sdk_ga
 from openai.types.beta import realtime as sdk_beta
+from openai.types.live import connect_client_event, connect_server_event
 from openai.types.realtime.realtime_transcription_session_turn_detection import (
     RealtimeTranscriptionSessionTurnDetection,
 )
@@ -56,6 +58,13 @@ import rt_fast
 FRAMES_PER_MEMBER = 30
 MAX_DEPTH = 8  # from this nesting depth on, optional fields are left out, lists empty
 NoneType = type(None)
+
+
+def _union_members(union: Any) -> tuple[Any, ...]:
+    """The member classes of a (possibly ``Annotated``) SDK union."""
+    if get_origin(union) is Annotated:
+        union = get_args(union)[0]
+    return get_args(union)
 
 
 class Generation(NamedTuple):
@@ -100,6 +109,29 @@ GENERATIONS = [
             "RealtimeTranslationSession": sdk_ga.RealtimeTranslationSession,
         },
     ),
+    Generation(
+        "live",
+        # The sideband connection's events beyond the session's: rt_fast reads both.
+        Union[
+            (
+                *_union_members(sdk_live.ServerEvent),
+                connect_server_event.SessionPaused,
+                connect_server_event.SessionResumed,
+            )
+        ],
+        Union[(*_union_members(sdk_live.ClientEvent), connect_client_event.TransportDtmfSend)],
+        {
+            "LiveCreateResponse": sdk_live.LiveCreateResponse,
+            "SessionForkResponse": sdk_live.SessionForkResponse,
+            "SessionResource": sdk_live.SessionResource,
+            "SessionConfig": sdk_live.SessionConfig,
+            "SessionUpdateConfig": sdk_live.SessionUpdateConfig,
+            "SessionUsage": sdk_live.SessionUsage,
+            # A fork connection's session.start, outside ClientEvent (its tag is taken)
+            "ForkSessionStartEvent": sdk_live.ForkSessionStartEvent,
+            "ForkSessionConfig": sdk_live.ForkSessionConfig,
+        },
+    ),
 ]
 
 # SDK models whose ``type`` is a plain ``str`` that rt_fast dispatches on: the values the SDK
@@ -125,13 +157,6 @@ STRINGS = (
 )
 INTS = (0, 1, 2, 7, 42, 1000, 24000, 65535, 1_765_000_000, 2**31 - 1, 2**53, 2**63 - 1, -1)
 FLOATS = (0.0, 0.5, 1.0, 0.25, 1.5, 3.14159, 1e-7, 123456.789, 1e300, -2.5)
-
-
-def _union_members(union: Any) -> tuple[Any, ...]:
-    """The member classes of a (possibly ``Annotated``) SDK union."""
-    if get_origin(union) is Annotated:
-        union = get_args(union)[0]
-    return get_args(union)
 
 
 def _tag(model: type[pydantic.BaseModel]) -> str:
@@ -363,5 +388,5 @@ def test_every_rt_fast_generation_has_a_row() -> None:
     rt_generations = {
         name for name in rt_fast.__all__ if hasattr(getattr(rt_fast, name), "SERVER_EVENTS")
     }
-    assert {"ga", "beta", "translation"} <= rt_generations
+    assert {"ga", "beta", "translation", "live"} <= rt_generations
     assert {generation.protocol for generation in GENERATIONS} == rt_generations

@@ -221,7 +221,13 @@ def test_log_lines_decode_as_frames(tmp_path: Any) -> None:
 
 def test_every_untagged_class_is_registered_once() -> None:
     """Each ``Untagged`` class of a generation stands beside exactly one union."""
-    classes = [cls for cls in vars(ga).values() if isinstance(cls, type) and cls is not Untagged]
+    generations = (getattr(rt_fast, name) for name in ("ga", "beta", "translation", "live"))
+    classes = [
+        cls
+        for module in generations
+        for cls in vars(module).values()
+        if isinstance(cls, type) and cls is not Untagged
+    ]
     untagged = {cls for cls in classes if issubclass(cls, Untagged)}
     assert untagged == set(UNTAGGED.values())
     assert len(UNTAGGED) == len(untagged)

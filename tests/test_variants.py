@@ -12,13 +12,13 @@ import msgspec
 import pytest
 
 import rt_fast
-from rt_fast import beta, ga, translation
+from rt_fast import beta, ga, live, translation
 from rt_fast._guard import _field_types
 from rt_fast._models import Model
 from rt_fast._variants import origin, variant
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
-MODULES = {"ga": ga, "beta": beta, "translation": translation}
+MODULES = {"ga": ga, "beta": beta, "translation": translation, "live": live}
 
 SNAKE = {
     "type": "session.created",

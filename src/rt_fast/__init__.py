@@ -7,7 +7,7 @@ sockets, files and the command line sit around this core.
 
 from msgspec import UNSET, UnsetType
 
-from . import beta, ga, translation
+from . import beta, ga, live, translation
 from ._audio import audio_payload, decode_pcm, peek_type
 from ._codec import (
     Decoder,
@@ -46,6 +46,7 @@ __all__ = [
     "encode",
     "encode_audio",
     "ga",
+    "live",
     "map_log",
     "max_depth",
     "peek_type",

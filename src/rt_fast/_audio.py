@@ -43,7 +43,7 @@ from typing import Any, NamedTuple, Union, get_args
 
 import msgspec
 
-from . import beta, ga, translation
+from . import beta, ga, live, translation
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE, check, conflict_error, conflicting_key, frame_of
 from ._models import UNSET
@@ -60,6 +60,7 @@ __all__ = [
     "b64encode",
     "decode_audio_event",
     "decode_pcm",
+    "either",
     "Payload",
     "ensure_one_payload",
     "one_payload",
@@ -141,6 +142,8 @@ AUDIO_EVENTS: dict[type[Any], str] = {
     beta.InputAudioBufferAppendEvent: "audio",
     translation.SessionOutputAudioDeltaEvent: "delta",
     translation.SessionInputAudioBufferAppendEvent: "audio",
+    live.SessionOutputAudioDeltaEvent: "delta",
+    live.SessionInputAudioAppendEvent: "audio",
 }
 """Every event class that carries base64 audio -> its payload field."""
 
@@ -165,18 +168,42 @@ events of one union (the first class of a tag where several have it)."""
 
 
 def routes_for(members: Any) -> Routes:
-    """The routes of the audio events among ``members`` (the classes of a union)."""
+    """The routes of the audio events among ``members`` (the classes of a union): where
+    several classes have a tag (generations that share it), its route takes a frame any of
+    them takes, by the first that does (``either``)."""
     routes: Routes = {}
     for cls in members:
         if cls in AUDIO_EVENTS:
             route = _route(cls, AUDIO_EVENTS[cls])
             tag = route.prefix_str[9:-2]
             for key, value in {tag: route, **keyed([(tag, route)])}.items():
-                routes.setdefault(key, value)
+                routes[key] = either(routes[key], value) if key in routes else value
     return routes
 
 
-_ALL = routes_for(AUDIO_EVENTS)  # a tag both GA and beta have: GA's class checks it
+def either(first: _Route, second: _Route) -> _Route:
+    """The route of a tag two audio event classes have, with one payload field: its header
+    is the first class's where that class takes it, else the second's."""
+    if first is second or first.cls is second.cls:
+        return first
+    if first.field != second.field:  # pragma: no cover - a table error, found on import
+        raise TypeError(f"{first.cls} and {second.cls} share a tag, not a payload field")
+    one, other = first.decode, second.decode
+
+    def decode(data: Any) -> Any:
+        try:
+            return one(data)
+        except INPUT_ERRORS:
+            return other(data)
+
+    return first._replace(decode=decode)
+
+
+_ALL = routes_for(AUDIO_EVENTS)  # a tag several generations have: the first taking it decodes it
+# An audio tag -> its classes, in the generations' order (the generic path tries each).
+_CLASSES: dict[str, list[type[msgspec.Struct]]] = {}
+for _cls in AUDIO_EVENTS:
+    _CLASSES.setdefault(_cls.__struct_config__.tag, []).append(_cls)
 
 
 def routed_keys(tag: str) -> tuple[str, ...]:
@@ -247,7 +274,7 @@ def _empty(tag: str) -> type[msgspec.Struct]:
     return msgspec.defstruct("Peek", [], tag=tag, tag_field="type")
 
 
-_EVENTS = (ga.Event, beta.Event, translation.Event)
+_EVENTS = (ga.Event, beta.Event, translation.Event, live.Event)
 _TAGS = sorted({cls.__struct_config__.tag for union in _EVENTS for cls in get_args(union)})
 _PEEKS = [_empty(tag) for tag in _TAGS]
 _TAG_OF: dict[type, str] = {cls: str(cls.__struct_config__.tag) for cls in _PEEKS}
@@ -409,15 +436,20 @@ def _generic(data: bytes | bytearray | str) -> tuple[Any, str]:
     """The generic path: the payload of the frame decoded whole by its audio event class."""
     check(data)
     tag = peek_type(data)  # its type, which it holds once
-    route = _ALL.get(tag)
-    if route is None:
+    classes = _CLASSES.get(tag)
+    if classes is None:
         raise DecodeError(f"not an audio frame: type {tag!r}", path="$.type")
-    try:
-        event = _lenient(route.cls)(data)
-    except INPUT_ERRORS as exc:
-        raise DecodeError.from_exception(exc) from None
-    ensure_one_payload(data, payloads_of((route.cls,))[route.cls], event)
-    return getattr(event, route.field), route.field
+    errors = []
+    for cls in classes:  # the generations that have the tag, the first taking it first
+        try:
+            event = _lenient(cls)(data)
+        except INPUT_ERRORS as exc:
+            errors.append(exc)
+            continue
+        payload = payloads_of((cls,))[cls]
+        ensure_one_payload(data, payload, event)
+        return getattr(event, payload.field), payload.field
+    raise DecodeError.from_exception(errors[0]) from None
 
 
 class Payload(NamedTuple):

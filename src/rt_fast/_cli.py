@@ -169,6 +169,19 @@ def _print_json(report: dict[str, Any]) -> None:
     print(msgspec.json.format(msgspec.json.encode(report), indent=2).decode())
 
 
+def _print_live(report: dict[str, Any]) -> None:
+    """The Live lines of ``rt-fast stats``: each session's last usage, delegated tokens."""
+    live, delegated = report["live_usage"], report["delegated_usage"]
+    if live["sessions"]:
+        print(
+            f"live: {len(live['sessions'])} sessions, {live['seconds']:.1f} s "
+            f"(each session's last report), {live['active_seconds']} s active, "
+            f"{live['paused_seconds']} s paused"
+        )
+    if delegated:
+        print("delegated tokens: " + ", ".join(f"{k} {v}" for k, v in delegated.items()))
+
+
 def _print_stats(report: dict[str, Any]) -> None:
     mb, elapsed = report["bytes"] / 1e6, report["seconds"]["elapsed"]
     cluster = report["seconds"].get("cluster")
@@ -190,6 +203,7 @@ def _print_stats(report: dict[str, Any]) -> None:
         f"{audio['server']:.1f} s from servers; {report['responses']} responses, tokens "
         f"{usage.get('input_tokens', 0)} in, {usage.get('output_tokens', 0)} out"
     )
+    _print_live(report)
     print(f"\n{'type':<56}{'frames':>8}{'MB':>9}")
     for type_, count in report["by_type"].items():
         print(f"{_shown(type_):<56}{count:>8}{report['bytes_by_type'][type_] / 1e6:>9.3f}")
@@ -451,7 +465,7 @@ def _common(parser: argparse.ArgumentParser, logs: str = "+") -> None:
     parser.add_argument(
         "--protocol",
         default="auto",
-        choices=("auto", "ga", "beta", "translation"),
+        choices=("auto", "ga", "beta", "translation", "live"),
         help="protocol generation of the frames (default: auto, per frame)",
     )
 
@@ -466,7 +480,10 @@ def _add_stats(commands: Any) -> None:
         "session, timed against json.loads in the same run. --json prints logs, lines, "
         "decoded, rejected (a count), blank, first_rejected (the first few: log, line, error, "
         "excerpt), bytes (of JSONL, decompressed), by_type, bytes_by_type, audio_seconds "
-        "{client, server}, responses, usage, sessions, session_ids, jobs, and seconds {elapsed: "
+        "{client, server}, responses, usage, live_usage (Live sessions' cumulative seconds: "
+        "each session's last report, and their sum), delegated_usage (tokens of the "
+        "Responses and decisions work Live sessions delegate), sessions, session_ids, jobs, "
+        "and seconds {elapsed: "
         "reading, decompressing, decoding and counting every log, worker start-up included; "
         "race, with --compare or no LOG: {bytes, frames, rt_fast, json.loads}, the best of 5 "
         "decodes of the first 16 MB already in memory, in seconds}. Exit status 1 if a line is "

@@ -11,16 +11,23 @@ unknown ``type`` (``UnknownEvent``), and otherwise raises ``DecodeError``. Known
 nothing for that.
 
 ``protocol="auto"`` decodes a frame whose generation is not known. The rule: the frame goes to
-the first generation, in the order GA, beta, translation, whose models take its whole shape
-(every key known, every value valid, every tag present), else to the first that takes it whole
-with nested tags absent where the API lets them go (``rt_fast._models.or_untagged``).
+the first generation, in the order GA, beta, translation, Live, whose models take its whole
+shape (every key known, every value valid, every tag present), else to the first that takes it
+whole with nested tags absent where the API lets them go (``rt_fast._models.or_untagged``).
 A tag that only one generation has can only go there;
 a tag that several share (``session.created``, ``response.done``, ``error``, ...) goes where its
 shape fits, so a beta ``session.created`` (a session without ``type``) is beta and a GA one GA,
 and a frame both generations read identically (``error``, ``input_audio_buffer.committed``) is
-GA. A frame no generation takes whole (it has fields this version does not know) goes to the
-first generation whose tag table has its ``type``; a well-formed frame whose ``type`` no
-generation has is an ``UnknownEvent``.
+GA. Live shares ``session.updated``, ``session.update``, ``error`` and ``response.create`` with
+GA, and ``session.closed``, ``session.output_audio.delta`` and the transcript deltas with
+translation; its shapes differ (a session with ``status``; ``client_event_id``; ``start_ms``
+and ``end_ms``; an audio delta without ``event_id``), so a Live frame is Live wherever it holds
+what only Live has. The frames the generations cannot tell apart are read the same by both:
+a bare ``response.create`` (GA) or ``session.close`` (translation), a ``session.update`` of an
+empty session (beta), an ``error`` with neither ``client_event_id`` (GA), an audio delta with
+``event_id`` and nothing else (translation). A frame no generation takes whole (it has fields
+this version does not know) goes to the first generation whose tag table has its ``type``; a
+well-formed frame whose ``type`` no generation has is an ``UnknownEvent``.
 """
 
 from __future__ import annotations
@@ -42,11 +49,12 @@ from typing import (
 
 import msgspec
 
-from . import beta, ga, translation
+from . import beta, ga, live, translation
 from ._audio import (
     TYPED,
     Payload,
     decode_audio_event,
+    either,
     ensure_one_payload,
     locate,
     measured,
@@ -89,10 +97,10 @@ __all__ = [
 
 T = TypeVar("T")
 Buffer = Union[bytes, bytearray, memoryview, str]
-Protocol = Literal["ga", "beta", "translation", "auto"]
+Protocol = Literal["ga", "beta", "translation", "live", "auto"]
 Naming = Literal["snake", "camel"]
 
-GENERATIONS = {"ga": ga, "beta": beta, "translation": translation}
+GENERATIONS = {"ga": ga, "beta": beta, "translation": translation, "live": live}
 """The protocol generations, side by side, in the order auto-detection tries them."""
 
 _INPUT_ERRORS = INPUT_ERRORS  # a local name: read on every rejected frame
@@ -146,6 +154,21 @@ def _keeps(event: Any, loc: tuple[str | int, ...]) -> bool:
             return False
         value = value[key]
     return True
+
+
+def _refused(rejections: Any) -> list[DecodeError]:
+    """The strict models' rejections of a frame that name a member's value (not a member they
+    do not know, nor one it misses): a generation knew that member and refused its value."""
+    refused = []
+    for exc in rejections:
+        if isinstance(exc, msgspec.ValidationError) and not str(exc).startswith(_SHAPE):
+            error = DecodeError.from_exception(exc)
+            if error.loc:
+                refused.append(error)
+    return refused
+
+
+_SHAPE = ("Object contains unknown field", "Object missing required field")
 
 
 def _untagged(exc: BaseException) -> bool:
@@ -568,7 +591,8 @@ def _audio_routes(leads: dict[Any, Lead]) -> dict[Any, Any]:
 
 def _merge(tables: list[dict[Any, Lead]]) -> dict[Any, Lead]:
     """The route table of several generations' unions: a lead's patterns in any of them
-    (None if any may always hold a free-form value), the first one's audio route."""
+    (None if any may always hold a free-form value), an audio route taking what any of
+    theirs takes, by the first that does (``_audio.either``)."""
     merged: dict[Any, Lead] = {}
     for table in tables:
         for key, lead in table.items():
@@ -577,7 +601,8 @@ def _merge(tables: list[dict[Any, Lead]]) -> dict[Any, Lead]:
                 both = (have.markers or ()) + (lead.markers or ())
                 always = have.markers is None or lead.markers is None
                 markers = None if always else tuple(dict.fromkeys(both))
-                merged[key] = Lead(markers, have.audio or lead.audio)
+                audio = either(have.audio, lead.audio) if have.audio and lead.audio else None
+                merged[key] = Lead(markers, audio or have.audio or lead.audio)
     return merged
 
 
@@ -631,6 +656,8 @@ class _AutoDecoder(Decoder[Any]):
                     return decoder._without_tags(data, lenient=False)
                 except _INPUT_ERRORS:
                     pass
+        pairs = zip(self._generations, rejected, strict=True)
+        refused = _refused(e for d, e in pairs if d in decoders)
         errors: list[DecodeError] = []
         for decoder in decoders:
             try:
@@ -638,9 +665,11 @@ class _AutoDecoder(Decoder[Any]):
             except DecodeError as exc:
                 errors.append(exc)
                 continue
+            if not all(_keeps(event, error.loc) for error in refused):
+                continue  # it drops a member whose value a generation knowing it refuses
             if not errors or errors[0].loc is None or _keeps(event, errors[0].loc):
                 return event
-        raise errors[0]  # the first generation that has the tag says what is wrong
+        raise (errors or refused)[0]  # the first generation with the tag says what is wrong
 
 
 def _decoder(table: dict[str, dict[str, Decoder[Any]]], protocol: str, naming: str) -> Decoder[Any]:
@@ -704,8 +733,10 @@ if TYPE_CHECKING:
     BetaClient = Union[beta.ClientEvent, UnknownEvent]
     TranslationServer = Union[translation.ServerEvent, UnknownEvent]
     TranslationClient = Union[translation.ClientEvent, UnknownEvent]
-    AnyServer = Union[GAServer, BetaServer, TranslationServer]
-    AnyClient = Union[GAClient, BetaClient, TranslationClient]
+    LiveServer = Union[live.ServerEvent, UnknownEvent]
+    LiveClient = Union[live.ClientEvent, UnknownEvent]
+    AnyServer = Union[GAServer, BetaServer, TranslationServer, LiveServer]
+    AnyClient = Union[GAClient, BetaClient, TranslationClient, LiveClient]
 
 
 # The two functions below find their decoder by two dict lookups, then call its decode.
@@ -723,6 +754,10 @@ def decode_server_event(
 def decode_server_event(
     data: Buffer, protocol: Literal["translation"], *, naming: Naming = ...
 ) -> TranslationServer: ...
+@overload
+def decode_server_event(
+    data: Buffer, protocol: Literal["live"], *, naming: Naming = ...
+) -> LiveServer: ...
 @overload
 def decode_server_event(data: Buffer, protocol: str, *, naming: Naming = ...) -> AnyServer: ...
 def decode_server_event(data: Buffer, protocol: str = "ga", *, naming: str = "snake") -> Any:
@@ -746,6 +781,10 @@ def decode_client_event(
 def decode_client_event(
     data: Buffer, protocol: Literal["translation"], *, naming: Naming = ...
 ) -> TranslationClient: ...
+@overload
+def decode_client_event(
+    data: Buffer, protocol: Literal["live"], *, naming: Naming = ...
+) -> LiveClient: ...
 @overload
 def decode_client_event(data: Buffer, protocol: str, *, naming: Naming = ...) -> AnyClient: ...
 def decode_client_event(data: Buffer, protocol: str = "ga", *, naming: str = "snake") -> Any:

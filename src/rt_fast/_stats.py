@@ -4,6 +4,16 @@
 and gives a small ``Tally``; ``combine`` joins a task's tallies before they travel; ``Totals``
 adds them up in log order, where audio formats announced in one batch apply to the next;
 ``summary`` is the report.
+
+Live sessions report usage as cumulative seconds (``session.usage.updated``, and the final
+figure in ``session.closed``): each report replaces the last, so a session's usage is its last
+report, never a sum, and the totals add up each session's last. A session's
+``session.closed`` is its final word. A report belongs to the session in force: a record's
+session (``rt_fast._record``), else the last ``session.started`` of the log (in a plain log
+whose sessions interleave, a session's reports until its close may so go to another; records
+say it exactly). Work a Live session delegates reports its own tokens: a Responses model's in each
+``response.completed`` (``incomplete``, ``failed``) that ``response.event`` carries, a
+decisions model's in each ``decision.event``; those add up (``delegated_usage``).
 """
 
 from __future__ import annotations
@@ -44,10 +54,12 @@ _AUDIO = {
     "response.audio.delta": ("server", "delta"),
     "session.input_audio_buffer.append": ("client", "audio"),
     "session.output_audio.delta": ("server", "delta"),
+    "session.input_audio.append": ("client", "audio"),
 }
 # Frames that announce a session's audio formats.
 _SESSIONS = (
     "session.created",
+    "session.started",
     "session.updated",
     "session.update",
     "transcription_session.updated",
@@ -79,6 +91,11 @@ class Tally:
         self.responses = 0
         self.sessions: list[str] = []
         self.starts_log = starts_log
+        # Live: session (None: the one in force when the batch starts) -> its last usage
+        self.live: dict[str | None, dict[str, float]] = {}
+        self.in_force: str | None = None  # the Live session in force at the batch's end
+        self.final: dict[str, dict[str, float]] = {}  # Live session -> usage it closed with
+        self.delegated: Counter[str] = Counter()
 
 
 def _rate(audio_format: Any) -> int | None:
@@ -91,9 +108,11 @@ def _rate(audio_format: Any) -> int | None:
 
 
 def _formats(session: dict[str, Any]) -> dict[str, int]:
-    """The audio formats a session announces (GA ``audio.*.format``, beta ``*_audio_format``)."""
+    """The audio formats a session announces (GA ``audio.*.format``, beta ``*_audio_format``,
+    Live ``audio.format``, both directions)."""
     audio = session.get("audio") if isinstance(session.get("audio"), dict) else {}
-    found = {}
+    rate = _rate((audio or {}).get("format"))
+    found = dict.fromkeys(_DIRECTIONS, rate) if rate else {}
     for direction, key in (("client", "input"), ("server", "output")):
         ga_format = ((audio or {}).get(key) or {}).get("format")
         rate = _rate(ga_format if ga_format is not None else session.get(f"{key}_audio_format"))
@@ -122,8 +141,13 @@ def _on_session(into: Tally, frame: Any, kind: str, _: object) -> None:
     session = msgspec.to_builtins(frame.session) if frame.session is not UNSET else None
     if isinstance(session, dict):
         into.rate.update(_formats(session))
-        if kind == "session.created" and isinstance(session.get("id"), str):
+        if kind in _STARTS and isinstance(session.get("id"), str):
             into.sessions.append(session["id"])
+            if kind == "session.started":
+                into.in_force = session["id"]
+
+
+_STARTS = ("session.created", "session.started")
 
 
 def _on_done(into: Tally, frame: Any, kind: str, _: object) -> None:
@@ -133,11 +157,50 @@ def _on_done(into: Tally, frame: Any, kind: str, _: object) -> None:
         _flat("", msgspec.to_builtins(usage), into.usage)
 
 
+def _on_live_usage(into: Tally, frame: Any, kind: str, session: str | None) -> None:
+    """A Live session's usage so far, replacing its last (``session`` is the record's).
+    (Translation's ``session.closed`` carries no usage.)"""
+    usage = getattr(frame, "usage", None)
+    if usage is None:
+        return
+    usage = msgspec.to_builtins(usage)
+    figures = {key: usage[key] for key in _LIVE_USAGE if _number(usage.get(key))}
+    if kind == "session.closed":
+        into.final[session or frame.session.id] = figures
+    else:
+        into.live[session or into.in_force] = figures
+
+
+_LIVE_USAGE = ("seconds", "active_seconds", "paused_seconds")
+_RESPONSE_ENDS = ("response.completed", "response.incomplete", "response.failed")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _on_delegated(into: Tally, frame: Any, kind: str, _: object) -> None:
+    """The tokens of a delegated response (``response.event``) or decision (``decision.event``)."""
+    if kind == "decision.event":
+        _flat("decisions.", msgspec.to_builtins(frame.event.decision.usage), into.delegated)
+        return
+    event = frame.event
+    response = event.get("response") if event.get("type") in _RESPONSE_ENDS else None
+    usage = response.get("usage") if isinstance(response, dict) else None
+    if isinstance(usage, dict):
+        _flat("responses.", usage, into.delegated)
+
+
 _HANDLERS: dict[str, Callable[[Tally, Any, str, Any], None]] = {
     **dict.fromkeys(_AUDIO, _on_audio),
     **dict.fromkeys(_SESSIONS, _on_session),
     "response.done": _on_done,
+    "session.usage.updated": _on_live_usage,
+    "session.closed": _on_live_usage,
+    "response.event": _on_delegated,
+    "decision.event": _on_delegated,
 }
+_BY_RECORD = frozenset(("session.usage.updated", "session.closed"))  # a record's session counts
 
 
 def tally(batch: LogBatch) -> Tally:
@@ -149,10 +212,25 @@ def tally(batch: LogBatch) -> Tally:
     for kind, size in zip(tags, batch.sizes(), strict=True):
         sizes[kind] = sizes.get(kind, 0) + size
     pcm = batch._pcm or {}
+    records = batch.records() if _BY_RECORD.intersection(result.by_type) else []
     for index, (frame, kind) in enumerate(zip(batch.frames, tags, strict=True)):
         if kind in handlers and frame.__class__ is not UnknownEvent:  # another generation's
-            handlers[kind](result, frame, kind, pcm.get(index))
+            extra = pcm.get(index) if kind not in _BY_RECORD else _session_of(records, index)
+            handlers[kind](result, frame, kind, extra)
     return result
+
+
+def _session_of(records: list[Any], index: int) -> str | None:
+    """The session of the record of the frame at ``index``, if it came in a record."""
+    record = records[index] if records else None
+    return None if record is None else record.session
+
+
+def _follow(live: dict[str | None, dict[str, float]], part: Tally, in_force: str | None) -> None:
+    """Add a later part's Live usage reports to ``live``: each replaces its session's last; the
+    part's reports before its first ``session.started`` are the session ``in_force``'s."""
+    for session, figures in part.live.items():
+        live[in_force if session is None else session] = figures
 
 
 def combine(tallies: list[Tally]) -> Tally:
@@ -169,6 +247,10 @@ def combine(tallies: list[Tally]) -> Tally:
         whole.usage.update(part.usage)
         whole.responses += part.responses
         whole.sessions += part.sessions
+        _follow(whole.live, part, whole.in_force)
+        whole.in_force = part.in_force or whole.in_force
+        whole.final.update(part.final)
+        whole.delegated.update(part.delegated)
     return whole
 
 
@@ -183,10 +265,19 @@ class Totals:
         self.audio: Counter[tuple[str, int]] = Counter()
         self.responses = 0
         self.sessions: dict[str, None] = {}
+        self.live: dict[str | None, dict[str, float]] = {}
+        self.in_force: str | None = None
+        self.final: dict[str, dict[str, float]] = {}
+        self.delegated: Counter[str] = Counter()
 
     def add(self, part: Tally) -> None:
-        if part.starts_log:  # formats start over
+        if part.starts_log:  # formats start over, and the session in force
             self.rate = dict.fromkeys(_DIRECTIONS, _DEFAULT_RATE)
+            self.in_force = None
+        _follow(self.live, part, self.in_force)
+        self.in_force = part.in_force or self.in_force
+        self.final.update(part.final)
+        self.delegated.update(part.delegated)
         for (direction, rate), size in part.audio.items():
             self.audio[direction, rate or self.rate[direction]] += size
         self.rate.update(part.rate)
@@ -201,6 +292,16 @@ class Totals:
         for (direction, rate), size in self.audio.items():
             seconds[direction] += size / rate
         return {direction: round(value, 3) for direction, value in seconds.items()}
+
+    def live_usage(self) -> dict[str, Any]:
+        """Each Live session's last usage report (its ``session.closed``'s, if it closed; a
+        session reported before any ``session.started`` is ``""``), and their sum."""
+        sessions = {session or "": figures for session, figures in self.live.items()}
+        sessions.update(self.final)
+        total: Counter[str] = Counter()
+        for figures in sessions.values():
+            total.update(figures)
+        return {**{key: round(total[key], 3) for key in _LIVE_USAGE}, "sessions": sessions}
 
 
 def keep_first(shown: list[R], rejected: R) -> None:
@@ -227,6 +328,8 @@ def summary(reader: LogReader[Any], totals: Totals, shown: list[Rejected]) -> di
         "audio_seconds": totals.audio_seconds(),
         "responses": totals.responses,
         "usage": dict(sorted(totals.usage.items())),
+        "live_usage": totals.live_usage(),
+        "delegated_usage": dict(sorted(totals.delegated.items())),
         "sessions": len(totals.sessions),
         "session_ids": list(totals.sessions),
     }

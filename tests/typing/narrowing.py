@@ -8,7 +8,7 @@ from msgspec import UnsetType
 from typing_extensions import assert_type
 
 import rt_fast
-from rt_fast import ga
+from rt_fast import ga, live
 
 
 def server(frame: bytes) -> str:
@@ -79,3 +79,26 @@ def audio_rate(config: ga.RealtimeAudioConfigInput) -> int:
             return 8000
         case ga.AudioPCM() | ga.UntaggedAudioFormat() | None | UnsetType():
             return 24000
+
+
+def live_server(frame: bytes) -> float:
+    event = rt_fast.decode_server_event(frame, protocol="live")
+    assert_type(event, Union[live.ServerEvent, rt_fast.UnknownEvent])
+    match event:
+        case live.SessionUsageUpdatedEvent(usage=live.SessionUsage(seconds=seconds)):
+            assert_type(seconds, float)
+            return seconds
+        case live.SessionOutputAudioDeltaEvent(delta=delta, start_ms=start_ms):
+            assert_type(start_ms, Union[int, None, UnsetType])
+            return float(len(delta))
+        case _:
+            return 0.0
+
+
+def live_client(frame: bytes) -> str:
+    event = rt_fast.decode_client_event(frame, protocol="live")
+    assert_type(event, Union[live.ClientEvent, rt_fast.UnknownEvent])
+    if isinstance(event, live.SessionStartEvent):
+        assert_type(event.session.model, str)
+        return event.session.model
+    return ""
