@@ -15,18 +15,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 
-from . import beta, ga, translation
+from . import ga
 from ._audio import peek_type
 from ._codec import decode
 from ._errors import DecodeError
 from ._jsonl import LogBatch, map_log
+from ._protocol import tags
 from ._script import Replay, Turn
 from ._sources import Source, logs_of
 
 __all__ = ["Recording"]
 
-_CLIENT_TAGS = frozenset(itertools.chain(ga.CLIENT_EVENTS, beta.CLIENT_EVENTS,
-                                         translation.CLIENT_EVENTS))  # fmt: skip
+_CLIENT_TAGS = tags("CLIENT_EVENTS")  # every generation's, as the sockets refuse them
 _SESSIONS = {"session.created": ga.SessionCreatedEvent, "session.updated": ga.SessionUpdatedEvent}
 
 
