@@ -152,8 +152,21 @@ _VAD_DEFAULTS = {**TURN_DEFAULTS["server_vad"], "eagerness": "auto"}
 
 
 class Received:
-    """What clients sent a server, frame by frame as received (the newest ``MAX_FRAMES``, and
-    of them the newest ``MAX_BYTES``); safe to read from another thread while the server runs."""
+    """What clients sent a server, frame by frame as received.
+
+    It keeps the newest ``MAX_FRAMES`` frames, and of them the newest ``MAX_BYTES``; it is
+    safe to read from another thread while the server runs.
+
+    Attributes:
+        MAX_BYTES: The most bytes of frames kept (64 MiB).
+        MAX_FRAMES: The most frames kept (100,000).
+
+    Example:
+        >>> received = rt_fast.server.Received()
+        >>> received.add(b'{"type":"response.create"}')
+        >>> received.types(), received.events()
+        (['response.create'], [ResponseCreateEvent(event_id=UNSET, response=UNSET)])
+    """
 
     MAX_BYTES = 64 * 1024 * 1024
     MAX_FRAMES = 100_000
@@ -164,6 +177,11 @@ class Received:
         self._lock = threading.Lock()
 
     def add(self, frame: bytes) -> None:
+        """Keep a received frame, dropping the oldest beyond the bounds.
+
+        Args:
+            frame: The frame, as received.
+        """
         with self._lock:
             self._frames.append(frame)
             self._size += len(frame)
@@ -172,11 +190,19 @@ class Received:
 
     @property
     def frames(self) -> list[bytes]:
+        """The frames kept, oldest first (a copy of the list)."""
         with self._lock:
             return list(self._frames)
 
     def events(self, tag: str | None = None) -> list[Any]:
-        """The frames that decode as client events (of type ``tag``, if given), decoded."""
+        """The frames that decode as GA client events, decoded.
+
+        Args:
+            tag: Only the frames of this ``type``; None: all.
+
+        Returns:
+            The events, oldest first; frames that do not decode are left out.
+        """
         events = []
         for frame in self.frames:
             with contextlib.suppress(DecodeError):
@@ -185,7 +211,11 @@ class Received:
         return events
 
     def types(self) -> list[str]:
-        """Each frame's ``type`` (``""`` where it has none)."""
+        """Each frame's ``type``.
+
+        Returns:
+            One ``type`` per frame, oldest first (``""`` where it has none).
+        """
         types = []
         for frame in self.frames:
             try:
@@ -195,6 +225,7 @@ class Received:
         return types
 
     def clear(self) -> None:
+        """Forget every frame kept."""
         with self._lock:
             self._frames.clear()
             self._size = 0
@@ -612,11 +643,27 @@ async def serve(
     received: Received | None = None,
     **options: Any,
 ) -> Server:
-    """Start the server (``async with await serve(...) as server``); ``port=0`` picks a free
-    one (``server.sockets[0].getsockname()[1]``). ``script`` says what the model says (the
-    bundled sample recording by default); ``received``, if given, keeps what clients send.
-    ``options`` go to ``websockets``' ``serve``; by default frames up to 16 MiB are read,
-    uncompressed, as the API sends them. ``ValueError`` for an unknown ``pace``."""
+    """Start the server on this event loop: ``async with await serve(...) as server``.
+
+    Args:
+        script: What the model says: a ``Script`` or a ``Recording``; None: the bundled
+            sample recording.
+        host: The address to listen on.
+        port: The port to listen on; 0 picks a free one
+            (``server.sockets[0].getsockname()[1]``).
+        pace: ``"fast"`` (responses as fast as the client reads) or ``"realtime"`` (audio
+            deltas spaced by the audio they carry).
+        received: Keeps what clients send, if given.
+        **options: Passed to websockets' ``serve``; by default frames up to 16 MiB are read,
+            uncompressed, as the API sends them.
+
+    Returns:
+        The running websockets server.
+
+    Raises:
+        ValueError: ``pace`` is not one of the above.
+        OSError: The address cannot be listened on.
+    """
     if pace not in ("fast", "realtime"):
         raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
     played = Recording.load() if script is None else script
@@ -629,8 +676,18 @@ async def serve(
 
 
 class Background:
-    """A server running on a thread of its own (``running``): its URLs, script and what it
-    received."""
+    """A server running on a thread of its own, made by ``running``.
+
+    Args:
+        script: What the model says.
+        pace: ``"fast"`` or ``"realtime"`` (see ``serve``).
+
+    Attributes:
+        script: What the model says; a test may add turns while it runs.
+        pace: ``"fast"`` or ``"realtime"``.
+        received: What clients sent (``Received``).
+        port: The port it listens on (0 until started).
+    """
 
     def __init__(self, script: Script | Recording, pace: str) -> None:
         self.script, self.pace, self.received = script, pace, Received()
@@ -667,6 +724,18 @@ class Background:
             await self._stop.wait()
 
     def start(self, timeout: float = 30) -> Background:
+        """Start the server's thread and wait until it listens.
+
+        Args:
+            timeout: Seconds to wait.
+
+        Returns:
+            The server, started.
+
+        Raises:
+            TimeoutError: It did not start in time.
+            OSError: It cannot listen.
+        """
         self._thread.start()
         if not self._ready.wait(timeout):
             raise TimeoutError(f"the server did not start in {timeout} s")
@@ -675,7 +744,11 @@ class Background:
         return self
 
     def stop(self, timeout: float = 30) -> None:
-        """Close every connection (1001, going away) and the server; wait for the thread."""
+        """Close every connection (1001, going away) and the server; wait for the thread.
+
+        Args:
+            timeout: Seconds to wait for the thread.
+        """
         if self._loop is not None and self._stop is not None:
             with contextlib.suppress(RuntimeError):  # its loop ended already
                 self._loop.call_soon_threadsafe(self._stop.set)
@@ -686,8 +759,28 @@ class Background:
 def running(
     script: Script | Recording | None = None, *, pace: str = "fast"
 ) -> Iterator[Background]:
-    """A server on a free port of 127.0.0.1, on a thread of its own while the block runs:
-    for sync code and for any event loop alike (``rt_fast.pytest_plugin``'s fixture)."""
+    """Run a server on a free port of 127.0.0.1, on a thread of its own, while the block runs.
+
+    For sync code and for any event loop alike (``rt_fast.pytest_plugin``'s fixture uses it).
+    Leaving the block closes every connection and the server.
+
+    Args:
+        script: What the model says; None: an empty ``Script`` (each response says "OK.").
+        pace: ``"fast"`` or ``"realtime"`` (see ``serve``).
+
+    Yields:
+        The running server: its ``url``, ``base_url``, ``script`` and ``received``.
+
+    Raises:
+        ValueError: ``pace`` is not one of the above.
+
+    Example:
+        ```python
+        with rt_fast.server.running(Script().say("Hi!")) as server:
+            client = OpenAI(api_key="sk-test", websocket_base_url=server.base_url)
+            ...
+        ```
+    """
     if pace not in ("fast", "realtime"):
         raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
     background = Background(Script() if script is None else script, pace).start()
@@ -698,7 +791,19 @@ def running(
 
 
 def run(recording: Script | Recording, *, host: str, port: int, pace: str, label: str) -> None:
-    """Serve until interrupted (``rt-fast serve``), saying where on standard output."""
+    """Serve until interrupted (``rt-fast serve``), saying where on standard output.
+
+    Args:
+        recording: What the model says.
+        host: The address to listen on.
+        port: The port to listen on; 0 picks a free one.
+        pace: ``"fast"`` or ``"realtime"`` (see ``serve``).
+        label: What the line on standard output says the responses come from.
+
+    Raises:
+        ValueError: ``pace`` is not one of the above.
+        OSError: The address cannot be listened on.
+    """
 
     async def forever() -> None:
         async with await serve(recording, host=host, port=port, pace=pace) as running:
