@@ -78,7 +78,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - the message is the poin
         "pip install 'rt-fast[dask]'"
     ) from exc
 
-__all__ = ["BLOCKSIZE", "Exported", "cluster", "read_logs", "stats", "to_parquet"]
+__all__ = ["BLOCKSIZE", "Exported", "Paths", "cluster", "read_logs", "stats", "to_parquet"]
 
 BLOCKSIZE = 32 * 1024 * 1024
 """Bytes of plain log a task decodes (a compressed log is one task, whatever its size)."""

@@ -53,7 +53,7 @@ from websockets.sync.client import ClientConnection as SyncClientConnection
 from websockets.sync.client import connect as _connect_sync
 
 from ._codec import GENERATIONS, encode_audio
-from ._protocol import Errors, Reader, Rejected, error_frame, text_frame
+from ._protocol import Errors, Reader, Rejected, text_frame
 
 __all__ = [
     "BoundedServerConnection",
@@ -62,7 +62,6 @@ __all__ = [
     "SyncConnection",
     "connect",
     "connect_sync",
-    "error_frame",
     "server_options",
     "socket_options",
 ]
