@@ -233,7 +233,7 @@ def peek_type(data: Buffer) -> str:
             ``MAX_FRAME_SIZE``, or holds ``type`` (or an audio frame its payload) twice.
         TypeError: ``data`` is not one of the four buffer types.
 
-    Example:
+    Examples:
         >>> rt_fast.peek_type(b'{"type":"response.done","event_id":"e1"}')
         'response.done'
     """
@@ -594,7 +594,7 @@ def audio_payload(data: Buffer) -> memoryview:
             not an audio frame (``path`` is ``$.type``).
         TypeError: ``data`` is not one of the four buffer types.
 
-    Example:
+    Examples:
         >>> frame = b'{"type":"input_audio_buffer.append","audio":"AAAA"}'
         >>> bytes(rt_fast.audio_payload(frame))
         b'AAAA'
@@ -628,7 +628,7 @@ def decode_pcm(data: Buffer) -> bytes:
             valid base64 (``path`` names the payload field).
         TypeError: ``data`` is not one of the four buffer types.
 
-    Example:
+    Examples:
         >>> rt_fast.decode_pcm(b'{"type":"input_audio_buffer.append","audio":"AAAA"}')
         b'\\x00\\x00\\x00'
     """

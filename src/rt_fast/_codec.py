@@ -226,7 +226,7 @@ class Decoder(Generic[T]):
     Raises:
         ValueError: ``naming`` is neither ``"snake"`` nor ``"camel"``.
 
-    Example:
+    Examples:
         >>> decoder = rt_fast.Decoder(rt_fast.ga.ServerEvent)
         >>> decoder.decode(b'{"type":"input_audio_buffer.cleared","event_id":"e1"}')
         InputAudioBufferClearedEvent(event_id='e1')
@@ -547,7 +547,7 @@ class Decoder(Generic[T]):
                 the first bad line.
             TypeError: ``data`` is not one of the four buffer types.
 
-        Example:
+        Examples:
             >>> decoder = rt_fast.Decoder(rt_fast.ga.ServerEvent)
             >>> lines = b'{"type":"input_audio_buffer.cleared","event_id":"e1"}\\n\\n'
             >>> lines += b'{"type":"new.event"}\\n'
@@ -830,7 +830,7 @@ def decode_server_event(data: Buffer, protocol: str = "ga", *, naming: str = "sn
         ValueError: ``protocol`` or ``naming`` is not one of the above.
         TypeError: ``data`` is not one of the four buffer types.
 
-    Example:
+    Examples:
         >>> event = rt_fast.decode_server_event(b'{"type":"error","event_id":"e1","error":'
         ...     b'{"type":"invalid_request_error","message":"Bad"}}')
         >>> event.error.message
@@ -882,7 +882,7 @@ def decode_client_event(data: Buffer, protocol: str = "ga", *, naming: str = "sn
         ValueError: ``protocol`` or ``naming`` is not one of the above.
         TypeError: ``data`` is not one of the four buffer types.
 
-    Example:
+    Examples:
         >>> rt_fast.decode_client_event(b'{"type":"response.cancel"}')
         ResponseCancelEvent(event_id=UNSET, response_id=UNSET)
     """
@@ -915,7 +915,7 @@ def decode(data: Buffer, *, type: Any, naming: str = "snake") -> Any:
         ValueError: ``naming`` is neither ``"snake"`` nor ``"camel"``.
         TypeError: ``data`` is not one of the four buffer types.
 
-    Example:
+    Examples:
         >>> usage = rt_fast.decode(b'{"input_tokens":3}', type=rt_fast.ga.RealtimeResponseUsage)
         >>> usage.input_tokens, usage.output_tokens
         (3, UNSET)

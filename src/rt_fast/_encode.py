@@ -43,7 +43,7 @@ def encode(obj: Any, *, naming: Naming = "snake") -> bytes:
         ValueError: ``naming`` is neither ``"snake"`` nor ``"camel"``.
         TypeError: ``obj`` holds a value ``msgspec`` cannot encode.
 
-    Example:
+    Examples:
         >>> rt_fast.encode(rt_fast.ga.ResponseCancelEvent(event_id="e1"))
         b'{"type":"response.cancel","event_id":"e1"}'
     """
@@ -89,7 +89,7 @@ def encode_audio(
             ``cls(...)`` raises it), or ``pcm`` is not a buffer (or a released view).
         ValueError: ``naming`` is neither ``"snake"`` nor ``"camel"``.
 
-    Example:
+    Examples:
         >>> rt_fast.encode_audio(rt_fast.ga.InputAudioBufferAppendEvent, b"\\x00\\x00\\x00")
         b'{"type":"input_audio_buffer.append","audio":"AAAA"}'
     """

@@ -38,7 +38,7 @@ class DecodeError(ValueError):
         field: The offending field's name when there is one, else None.
         line: The 1-based line number when decoding lines, else None.
 
-    Example:
+    Examples:
         >>> try:
         ...     rt_fast.decode_server_event(b'{"type":"session.created","event_id":"e"}')
         ... except rt_fast.DecodeError as exc:

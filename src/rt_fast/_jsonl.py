@@ -548,7 +548,7 @@ def read_log(
         DecodeError: While iterating, with ``errors="raise"``: the first bad line, its
             message naming the log and line.
 
-    Example:
+    Examples:
         >>> import io
         >>> log = io.BytesIO(b'{"type":"response.cancel"}\\nnot json\\n')
         >>> with rt_fast.read_log(log, errors="report") as reader:
@@ -602,7 +602,7 @@ def map_log(
         DecodeError: While iterating, with ``errors="raise"``: the first bad line, its
             message naming the log and line.
 
-    Example:
+    Examples:
         >>> import io
         >>> log = io.BytesIO(b'{"type":"response.cancel"}\\n' * 3)
         >>> sum(rt_fast.map_log(log, lambda batch: len(batch.frames)))

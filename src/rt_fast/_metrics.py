@@ -38,7 +38,7 @@ class Tally:
             client cannot grow the label set (``rt-fast relay`` passes every type rt_fast
             knows).
 
-    Example:
+    Examples:
         >>> tally = rt_fast.relay.Tally({"response.create"})
         >>> tally.frame("client", "response.create", 26)
         >>> tally.frame("client", "made.up", 19)

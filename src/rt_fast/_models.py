@@ -147,7 +147,7 @@ class UnknownEvent(Model):
         event_id: The frame's ``event_id``, or ``UNSET`` where it has none.
         raw: The whole frame, zero-copy (a view of the input, which it keeps alive).
 
-    Example:
+    Examples:
         >>> event = rt_fast.decode_server_event(b'{"type":"brand.new","x":1}')
         >>> event.type, bytes(event.raw)
         ('brand.new', b'{"type":"brand.new","x":1}')

@@ -205,7 +205,7 @@ class Script:
     Attributes:
         otherwise: The turn once the queue is empty, or None.
 
-    Example:
+    Examples:
         >>> script = rt_fast.server.Script().say("Hello!").call("lookup", {"id": 7})
         >>> len(script)
         2

@@ -521,7 +521,7 @@ def cluster(address: str) -> Iterator[Any]:
     Raises:
         OSError: The scheduler cannot be reached.
 
-    Example:
+    Examples:
         ```python
         with rt_fast.dask.cluster("local") as client:
             print(rt_fast.dask.stats("logs/*.jsonl.gz", client)["decoded"])

@@ -49,7 +49,7 @@ def realtime_server(request: pytest.FixtureRequest) -> Iterator[Any]:
         The server (``rt_fast.server.Background``): ``url``, ``base_url``, ``port``,
         ``script`` (an empty ``Script`` to fill) and ``received``.
 
-    Example:
+    Examples:
         ```python
         def test_agent(realtime_server):
             realtime_server.script.say("Hello!")

@@ -175,7 +175,7 @@ def record_line(
     Raises:
         ValueError: ``session`` holds a quote or backslash.
 
-    Example:
+    Examples:
         >>> rt_fast.relay.record_line(1, "client", "0123456789abcdef", b'{"type":"x"}')
         b'{"time_us":1,"direction":"client","session":"0123456789abcdef","frame":{"type":"x"}}\\n'
     """
@@ -214,7 +214,7 @@ def read_record_line(line: bytes) -> RecordLine | None:
     Raises:
         DecodeError: The line starts as a record's and is not one.
 
-    Example:
+    Examples:
         >>> line = rt_fast.relay.record_line(1, "client", "0123456789abcdef", b'{"type":"x"}')
         >>> rt_fast.relay.read_record_line(line).frame
         b'{"type":"x"}'
@@ -740,7 +740,7 @@ async def relay(
             empty.
         OSError: The address cannot be listened on.
 
-    Example:
+    Examples:
         ```python
         async def main() -> None:
             async with await rt_fast.relay.relay(UPSTREAM, port=8765, api_key=KEY) as server:

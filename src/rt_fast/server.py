@@ -161,7 +161,7 @@ class Received:
         MAX_BYTES: The most bytes of frames kept (64 MiB).
         MAX_FRAMES: The most frames kept (100,000).
 
-    Example:
+    Examples:
         >>> received = rt_fast.server.Received()
         >>> received.add(b'{"type":"response.create"}')
         >>> received.types(), received.events()
@@ -774,7 +774,7 @@ def running(
     Raises:
         ValueError: ``pace`` is not one of the above.
 
-    Example:
+    Examples:
         ```python
         with rt_fast.server.running(Script().say("Hi!")) as server:
             client = OpenAI(api_key="sk-test", websocket_base_url=server.base_url)

@@ -79,7 +79,7 @@ def socket_options(options: Mapping[str, Any]) -> dict[str, Any]:
     Returns:
         The options for websockets' ``connect`` or ``serve``.
 
-    Example:
+    Examples:
         >>> socket_options({"ping_interval": None})["max_size"]
         16777216
     """
@@ -92,16 +92,8 @@ class BoundedServerConnection(ServerConnection):
     Use it as ``serve(..., create_connection=BoundedServerConnection)`` (``server_options``
     does); see the module for why a gateway's server side needs it. It uses what websockets'
     asyncio connection has had since 14: ``paused`` (its writes), ``recv_messages.paused``
-    (the queue's), ``transport``, and asyncio's flow-control callbacks.
-
-    Args:
-        protocol: websockets' sans-I/O server protocol of the connection.
-        server: The websockets server the connection belongs to.
-        ping_interval: websockets' keepalive ping interval, in seconds.
-        ping_timeout: websockets' keepalive ping timeout, in seconds.
-        close_timeout: websockets' closing handshake timeout, in seconds.
-        max_queue: websockets' received-frame queue bound.
-        write_limit: websockets' write buffer bound, in bytes.
+    (the queue's), ``transport``, and asyncio's flow-control callbacks. websockets' ``serve``
+    makes it, with the arguments of websockets' ``ServerConnection``.
     """
 
     def pause_writing(self) -> None:
@@ -307,7 +299,7 @@ async def connect(
         websockets.exceptions.InvalidHandshake: The server refused the handshake (an
             ``InvalidStatus`` for an HTTP status such as 401).
 
-    Example:
+    Examples:
         ```python
         async with await rt_fast.ws.connect(url, api_key=key) as connection:
             await connection.send(rt_fast.ga.ResponseCreateEvent())
@@ -456,7 +448,7 @@ def connect_sync(
         OSError: The endpoint cannot be reached.
         websockets.exceptions.InvalidHandshake: The server refused the handshake.
 
-    Example:
+    Examples:
         ```python
         with rt_fast.ws.connect_sync(url, api_key=key) as connection:
             connection.send(rt_fast.ga.ResponseCreateEvent())
