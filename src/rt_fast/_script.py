@@ -236,8 +236,8 @@ class Script:
         Args:
             text: What the model says.
             audio_ms: How long its audio lasts; None: by the text's length.
-        delay: Seconds before the first output (after ``response.created``, so that a cancel
-            can land in it).
+            delay: Seconds before the first output (after ``response.created``, so that a cancel
+                can land in it).
 
         Returns:
             The script, to chain calls.
@@ -252,8 +252,8 @@ class Script:
             name: The function's name.
             arguments: Its arguments: a JSON string, or data to encode as one (None: ``{}``).
             call_id: The call's id; None: a fresh one.
-        delay: Seconds before the first output (after ``response.created``, so that a cancel
-            can land in it).
+            delay: Seconds before the first output (after ``response.created``, so that a cancel
+                can land in it).
 
         Returns:
             The script, to chain calls.
@@ -269,8 +269,8 @@ class Script:
 
         Args:
             *outputs: The ``Say`` and ``Call`` outputs.
-        delay: Seconds before the first output (after ``response.created``, so that a cancel
-            can land in it).
+            delay: Seconds before the first output (after ``response.created``, so that a cancel
+                can land in it).
 
         Returns:
             The script, to chain calls.
