@@ -121,7 +121,7 @@ __all__ = [
 PATH = "/v1/realtime"
 """Where the server answers, as the SDK's clients call it (a query string may follow)."""
 
-Json = dict[str, Any]
+_Json = dict[str, Any]
 
 _NO_RESPONSE = "the recording holds no response to play"
 _NO_TURN = "the script has no more turns (Script(otherwise=None))"
@@ -232,22 +232,22 @@ class Received:
 
 
 @dataclass(frozen=True)
-class Refusal:
+class _Refusal:
     """Why a received frame cannot be taken: the ``error`` event's message and param."""
 
     message: str
     param: str | None
 
 
-def read(message: str | bytes) -> Any:
-    """A received frame as a GA client event, or the ``Refusal`` the API would answer: read by
+def _read(message: str | bytes) -> Any:
+    """A received frame as a GA client event, or the ``_Refusal`` the API would answer: read by
     the one frame handler every socket shares (``_protocol``)."""
     try:
         event = client_event(message, "ga", text=not isinstance(message, bytes))
     except DecodeError as exc:
-        return Refusal(str(exc), exc.path)
+        return _Refusal(str(exc), exc.path)
     if isinstance(event, UnknownEvent):
-        return Refusal(f"unknown client event type {event.type!r}", "$.type")
+        return _Refusal(f"unknown client event type {event.type!r}", "$.type")
     return event
 
 
@@ -256,7 +256,7 @@ def _given(value: Any) -> Any:
     return None if value is msgspec.UNSET else value
 
 
-def _data(value: Any) -> Json:
+def _data(value: Any) -> _Json:
     """A decoded object as JSON data (absent fields left out), ``{}`` for an absent one."""
     return {} if value is msgspec.UNSET else dict(msgspec.to_builtins(value))
 
@@ -298,7 +298,7 @@ class _Session:
         self.speech_item: str | None = None  # the user item that speech in progress becomes
         if isinstance(source, Recording):
             self.created = source.created
-            self.session: Json = json.loads(source.created)["session"]
+            self.session: _Json = json.loads(source.created)["session"]
         else:
             self.session = default_session(self.ids("sess"), _model(connection))
             self.created = self.encode("session.created", session=self.session)
@@ -310,8 +310,8 @@ class _Session:
             async for message in self.connection:
                 if self.received is not None:
                     self.received.add(message.encode() if isinstance(message, str) else message)
-                event = read(message)
-                if isinstance(event, Refusal):
+                event = _read(message)
+                if isinstance(event, _Refusal):
                     await self.send(error_frame(event.message, event.param, self.ids("event")))
                 else:
                     await _HANDLERS.get(event.type, _Session.ignore)(self, event)
@@ -329,7 +329,7 @@ class _Session:
     async def emit(self, tag: str, **fields: Any) -> None:
         await self.send(self.encode(tag, **fields))
 
-    async def send_json(self, frame: Json) -> None:
+    async def send_json(self, frame: _Json) -> None:
         await self.send(msgspec.json.encode(frame))
 
     async def send(self, frame: bytes) -> None:
@@ -359,7 +359,7 @@ class _Session:
         self.detector = self.new_detector(self.detector.elapsed_ms)
         await self.emit("session.updated", session=self.session)
 
-    def turn_detection(self) -> Json | None:
+    def turn_detection(self) -> _Json | None:
         turns = dig(self.session, "audio", "input", "turn_detection")
         return turns if isinstance(turns, dict) else None
 
@@ -431,7 +431,7 @@ class _Session:
         if auto and turns is not None and turns.get("create_response") and self.active is None:
             await self.start({}, None)
 
-    async def transcribe(self, item: Json, seconds: float) -> None:
+    async def transcribe(self, item: _Json, seconds: float) -> None:
         heard = self.source.next_transcript() if isinstance(self.source, Script) else "..."
         at = {"item_id": item["id"], "content_index": 0}
         await self.emit("conversation.item.input_audio_transcription.delta", **at, delta=heard)
@@ -498,7 +498,7 @@ class _Session:
             return
         await self.start(_data(event.response), event.event_id)
 
-    async def start(self, params: Json, client: Any) -> None:
+    async def start(self, params: _Json, client: Any) -> None:
         """Play the script's next turn for a response asked with ``params``."""
         turn = self.next_turn()
         if turn is None:
@@ -535,7 +535,7 @@ class _Session:
             self.active.stop(reason)
             self.active = None
 
-    def add_output(self, item: Json) -> str | None:
+    def add_output(self, item: _Json) -> str | None:
         return self.conversation.add(item)
 
     async def play(self, reply: Reply, active: _Active, delay: float) -> None:
@@ -619,7 +619,7 @@ def _response_id(frames: tuple[bytes, ...]) -> str:
     return "resp_unknown"
 
 
-def _cancelled(created: bytes, reason: str | None, event_id: str) -> Json:
+def _cancelled(created: bytes, reason: str | None, event_id: str) -> _Json:
     """The ``response.done`` of a recorded response cancelled mid-way (its output dropped)."""
     response = json.loads(created).get("response", {})
     details = {"type": "cancelled", "reason": reason}
