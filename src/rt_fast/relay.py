@@ -741,13 +741,20 @@ async def relay(
         OSError: The address cannot be listened on.
 
     Examples:
-        ```python
-        async def main() -> None:
-            async with await rt_fast.relay.relay(UPSTREAM, port=8765, api_key=KEY) as server:
-                await server.serve_forever()
+        A relay that holds the upstream key, in front of the local server; a client connects
+        to the relay as it would to the API. To keep a relay running, ``await
+        server.serve_forever()`` inside the ``async with`` block (``rt-fast relay`` does).
 
-        asyncio.run(main())
-        ```
+        >>> import asyncio
+        >>> async def through_relay(upstream):
+        ...     async with await rt_fast.relay.relay(upstream, api_key="sk-relay") as server:
+        ...         port = server.sockets[0].getsockname()[1]
+        ...         url = f"ws://127.0.0.1:{port}/v1/realtime"
+        ...         async with await rt_fast.ws.connect(url) as client:
+        ...             return (await client.recv()).type
+        >>> with rt_fast.server.running() as upstream:
+        ...     asyncio.run(asyncio.wait_for(through_relay(upstream.url), 30))
+        'session.created'
     """
     limits = limits or Limits()
     gate = Gate(

@@ -775,11 +775,20 @@ def running(
         ValueError: ``pace`` is not one of the above.
 
     Examples:
-        ```python
-        with rt_fast.server.running(Script().say("Hi!")) as server:
-            client = OpenAI(api_key="sk-test", websocket_base_url=server.base_url)
-            ...
-        ```
+        The official SDK's clients take ``base_url`` as their ``websocket_base_url``;
+        ``rt_fast.ws`` takes ``url``:
+
+        >>> script = rt_fast.server.Script().say("Hi!")
+        >>> with rt_fast.server.running(script) as server:
+        ...     with rt_fast.ws.connect_sync(server.url) as connection:
+        ...         connection.send(rt_fast.ga.ResponseCreateEvent())
+        ...         for _ in range(100):  # up to the response's end
+        ...             event = connection.recv(timeout=30)
+        ...             if event.type == "response.output_audio_transcript.done":
+        ...                 print(event.transcript)
+        ...             if event.type == "response.done":
+        ...                 break
+        Hi!
     """
     if pace not in ("fast", "realtime"):
         raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")

@@ -300,12 +300,16 @@ async def connect(
             ``InvalidStatus`` for an HTTP status such as 401).
 
     Examples:
-        ```python
-        async with await rt_fast.ws.connect(url, api_key=key) as connection:
-            await connection.send(rt_fast.ga.ResponseCreateEvent())
-            async for event in connection:
-                print(event.type)
-        ```
+        Against the local server (``rt_fast.server``), as against the API:
+
+        >>> import asyncio
+        >>> async def first_types(url):
+        ...     async with await rt_fast.ws.connect(url, api_key="sk-test") as connection:
+        ...         await connection.send(rt_fast.ga.ResponseCreateEvent())
+        ...         return [(await connection.recv()).type for _ in range(3)]
+        >>> with rt_fast.server.running() as server:
+        ...     asyncio.run(asyncio.wait_for(first_types(server.url), 30))
+        ['session.created', 'response.created', 'response.output_item.added']
     """
     frames = _Frames(protocol, errors, on_reject)
     headers = _headers(api_key, headers)
@@ -449,11 +453,10 @@ def connect_sync(
         websockets.exceptions.InvalidHandshake: The server refused the handshake.
 
     Examples:
-        ```python
-        with rt_fast.ws.connect_sync(url, api_key=key) as connection:
-            connection.send(rt_fast.ga.ResponseCreateEvent())
-            event = connection.recv(timeout=10)
-        ```
+        >>> with rt_fast.server.running() as server:
+        ...     with rt_fast.ws.connect_sync(server.url, api_key="sk-test") as connection:
+        ...         connection.recv(timeout=30).type
+        'session.created'
     """
     frames = _Frames(protocol, errors, on_reject)
     headers = _headers(api_key, headers)
