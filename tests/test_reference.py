@@ -183,8 +183,7 @@ def _check_function(function: Callable[..., Any], where: str, method: bool = Fal
     assert sections.get("Args", []) == _parameters(function, method), f"{where}: Args"
     result = "Yields" if _yields(function) else "Returns"
     other = "Returns" if result == "Yields" else "Yields"
-    wanted = _returns_value(function) and not where.endswith(".__init__")
-    assert (result in sections) == wanted, f"{where}: {result} section"
+    assert (result in sections) == _returns_value(function), f"{where}: {result} section"
     assert other not in sections, f"{where}: {other} section"
 
 
