@@ -9,8 +9,11 @@ byte flips, insertions and garbage. Same answer, or ``DecodeError`` on both side
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import random
+import subprocess
+import sys
 from typing import Any
 
 import msgspec
@@ -542,3 +545,35 @@ def test_a_typeless_frame_holds_its_payload_once_too(cls: Any, frame: bytes) -> 
         for data in (frame, bytearray(frame), frame.decode()):
             with pytest.raises(rt_fast.DecodeError, match="twice"):
                 decode(data)
+
+
+_VIEWS = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.partition(".")[0] in BLOCKED:
+            raise ImportError(f"{name} is blocked")
+sys.meta_path.insert(0, Block())
+import rt_fast
+bare = b'{"type":"input_audio_buffer.append","audio":"AAAA"}'
+delta = (b'{"type":"response.output_audio.delta","event_id":"e","response_id":"r",'
+         b'"item_id":"i","output_index":0,"content_index":0,"delta":"AAAA"}')
+for frame in (bare, bytearray(bare), delta, bytearray(delta)):
+    view = rt_fast.audio_payload(frame)
+    print(int(view.obj is frame), end="")
+"""
+
+
+@pytest.mark.parametrize(
+    "blocked", [(), ("stringzilla",), ("pybase64",), ("pybase64", "stringzilla")]
+)
+def test_audio_payload_is_a_view_as_its_docstring_says(blocked: tuple[str, ...]) -> None:
+    """audio_payload is a view of the input with either extra (the speed extra, or pybase64
+    or stringzilla alone), and without both only for a bytes frame holding just type and
+    audio, as its docstring says (a process each, the extras blocked or not installed)."""
+    extras = {name for name in ("pybase64", "stringzilla") if importlib.util.find_spec(name)}
+    views = "1111" if extras - set(blocked) else "1000"
+    code = f"BLOCKED = {set(blocked)!r}\n" + _VIEWS
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == views

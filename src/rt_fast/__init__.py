@@ -1,8 +1,11 @@
 """rt_fast: fast, exact decoding and encoding of OpenAI Realtime API frames.
 
 Frames decode straight from the bytes a socket gives into ``msgspec.Struct`` models
-(``rt_fast.ga``), and encode back to exactly the fields that were there. No I/O happens here:
-sockets, files and the command line sit around this core.
+(``rt_fast.ga``, ``.beta``, ``.translation``, ``.live``), and encode back to exactly the fields
+that were there. Decoding and encoding do no I/O: you bring the bytes. Around that core, the
+log reader (``read_log``, ``map_log``) reads files, and the ``ws`` extra's modules hold the
+sockets: connections (``rt_fast.ws``), a local server (``rt_fast.server``) and a relay
+(``rt_fast.relay``); ``rt_fast.dask`` reads logs on a cluster.
 """
 
 from msgspec import UNSET, UnsetType
@@ -24,6 +27,7 @@ from ._models import UnknownEvent, Untagged
 from ._stack import max_depth
 
 __version__ = "0.1.0"
+"""The installed version of rt_fast."""
 
 __all__ = [
     "DecodeError",

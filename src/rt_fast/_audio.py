@@ -215,8 +215,28 @@ def routed_keys(tag: str) -> tuple[str, ...]:
 
 
 def peek_type(data: Buffer) -> str:
-    """The frame's ``type``, without decoding the rest (``DecodeError`` if it has none, or if
-    it holds ``type``, or an audio frame its payload, twice with different values)."""
+    """The frame's ``type``, without decoding the rest.
+
+    The answer always equals the ``type`` the full decoders read: a frame that holds ``type``
+    (or, for an audio frame, its payload) twice with different values is refused here as
+    there, so a relay never routes by one type where the upstream reads another. The rest of
+    the frame is not validated.
+
+    Args:
+        data: One frame: ``bytes``, ``bytearray``, ``memoryview`` or ``str``.
+
+    Returns:
+        The frame's ``type``, whether or not this version of rt_fast knows it.
+
+    Raises:
+        DecodeError: The frame is not a JSON object with a string ``type``, is over
+            ``MAX_FRAME_SIZE``, or holds ``type`` (or an audio frame its payload) twice.
+        TypeError: ``data`` is not one of the four buffer types.
+
+    Examples:
+        >>> rt_fast.peek_type(b'{"type":"response.done","event_id":"e1"}')
+        'response.done'
+    """
     lead: Any
     if data.__class__ is bytes:  # the usual frames: their lead (``_route.lead_end``, inlined)
         lead = data[: data.find(b'"', 9, PEEK) + 2]
@@ -544,7 +564,41 @@ _ID_LEADS = tuple(f'{{"type":"{tag}","event_id":"'.encode() for tag in _APPENDS)
 
 
 def audio_payload(data: Buffer) -> memoryview:
-    """The base64 audio of an audio frame, as a view of ``data`` where it can be (no copy)."""
+    """The base64 audio of an audio frame, as a ``memoryview``, without a copy where it can.
+
+    Audio frames are the events of ``AUDIO_EVENTS``: GA ``response.output_audio.delta``
+    (``delta``) and ``input_audio_buffer.append`` (``audio``), and their beta, translation and
+    Live equivalents. Whether the result is a view of ``data`` itself depends on the extras:
+
+    * With the ``speed`` or ``audio`` extra installed (stringzilla or pybase64, which check
+      the payload in one pass), the result is a view of ``data`` for ``bytes`` and
+      ``bytearray`` input whose payload holds no JSON escape: no copy.
+    * Without either, it is a view of a fresh copy of the payload, except for a ``bytes``
+      frame holding only ``type`` and ``audio`` (``{"type":"input_audio_buffer.append",
+      "audio":"..."}``, as the API's clients send microphone audio), which is still a view.
+    * ``str`` and ``memoryview`` input, and payloads with JSON escapes, always give a view of a
+      copy.
+
+    A view of ``data`` keeps it alive, and a ``bytearray`` cannot be resized while the view
+    exists (``BufferError``); ``bytes(view)`` or ``view.tobytes()`` detaches a copy. The
+    answer (its bytes) is the same in every case.
+
+    Args:
+        data: One audio frame: ``bytes``, ``bytearray``, ``memoryview`` or ``str``.
+
+    Returns:
+        The payload's base64 text as ASCII bytes.
+
+    Raises:
+        DecodeError: The frame is not valid JSON, not valid for its audio event class, or
+            not an audio frame (``path`` is ``$.type``).
+        TypeError: ``data`` is not one of the four buffer types.
+
+    Examples:
+        >>> frame = b'{"type":"input_audio_buffer.append","audio":"AAAA"}'
+        >>> bytes(rt_fast.audio_payload(frame))
+        b'AAAA'
+    """
     begin = _bare(data)
     if begin and _plain(data, begin, len(data) - 2):
         return memoryview(data)[begin:-2]  # type: ignore[arg-type]
@@ -557,7 +611,27 @@ def audio_payload(data: Buffer) -> memoryview:
 
 
 def decode_pcm(data: Buffer) -> bytes:
-    """The decoded audio (PCM16 or G.711 bytes, as the session's format says) of an audio frame."""
+    """The decoded audio of an audio frame: its base64 payload as bytes.
+
+    The bytes are PCM16 or G.711, as the session's audio format says; rt_fast does not convert
+    them. Any frame ``audio_payload`` takes is taken. With pybase64 (the ``audio`` or ``speed``
+    extra) the base64 is decoded by SIMD; the stdlib gives the same bytes, slower.
+
+    Args:
+        data: One audio frame: ``bytes``, ``bytearray``, ``memoryview`` or ``str``.
+
+    Returns:
+        The decoded audio, a new ``bytes``.
+
+    Raises:
+        DecodeError: The frame is not valid JSON, not an audio frame, or its payload is not
+            valid base64 (``path`` names the payload field).
+        TypeError: ``data`` is not one of the four buffer types.
+
+    Examples:
+        >>> rt_fast.decode_pcm(b'{"type":"input_audio_buffer.append","audio":"AAAA"}')
+        b'\\x00\\x00\\x00'
+    """
     begin = _bare(data)
     if begin:
         try:

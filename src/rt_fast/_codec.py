@@ -212,18 +212,32 @@ class Decoder(Generic[T]):
     """A reusable decoder of one type, for hot loops; holds no per-call state.
 
     ``Decoder(rt_fast.ga.ServerEvent)`` decodes server frames; ``Decoder(SomeModel)`` decodes
-    any model; ``naming="camel"`` reads camelCase keys. Decoders of an event union return
-    ``UnknownEvent`` for a well-formed frame of an unknown ``type``. A frame (a line, for
-    ``decode_lines``) over ``max_size`` bytes raises ``DecodeError`` before it is parsed.
+    any model. Decoders of an event union return ``UnknownEvent`` for a well-formed frame of an
+    unknown ``type``. It mirrors ``msgspec.json.Decoder``; one decoder may be shared by threads.
 
-    A frame is first decoded by the strict models (unknown members forbidden), unguarded where
-    that cannot go wrong (``_read``, the one route; ``_unguarded`` for other inputs); a frame
-    they reject is
-    guarded (``_guard.check``) and decoded by lenient subclasses generated from them, which
-    ignore unknown members, and,
-    if it holds an object without the tag its union is told apart by, by lenient subclasses
-    that take such objects (``rt_fast._models.or_untagged``).
+    Args:
+        type: The model class or union to decode to (``rt_fast.ga.ServerEvent``,
+            ``rt_fast.beta.ClientEvent``, ``rt_fast.ga.RealtimeSession``, ...).
+        naming: The frames' key convention: ``"snake"`` (the API's) or ``"camel"``
+            (``inputAudioFormat``), decoded to the same classes.
+        max_size: The largest frame (a line, for ``decode_lines``) in bytes; a larger one
+            raises ``DecodeError`` before it is parsed.
+
+    Raises:
+        ValueError: ``naming`` is neither ``"snake"`` nor ``"camel"``.
+
+    Examples:
+        >>> decoder = rt_fast.Decoder(rt_fast.ga.ServerEvent)
+        >>> decoder.decode(b'{"type":"input_audio_buffer.cleared","event_id":"e1"}')
+        InputAudioBufferClearedEvent(event_id='e1')
     """
+
+    # A frame is first decoded by the strict models (unknown members forbidden), unguarded
+    # where that cannot go wrong (``_read``, the one route; ``_unguarded`` for other inputs);
+    # a frame they reject is guarded (``_guard.check``) and decoded by lenient subclasses
+    # generated from them, which ignore unknown members, and, if it holds an object without
+    # the tag its union is told apart by, by lenient subclasses that take such objects
+    # (``rt_fast._models.or_untagged``).
 
     __slots__ = (
         "_audio",
@@ -275,7 +289,24 @@ class Decoder(Generic[T]):
         return f"rt_fast.Decoder({self.type!r}, naming={self.naming!r})"
 
     def decode(self, data: Buffer) -> T:
-        """Decode one frame."""
+        """Decode one frame.
+
+        Args:
+            data: The frame: ``bytes``, ``bytearray``, ``memoryview`` or ``str``. It is not
+                copied before parsing (a view of memory another writer may change is copied
+                once).
+
+        Returns:
+            An instance of the decoder's type (for an event union, the event's class, or
+            ``UnknownEvent`` for a well-formed frame of a ``type`` this version does not
+            know).
+
+        Raises:
+            DecodeError: The frame is not valid JSON or not valid for the type (the message
+                names the field and its JSON path), is over ``max_size``, or nests deeper
+                than this thread can decode.
+            TypeError: ``data`` is not one of the four buffer types.
+        """
         if data.__class__ is bytes:  # the usual frames, by ``read``
             size = len(data)
             if size <= self._shallow or (size <= self._small and size <= this_thread.span):
@@ -503,8 +534,25 @@ class Decoder(Generic[T]):
 
         A line ends at ``\\n`` (a ``\\r`` before it is not part of the frame); a line of JSON
         whitespace is skipped. Every other line is one frame, held to every limit on its own
-        (``max_size``, nesting). A bad line raises ``DecodeError`` whose ``line`` is its
-        1-based number.
+        (``max_size``, nesting).
+
+        Args:
+            data: The lines: ``bytes``, ``bytearray``, ``memoryview`` or ``str``.
+
+        Returns:
+            The decoded frames, in order.
+
+        Raises:
+            DecodeError: A line does not decode; its ``line`` is the 1-based line number of
+                the first bad line.
+            TypeError: ``data`` is not one of the four buffer types.
+
+        Examples:
+            >>> decoder = rt_fast.Decoder(rt_fast.ga.ServerEvent)
+            >>> lines = b'{"type":"input_audio_buffer.cleared","event_id":"e1"}\\n\\n'
+            >>> lines += b'{"type":"new.event"}\\n'
+            >>> [event.type for event in decoder.decode_lines(lines)]
+            ['input_audio_buffer.cleared', 'new.event']
         """
         data = frame_of(data)
         if data.__class__ is str:  # its UTF-8, read by the same rules
@@ -761,7 +809,33 @@ def decode_server_event(
 @overload
 def decode_server_event(data: Buffer, protocol: str, *, naming: Naming = ...) -> AnyServer: ...
 def decode_server_event(data: Buffer, protocol: str = "ga", *, naming: str = "snake") -> Any:
-    """Decode a frame a server sent into its event class, or ``UnknownEvent``."""
+    """Decode a frame a server sent into its event class, or ``UnknownEvent``.
+
+    Args:
+        data: The frame: ``bytes``, ``bytearray``, ``memoryview`` or ``str``, not copied
+            before parsing.
+        protocol: The generation: ``"ga"`` (the default), ``"beta"``, ``"translation"``,
+            ``"live"``, or ``"auto"`` (each generation in that order: the first that takes
+            the frame decodes it).
+        naming: The key convention: ``"snake"`` (the API's) or ``"camel"``.
+
+    Returns:
+        The event (an instance of a class of the generation's ``ServerEvent`` union), or
+        ``UnknownEvent`` for a well-formed frame of a ``type`` this version does not know.
+
+    Raises:
+        DecodeError: The frame is not valid JSON or not valid for its event class (the
+            message names the field and its JSON path), has no ``type``, or is over
+            ``MAX_FRAME_SIZE``.
+        ValueError: ``protocol`` or ``naming`` is not one of the above.
+        TypeError: ``data`` is not one of the four buffer types.
+
+    Examples:
+        >>> event = rt_fast.decode_server_event(b'{"type":"error","event_id":"e1","error":'
+        ...     b'{"type":"invalid_request_error","message":"Bad"}}')
+        >>> event.error.message
+        'Bad'
+    """
     try:
         decoder = _SERVER[naming][protocol]
     except KeyError:
@@ -788,7 +862,30 @@ def decode_client_event(
 @overload
 def decode_client_event(data: Buffer, protocol: str, *, naming: Naming = ...) -> AnyClient: ...
 def decode_client_event(data: Buffer, protocol: str = "ga", *, naming: str = "snake") -> Any:
-    """Decode a frame a client sent into its event class, or ``UnknownEvent``."""
+    """Decode a frame a client sent into its event class, or ``UnknownEvent``.
+
+    Args:
+        data: The frame: ``bytes``, ``bytearray``, ``memoryview`` or ``str``, not copied
+            before parsing.
+        protocol: The generation: ``"ga"`` (the default), ``"beta"``, ``"translation"``,
+            ``"live"``, or ``"auto"`` (each generation in that order: the first that takes
+            the frame decodes it).
+        naming: The key convention: ``"snake"`` (the API's) or ``"camel"``.
+
+    Returns:
+        The event (an instance of a class of the generation's ``ClientEvent`` union), or
+        ``UnknownEvent`` for a well-formed frame of a ``type`` this version does not know.
+
+    Raises:
+        DecodeError: The frame is not valid JSON or not valid for its event class, has no
+            ``type``, or is over ``MAX_FRAME_SIZE``.
+        ValueError: ``protocol`` or ``naming`` is not one of the above.
+        TypeError: ``data`` is not one of the four buffer types.
+
+    Examples:
+        >>> rt_fast.decode_client_event(b'{"type":"response.cancel"}')
+        ResponseCancelEvent(event_id=UNSET, response_id=UNSET)
+    """
     try:
         decoder = _CLIENT[naming][protocol]
     except KeyError:
@@ -801,7 +898,28 @@ def decode(data: Buffer, *, type: type[T], naming: Naming = ...) -> T: ...
 @overload
 def decode(data: Buffer, *, type: Any, naming: Naming = ...) -> Any: ...
 def decode(data: Buffer, *, type: Any, naming: str = "snake") -> Any:
-    """Decode ``data`` as any rt_fast model or union (a decoder per type is kept)."""
+    """Decode ``data`` as any rt_fast model or union.
+
+    A ``Decoder`` per type and naming is made on first use and kept.
+
+    Args:
+        data: The JSON text: ``bytes``, ``bytearray``, ``memoryview`` or ``str``.
+        type: The model class or union (``rt_fast.ga.RealtimeSessionCreateResponse``, ...).
+        naming: The key convention: ``"snake"`` (the API's) or ``"camel"``.
+
+    Returns:
+        An instance of ``type``.
+
+    Raises:
+        DecodeError: ``data`` is not valid JSON or not valid for ``type``.
+        ValueError: ``naming`` is neither ``"snake"`` nor ``"camel"``.
+        TypeError: ``data`` is not one of the four buffer types.
+
+    Examples:
+        >>> usage = rt_fast.decode(b'{"input_tokens":3}', type=rt_fast.ga.RealtimeResponseUsage)
+        >>> usage.input_tokens, usage.output_tokens
+        (3, UNSET)
+    """
     decoder = _BY_TYPE.get((type, naming))
     if decoder is None:
         decoder = _BY_TYPE[type, naming] = Decoder(type, naming=naming)

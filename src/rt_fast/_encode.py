@@ -27,7 +27,25 @@ def check_naming(naming: str) -> dict[str, Any]:
 def encode(obj: Any, *, naming: Naming = "snake") -> bytes:
     """Compact JSON of a model, keys in ``naming``; ``UNSET`` fields are omitted.
 
-    An ``UnknownEvent`` is written back as the frame it was decoded from.
+    The JSON equals the frame the model was decoded from (fields in the model's order; the
+    bytes are identical when the frame's keys came in that order). An ``UnknownEvent`` is
+    written back as the frame it was decoded from. Values are not validated: encode what the
+    models hold.
+
+    Args:
+        obj: A model (any rt_fast event or nested object), or data ``msgspec`` encodes.
+        naming: The key convention to write: ``"snake"`` (the API's) or ``"camel"``.
+
+    Returns:
+        The compact JSON text.
+
+    Raises:
+        ValueError: ``naming`` is neither ``"snake"`` nor ``"camel"``.
+        TypeError: ``obj`` holds a value ``msgspec`` cannot encode.
+
+    Examples:
+        >>> rt_fast.encode(rt_fast.ga.ResponseCancelEvent(event_id="e1"))
+        b'{"type":"response.cancel","event_id":"e1"}'
     """
     cls = obj.__class__
     if cls is UnknownEvent:
@@ -48,15 +66,32 @@ def encode_audio(
     naming: Naming = "snake",
     **fields: Any,
 ) -> bytes:
-    """The frame of the audio event ``cls`` carrying ``pcm`` (PCM16 or G.711 bytes), with the
-    event's other ``fields``: byte-identical to ``encode(cls(**fields, audio=base64(pcm)))``
-    (``delta=`` for the server's audio deltas), without making the base64 text a ``str``.
+    """The frame of an audio event carrying ``pcm``, as ``encode`` writes it.
 
-    ``cls`` is an audio event class of any generation (``AUDIO_EVENTS``), else ``TypeError``;
-    a missing or unknown field raises ``TypeError`` as ``cls(...)`` does, and so does PCM that
-    is not a buffer (or a released view); a strided view is read in its order. Like ``encode``,
-    it does not validate the fields' values: the payload goes where ``encode`` puts it even if
-    another field's value holds the payload's key.
+    Byte-identical to ``encode(cls(**fields, audio=base64(pcm)))`` (``delta=`` for the
+    server's audio deltas), without making the base64 text a ``str``. A strided view is read
+    in its order. Like ``encode``, it does not validate the fields' values: the payload goes
+    where ``encode`` puts it even if another field's value holds the payload's key.
+
+    Args:
+        cls: An audio event class of any generation: ``rt_fast.ga.InputAudioBufferAppendEvent``,
+            ``rt_fast.ga.ResponseOutputAudioDeltaEvent``, or their beta, translation and Live
+            equivalents.
+        pcm: The audio (PCM16 or G.711 bytes), base64-encoded into the payload.
+        naming: The key convention to write: ``"snake"`` (the API's) or ``"camel"``.
+        **fields: The event's other fields (``event_id``, ``response_id``, ...).
+
+    Returns:
+        The frame's JSON text.
+
+    Raises:
+        TypeError: ``cls`` is not an audio event class, a field is missing or unknown (as
+            ``cls(...)`` raises it), or ``pcm`` is not a buffer (or a released view).
+        ValueError: ``naming`` is neither ``"snake"`` nor ``"camel"``.
+
+    Examples:
+        >>> rt_fast.encode_audio(rt_fast.ga.InputAudioBufferAppendEvent, b"\\x00\\x00\\x00")
+        b'{"type":"input_audio_buffer.append","audio":"AAAA"}'
     """
     plan = _AUDIO_PLANS.get((cls, naming)) or _audio_plan(cls, naming)
     make, empty, key, head, tail = plan

@@ -22,9 +22,28 @@ _MAX_MESSAGE = 300
 class DecodeError(ValueError):
     """A frame that is not valid JSON, or not valid for the model it was decoded as.
 
-    Attributes: ``path``, the JSON path of the offending value (``"$"`` for the frame itself);
-    ``loc``, the same path as a tuple of keys and indices; ``field``, the offending field's name
-    when there is one; ``line``, the 1-based line number when decoding lines.
+    A subclass of ``ValueError``: the one exception a decode call raises for bad input. The
+    message names the offending field and its JSON path (``Object missing required field `id`
+    - at `$.session```).
+
+    Args:
+        message: What is wrong, ending with `` - at `<path>` `` where there is a path.
+        path: The JSON path of the offending value.
+        line: The 1-based line number, when decoding lines.
+        loc: The path as keys and indices; parsed from ``path`` when not given.
+
+    Attributes:
+        path: The JSON path of the offending value (``"$"`` for the frame itself).
+        loc: The same path as a tuple of keys and indices (``("session", "id")``).
+        field: The offending field's name when there is one, else None.
+        line: The 1-based line number when decoding lines, else None.
+
+    Examples:
+        >>> try:
+        ...     rt_fast.decode_server_event(b'{"type":"session.created","event_id":"e"}')
+        ... except rt_fast.DecodeError as exc:
+        ...     print(exc.path, exc.field)
+        $ session
     """
 
     path: str
@@ -50,7 +69,15 @@ class DecodeError(ValueError):
 
     @classmethod
     def from_exception(cls, exc: BaseException, *, line: int | None = None) -> DecodeError:
-        """Translate an exception raised while decoding into a ``DecodeError``."""
+        """Translate an exception raised while decoding into a ``DecodeError``.
+
+        Args:
+            exc: The exception msgspec (or a Unicode or recursion check) raised.
+            line: The 1-based line number of the frame, when decoding lines.
+
+        Returns:
+            The ``DecodeError``, its message and path taken from ``exc``.
+        """
         message = str(exc) or type(exc).__name__
         if isinstance(exc, RecursionError):
             message = "JSON is nested too deeply"

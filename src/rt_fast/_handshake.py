@@ -66,8 +66,19 @@ _CREDENTIAL_PARAMS = frozenset({"api-key"})
 
 
 class Refused(Exception):
-    """Raised by ``authenticate`` to refuse a client before the upgrade: ``status`` (401, 403,
-    or another 4xx) and a short reason the client is told."""
+    """Raised by ``authenticate`` to refuse a client before the upgrade.
+
+    Args:
+        status: The HTTP status: 401, 403, or another 4xx.
+        reason: A short reason the client is told.
+
+    Attributes:
+        status: The HTTP status.
+        reason: The reason the client is told.
+
+    Raises:
+        ValueError: ``status`` is not a 4xx.
+    """
 
     def __init__(self, status: int = HTTPStatus.UNAUTHORIZED, reason: str = "unauthorized"):
         if not 400 <= int(status) <= 499:
@@ -78,21 +89,33 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class ClientRequest:
-    """A client's opening handshake, as ``authenticate`` sees it."""
+    """A client's opening handshake, as ``authenticate`` sees it.
+
+    Attributes:
+        path: The path, without the query.
+        query: The query's parameters, in order.
+        headers: The handshake's headers (websockets' ``Headers``).
+        peer: The client's address, as the socket gives it.
+        token: The client's credential: its bearer token or its subprotocol token, or None.
+        subprotocols: The subprotocols the client offered.
+    """
 
     path: str
-    """The path, without the query."""
     query: tuple[tuple[str, str], ...]
-    """The query's parameters, in order."""
     headers: Headers
     peer: Any
-    """The client's address, as the socket gives it."""
     token: str | None
-    """The client's credential: its bearer token or its subprotocol token."""
     subprotocols: tuple[str, ...] = field(default=())
 
     def param(self, name: str) -> str | None:
-        """The query's first value of ``name``."""
+        """A query parameter's value.
+
+        Args:
+            name: The parameter's name (``"model"``).
+
+        Returns:
+            The query's first value of ``name``, or None.
+        """
         return next((value for key, value in self.query if key == name), None)
 
 

@@ -396,12 +396,25 @@ def let_variants_travel() -> None:
 class LogReader(Generic[T]):
     """An iterator over what a log gives (frames, or results of a function), with its counts.
 
-    The counts fill in as iteration goes and are final when it ends: ``lines`` (non-blank
-    lines), ``decoded``, ``rejected`` (each bad line, unless ``on_reject`` took them),
-    ``rejected_count``, ``blank``, ``bytes`` (of JSONL, decompressed), and ``position`` out of
-    ``size`` (bytes of the log files read, for progress; ``size`` is None when unknown).
-    ``decoded + rejected_count == lines`` always. ``close()`` (or leaving a ``with`` block)
-    stops early and ends the worker processes.
+    Made by ``read_log`` and ``map_log``. The counts fill in as iteration goes and are final
+    when it ends; ``decoded + rejected_count == lines`` always. ``close()`` (or leaving a
+    ``with`` block) stops early and ends the worker processes.
+
+    Args:
+        parts: The decoded parts of the logs, in order.
+        values: What each part gives the iteration.
+        on_reject: Called with each rejected line instead of keeping it in ``rejected``.
+        size: The bytes of the log files, for progress; None when unknown.
+
+    Attributes:
+        lines: Non-blank lines read.
+        decoded: Lines decoded.
+        rejected: Each bad line (``Rejected``), unless ``on_reject`` took them.
+        rejected_count: Bad lines.
+        blank: Blank lines skipped.
+        bytes: Bytes of JSONL read (decompressed).
+        position: Bytes of the log files read so far, out of ``size``.
+        size: The bytes of the log files, for progress; None when unknown.
     """
 
     def __init__(self, parts: Iterator[Part], values: Callable[[Part], Iterable[T]],
@@ -426,7 +439,10 @@ class LogReader(Generic[T]):
         self.close()
 
     def close(self) -> None:
-        """Stop reading: close the logs and end the worker processes."""
+        """Stop reading: close the logs and end the worker processes.
+
+        Safe to call more than once; leaving a ``with`` block calls it.
+        """
         self._iterator.close()  # type: ignore[attr-defined]
 
     def _run(self, parts: Iterator[Part], values: Callable[[Part], Iterable[T]]) -> Iterator[T]:
@@ -504,10 +520,40 @@ def read_log(
 ) -> LogReader[Any]:
     """Iterate over the decoded frames of a log (or of several, one after another).
 
-    ``source`` is a path or a binary file object (plain, gzip or zstd), or a sequence of them.
-    ``protocol`` is a generation or ``"auto"`` (both directions either way); ``errors`` is
-    ``"raise"`` or ``"report"`` (see ``Rejected``); ``jobs`` worker processes decode (1: this
-    process; 0 or None: one per core), in order unless ``ordered=False``.
+    A log holds one frame a line (JSONL), or is a relay's record (``rt_fast.relay``); blank
+    lines are skipped.
+
+    Args:
+        source: A log, or a sequence of logs read one after another: a path or a binary
+            file object, plain, gzip or zstd (zstd needs the ``zstd`` extra before Python
+            3.14).
+        protocol: The generation to decode by (``"ga"``, ``"beta"``, ``"translation"``,
+            ``"live"``), or ``"auto"`` (each in turn); both directions either way.
+        errors: ``"raise"`` (a bad line raises ``DecodeError``) or ``"report"`` (each bad
+            line becomes a ``Rejected``, in the reader's ``rejected`` or given to
+            ``on_reject``, and reading goes on).
+        jobs: Worker processes that decode: 1 decodes in this process; 0 or None, one per
+            core.
+        ordered: Whether results come in log order (with ``jobs > 1``, ``False`` gives them
+            as workers finish).
+        naming: The key convention: ``"snake"`` (the API's) or ``"camel"``.
+        on_reject: Called with each ``Rejected`` instead of keeping it in ``rejected``.
+
+    Returns:
+        A ``LogReader`` of the decoded frames (events, or ``UnknownEvent``), with its counts.
+
+    Raises:
+        ValueError: ``protocol``, ``errors``, ``naming`` or ``jobs`` is not one of the above.
+        OSError: A log cannot be opened or read (``FileNotFoundError`` for a missing path).
+        DecodeError: While iterating, with ``errors="raise"``: the first bad line, its
+            message naming the log and line.
+
+    Examples:
+        >>> import io
+        >>> log = io.BytesIO(b'{"type":"response.cancel"}\\nnot json\\n')
+        >>> with rt_fast.read_log(log, errors="report") as reader:
+        ...     print([event.type for event in reader], reader.rejected_count)
+        ['response.cancel'] 1
     """
     job = make_job(_frames, protocol, naming, errors, whole=False, numbered=False)
     return _reader(source, job, _part_frames, jobs, ordered, on_reject)
@@ -527,8 +573,40 @@ def map_log(
     """Iterate over ``function(batch)`` for each decoded chunk (``LogBatch``) of a log.
 
     With ``jobs > 1`` the function runs in the worker processes, so only its results travel:
-    the way to count, check or sum gigabytes on every core. It must be picklable (a top-level
-    function, or a ``functools.partial`` of one). Options are ``read_log``'s.
+    the way to count, check or sum gigabytes on every core.
+
+    Args:
+        source: A log, or a sequence of logs read one after another: a path or a binary
+            file object, plain, gzip or zstd (zstd needs the ``zstd`` extra before Python
+            3.14).
+        function: Called with each ``LogBatch``; with ``jobs > 1`` it must be picklable (a
+            top-level function, or a ``functools.partial`` of one).
+        protocol: The generation to decode by (``"ga"``, ``"beta"``, ``"translation"``,
+            ``"live"``), or ``"auto"`` (each in turn); both directions either way.
+        errors: ``"raise"`` (a bad line raises ``DecodeError``) or ``"report"`` (each bad
+            line becomes a ``Rejected``, in the reader's ``rejected`` or given to
+            ``on_reject``, and reading goes on).
+        jobs: Worker processes that decode: 1 decodes in this process; 0 or None, one per
+            core.
+        ordered: Whether results come in log order (with ``jobs > 1``, ``False`` gives them
+            as workers finish).
+        naming: The key convention: ``"snake"`` (the API's) or ``"camel"``.
+        on_reject: Called with each ``Rejected`` instead of keeping it in ``rejected``.
+
+    Returns:
+        A ``LogReader`` of the function's results, one per chunk, with the log's counts.
+
+    Raises:
+        ValueError: ``protocol``, ``errors``, ``naming`` or ``jobs`` is not one of the above.
+        OSError: A log cannot be opened or read (``FileNotFoundError`` for a missing path).
+        DecodeError: While iterating, with ``errors="raise"``: the first bad line, its
+            message naming the log and line.
+
+    Examples:
+        >>> import io
+        >>> log = io.BytesIO(b'{"type":"response.cancel"}\\n' * 3)
+        >>> sum(rt_fast.map_log(log, lambda batch: len(batch.frames)))
+        3
     """
     job = make_job(function, protocol, naming, errors, whole=False, numbered=True)
     return _reader(source, job, part_value, jobs, ordered, on_reject)

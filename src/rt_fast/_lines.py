@@ -31,7 +31,14 @@ or ``DECLINED``/``REJECTED`` (``_route``)."""
 
 
 class Rejected(msgspec.Struct, frozen=True):
-    """A line that did not decode: its log, 1-based line number, the error, and an excerpt."""
+    """A line of a log that did not decode.
+
+    Attributes:
+        log: The log's name: its path, the file object's ``name``, or ``"<stream>"``.
+        line: The 1-based line number.
+        error: The ``DecodeError``'s message.
+        excerpt: The start of the line, cut short.
+    """
 
     log: str
     line: int
@@ -42,16 +49,23 @@ class Rejected(msgspec.Struct, frozen=True):
 class LogBatch:
     """A chunk of a log, decoded: what the function given to ``map_log`` receives.
 
-    ``frames`` are the decoded frames in order, ``rejected`` the lines that did not decode;
-    ``first_line`` is the number of the chunk's first line and ``offset`` where it starts in the
-    log (in bytes of JSONL, decompressed).
-    ``numbers()``, ``sizes()`` and ``raw_lines()`` give each frame's line number, its size in
-    bytes (the frame's: without a CRLF line's CR, or a record line's envelope) and its line as
-    logged; ``raw_frames()`` the frames'
-    bytes (a record line's frame); ``records()`` each frame's record (when it arrived, whose
-    event, its session: ``rt_fast._record``), or None on a plain line. The bytes are the
-    reader's reused buffer: they are valid only during the call, so keep what ``raw_lines``
-    returns, never the batch.
+    The log reader makes batches; the methods give each frame's line number, size, line and
+    record. The bytes are the reader's reused buffer: they are valid only during the call, so
+    keep what ``raw_lines`` returns, never the batch.
+
+    Args:
+        log: The log's name.
+        first_line: The 1-based number of the chunk's first line.
+        buffer: The chunk's bytes of JSONL (decompressed), whole lines.
+        measure: Whether audio frames may be measured rather than decoded (the reader's
+            statistics).
+
+    Attributes:
+        log: The log's name.
+        frames: The decoded frames, in order.
+        rejected: The lines that did not decode (``Rejected``), with ``errors="report"``.
+        first_line: The 1-based number of the chunk's first line.
+        offset: Where the chunk starts in the log, in bytes of JSONL (decompressed).
     """
 
     __slots__ = ("_buffer", "_ends", "_pcm", "_records", "_skipped", "error", "first_line",
@@ -85,13 +99,22 @@ class LogBatch:
         return [i for i in range(len(self._ends)) if i not in skipped]
 
     def numbers(self) -> list[int]:
-        """The 1-based line number of each frame."""
+        """The 1-based line number of each frame.
+
+        Returns:
+            One number per frame, in the order of ``frames``.
+        """
         first = self.first_line
         return [first + row for row in self._rows()]
 
     def sizes(self) -> list[int]:
-        """The length of each frame's line in bytes, without its newline (of a record line,
-        the frame's)."""
+        """The size of each frame in bytes.
+
+        Returns:
+            One size per frame: its line's length without the newline (and without a CRLF
+            line's CR); for a line of a relay's record, the frame's without the record's
+            envelope.
+        """
         ends = self._ends
         starts = map(add, [-1, *ends[:-1]], repeat(1))
         sizes = list(map(sub, ends, starts))
@@ -104,19 +127,36 @@ class LogBatch:
         return sizes
 
     def records(self) -> list[Record | None]:
-        """Each frame's record (``rt_fast._record``), or None for a frame on a plain line."""
+        """Each frame's record, where the log is a relay's record.
+
+        Returns:
+            One entry per frame: a record (a frozen ``msgspec.Struct`` with ``time_us``,
+            ``direction``, ``session`` and ``origin``, as ``rt_fast.relay.read_record_line``
+            gives them), or None for a frame on a plain line.
+        """
         records = self._records
         return [records[i][0] if i in records else None for i in range(len(self.frames))]
 
     def raw_lines(self, indices: Iterable[int] | None = None) -> list[bytes]:
-        """The lines of the frames at ``indices`` (all by default), exactly as logged."""
+        """The lines of frames, exactly as logged.
+
+        Args:
+            indices: The frames' indices in ``frames``; all frames when None.
+
+        Returns:
+            Each line's bytes (a copy, safe to keep), without its newline.
+        """
         rows, ends, view = self._rows(), self._ends, memoryview(self._buffer)
         picked = rows if indices is None else [rows[i] for i in indices]
         starts = [ends[row - 1] + 1 if row else 0 for row in picked]
         return [bytes(view[start : ends[row]]) for start, row in zip(starts, picked, strict=True)]
 
     def raw_frames(self) -> list[bytes]:
-        """Each frame's bytes as it crossed the socket: its line, or a record line's frame."""
+        """Each frame's bytes as it crossed the socket.
+
+        Returns:
+            One ``bytes`` per frame: its line, or the frame of a record line.
+        """
         lines, records = self.raw_lines(), self._records
         for index, (_, start, size) in records.items():
             lines[index] = lines[index][start : start + size]

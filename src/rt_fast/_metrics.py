@@ -29,7 +29,22 @@ _TOKENS = ("input_tokens", "output_tokens", "total_tokens")
 
 
 class Tally:
-    """What the relay counts (see the module): ``known`` are the types that become labels."""
+    """What a relay counts, served by ``serve_metrics`` (see the module for the metrics).
+
+    Plain integers the relay adds to as frames pass (one event loop writes them).
+
+    Args:
+        known: The frame types that become labels; others count as ``unknown``, so a
+            client cannot grow the label set (``rt-fast relay`` passes every type rt_fast
+            knows).
+
+    Examples:
+        >>> tally = rt_fast.relay.Tally({"response.create"})
+        >>> tally.frame("client", "response.create", 26)
+        >>> tally.frame("client", "made.up", 19)
+        >>> tally.frames["client"]
+        {'response.create': 1, 'unknown': 1}
+    """
 
     def __init__(self, known: Iterable[str]) -> None:
         self.known = frozenset(known)
@@ -43,19 +58,43 @@ class Tally:
         self.latency_sum_ns = dict.fromkeys(DIRECTIONS, 0)
 
     def frame(self, direction: str, tag: str, size: int) -> None:
+        """Count a relayed frame.
+
+        Args:
+            direction: ``"client"`` or ``"server"``: who sent it.
+            tag: Its ``type``.
+            size: Its size in bytes.
+        """
         label = tag if tag in self.known else "unknown"
         frames, sizes = self.frames[direction], self.bytes[direction]
         frames[label] = frames.get(label, 0) + 1
         sizes[label] = sizes.get(label, 0) + size
 
     def took(self, direction: str, nanoseconds: int) -> None:
+        """Count the time a frame took from its arrival to its send's return.
+
+        Args:
+            direction: ``"client"`` or ``"server"``: who sent it.
+            nanoseconds: The time it took.
+        """
         self.latency[direction][bisect.bisect_left(BOUNDS_US, nanoseconds / 1000)] += 1
         self.latency_sum_ns[direction] += nanoseconds
 
     def refused(self, status: int) -> None:
+        """Count a handshake refused.
+
+        Args:
+            status: The HTTP status it was refused with.
+        """
         self.refused_handshakes[status] = self.refused_handshakes.get(status, 0) + 1
 
     def used(self, usage: dict[str, int]) -> None:
+        """Add a response's token usage.
+
+        Args:
+            usage: ``input_tokens``, ``output_tokens`` and ``total_tokens`` (any may be
+                missing).
+        """
         for kind in _TOKENS:
             self.tokens[kind] += usage.get(kind, 0)
 
@@ -127,9 +166,23 @@ class _Collector:
 def serve_metrics(
     tally: Tally, port: int, host: str = "127.0.0.1"
 ) -> tuple[Callable[[], None], int]:
-    """Serve ``tally`` as Prometheus text at ``http://host:port/metrics`` (a thread of
-    ``prometheus_client``'s): a function that stops it and closes its socket, and the port.
-    ``ModuleNotFoundError`` names the extra where ``prometheus_client`` is missing."""
+    """Serve a tally as Prometheus text at ``http://host:port/metrics``.
+
+    A thread of ``prometheus_client``'s serves it (the ``metrics`` extra); a scrape reads the
+    counts, so a relayed frame costs no Prometheus call.
+
+    Args:
+        tally: The counts a relay adds to (``relay(tally=...)``).
+        port: The port to listen on; 0 picks a free one.
+        host: The address to listen on.
+
+    Returns:
+        A function that stops the server and closes its socket, and the port it listens on.
+
+    Raises:
+        ModuleNotFoundError: ``prometheus_client`` is missing (the message names the extra).
+        OSError: The address cannot be listened on.
+    """
     try:
         from prometheus_client import CollectorRegistry, start_http_server
     except ModuleNotFoundError:

@@ -98,8 +98,13 @@ class Tagged(Model, tag_field="type"):
 class Untagged(Model):
     """Base of the class an object of a tagged union decodes to when it came without its tag.
 
-    ``type`` is ``UNSET`` when the object had no ``type``, ``None`` when it had ``"type": null``;
-    either way it is written back as it came.
+    The SDK leaves ``type`` optional or nullable on some nested objects (content parts, audio
+    formats, tools, turn detection); each such union has an ``Untagged...`` class beside its
+    tagged ones (``rt_fast.ga.UntaggedContentPart``, ...), with the fields they share.
+
+    Attributes:
+        type: ``UNSET`` when the object had no ``type``, ``None`` when it had
+            ``"type": null``; either way it is written back as it came.
     """
 
     type: Opt[None] = UNSET
@@ -132,9 +137,20 @@ class ClientEventBase(Tagged):
 class UnknownEvent(Model):
     """A well-formed frame whose ``type`` this version of rt_fast does not know.
 
-    ``raw`` is the whole frame, zero-copy; ``rt_fast.encode`` writes it back unchanged and
-    ``msgspec.json.decode(event.raw)`` reads its content. (``msgspec.to_builtins`` cannot
-    convert a ``msgspec.Raw``: convert the decoded content instead.)
+    Gateways keep working when the API adds an event type: ``rt_fast.encode`` writes the
+    event back as the frame it came as, and ``msgspec.json.decode(event.raw)`` reads its
+    content. (``msgspec.to_builtins`` cannot convert a ``msgspec.Raw``: convert the decoded
+    content instead.)
+
+    Attributes:
+        type: The frame's ``type``.
+        event_id: The frame's ``event_id``, or ``UNSET`` where it has none.
+        raw: The whole frame, zero-copy (a view of the input, which it keeps alive).
+
+    Examples:
+        >>> event = rt_fast.decode_server_event(b'{"type":"brand.new","x":1}')
+        >>> event.type, bytes(event.raw)
+        ('brand.new', b'{"type":"brand.new","x":1}')
     """
 
     type: str

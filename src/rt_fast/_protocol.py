@@ -70,8 +70,17 @@ class EventIds:
 
 
 def error_frame(message: str, param: str | None, event_id: str, code: str | None = None) -> bytes:
-    """The API's ``error`` event for a client frame that cannot be taken (``code``: the API's
-    for the fault, where it has one)."""
+    """The API's ``error`` event for a client frame that cannot be taken.
+
+    Args:
+        message: The error's message.
+        param: The JSON path of the fault, or None.
+        event_id: The error event's own ``event_id``.
+        code: The API's code for the fault, where it has one.
+
+    Returns:
+        The encoded GA ``error`` event (``invalid_request_error``).
+    """
     error = ga.RealtimeError(type="invalid_request_error", code=UNSET if code is None else code,
                              message=message, param=param)  # fmt: skip
     return encode(ga.ErrorEvent(event_id=event_id, error=error))
@@ -114,7 +123,12 @@ def client_event(message: str | bytes, protocol: str = "auto", *, text: bool = T
 
 
 class Rejected(NamedTuple):
-    """A frame ``recv`` could not decode, and why."""
+    """A frame a connection could not decode, and why.
+
+    Attributes:
+        frame: The frame's bytes, as received.
+        error: Why it does not decode.
+    """
 
     frame: bytes
     error: DecodeError

@@ -60,8 +60,18 @@ def _session_frame(name: str, tag: str, frames: list[tuple[str, bytes, int]]) ->
 
 @dataclass(frozen=True)
 class Recording:
-    """The frames a server plays, taken from a session log (``Recording.load``): a script
-    whose turns are the log's responses, in order, again from the first after the last."""
+    """The frames a server plays, taken from a session log by ``Recording.load``.
+
+    A script whose turns are the log's responses, in order, again from the first after the
+    last; each connection starts from the first. The frames are sent with their bytes
+    unchanged.
+
+    Attributes:
+        created: The log's first ``session.created`` frame.
+        updated: Its first ``session.updated`` frame, or None.
+        responses: Each response's frames, from ``response.created`` to ``response.done``
+            and the ``rate_limits.updated`` right after it.
+    """
 
     created: bytes
     updated: bytes | None
@@ -69,8 +79,22 @@ class Recording:
 
     @classmethod
     def load(cls, log: Source | None = None) -> Recording:
-        """The recording of a log (plain, gzip or zstd; the bundled sample by default): its
-        first ``session.created`` and ``session.updated``, and every response."""
+        """Read the recording of a session log: a plain frame-per-line log or a relay's record.
+
+        Of a record, the first session's frames are taken.
+
+        Args:
+            log: A path or binary file object (plain, gzip or zstd); None: the bundled
+                sample session.
+
+        Returns:
+            Its first ``session.created`` and ``session.updated``, and every response.
+
+        Raises:
+            ValueError: The log cannot be played (a beta or missing ``session.created``, no
+                response, a line that does not decode), in one line naming the log and line.
+            OSError: The log cannot be read.
+        """
         if log is None:
             sample = resources.files("rt_fast").joinpath("data").joinpath("sample_session.jsonl.gz")
             with sample.open("rb") as opened:
@@ -90,7 +114,12 @@ class Recording:
         return cls(created, updated, responses)
 
     def turns(self) -> Callable[[], Turn | None]:
-        """A connection's next turn: the next response (``None`` if it holds none)."""
+        """A connection's source of turns, starting from the first response.
+
+        Returns:
+            A function that gives the next response as a ``Replay`` (``None`` if the
+            recording holds none), again from the first after the last.
+        """
         cycle = itertools.cycle(Replay(frames) for frames in self.responses)
         return lambda: next(cycle, None)
 

@@ -68,7 +68,15 @@ _BYTES_A_MS = {"audio/pcm": 48, "audio/pcmu": 8, "audio/pcma": 8}
 
 @dataclass(frozen=True)
 class Say:
-    """A message: ``text``, and as audio ``audio_ms`` of silence (default: by its length)."""
+    """A message: its text, and as audio, silence with the text as its transcript.
+
+    The response's ``output_modalities`` say which the client gets.
+
+    Attributes:
+        text: What the model says.
+        audio_ms: How long its audio lasts, in milliseconds; None: ``MS_PER_CHARACTER`` a
+            character of ``text``.
+    """
 
     text: str
     audio_ms: int | None = None
@@ -76,7 +84,16 @@ class Say:
 
 @dataclass(frozen=True)
 class Call:
-    """A function call: ``arguments`` a JSON string or data to encode as one."""
+    """A function call; the response ends there, and the server waits for its output.
+
+    Attributes:
+        name: The function's name.
+        arguments: The call's arguments: a JSON string, or data to encode as one.
+        call_id: The call's id; None: a fresh one.
+
+    Raises:
+        TypeError: ``arguments`` is data JSON cannot encode.
+    """
 
     name: str
     arguments: Any = field(default_factory=dict)
@@ -86,6 +103,11 @@ class Call:
         self.arguments_json()  # arguments JSON cannot encode: a TypeError now, not mid-session
 
     def arguments_json(self) -> str:
+        """The arguments as the call's JSON string.
+
+        Returns:
+            ``arguments`` if it is a string, else its compact JSON.
+        """
         args = self.arguments
         return args if isinstance(args, str) else json.dumps(args, separators=(",", ":"))
 
@@ -96,7 +118,13 @@ Json = dict[str, Any]
 
 @dataclass(frozen=True)
 class Respond:
-    """A response of several outputs, in order."""
+    """A response of several outputs, in order (a few words, then a call).
+
+    Attributes:
+        outputs: The ``Say`` and ``Call`` outputs.
+        delay: Seconds before the first output (after ``response.created``, so that a cancel
+            can land in it).
+    """
 
     outputs: tuple[Output, ...]
     delay: float = 0.0
@@ -104,7 +132,14 @@ class Respond:
 
 @dataclass(frozen=True)
 class Fail:
-    """The API's ``error`` event instead of a response."""
+    """The API's ``error`` event instead of a response.
+
+    Attributes:
+        message: The error's message.
+        code: The error's code, or None.
+        type: The error's type.
+        delay: Seconds before the error is sent.
+    """
 
     message: str
     code: str | None = None
@@ -114,7 +149,16 @@ class Fail:
 
 @dataclass(frozen=True)
 class Close:
-    """The server closes the connection with ``code`` and ``reason``."""
+    """The server closes the connection with ``code`` and ``reason``.
+
+    Attributes:
+        code: The close code: 1000 to 1014 (but 1004 to 1006) or 3000 to 4999.
+        reason: The close reason, at most 123 bytes of UTF-8.
+        delay: Seconds before the close.
+
+    Raises:
+        ValueError: A code or reason a websocket server cannot send (RFC 6455 7.4).
+    """
 
     code: int = 1000
     reason: str = ""
@@ -131,7 +175,12 @@ class Close:
 
 @dataclass(frozen=True)
 class Replay:
-    """A recorded response's frames, sent as they are."""
+    """A recorded response's frames, sent as they are (``Recording`` makes these).
+
+    Attributes:
+        frames: The response's frames, bytes unchanged.
+        delay: Seconds before the first frame.
+    """
 
     frames: tuple[bytes, ...]
     delay: float = 0.0
@@ -141,7 +190,26 @@ Turn = Union[Respond, Fail, Close, Replay]
 
 
 class Script:
-    """The turns the server's "model" plays, in order (see the module)."""
+    """The turns the server's "model" plays, in order, one per response.
+
+    A script shared by connections is shared turn by turn; a test may add turns while the
+    server runs (a script is thread-safe). The methods that queue a turn return the script, to
+    chain calls.
+
+    Args:
+        *turns: The turns: ``Say``, ``Call``, ``Respond``, ``Fail``, ``Close`` or ``Replay``
+            (an output alone is a response of that output).
+        otherwise: The turn of each response once the queue is empty; None: the API's
+            ``error`` event instead.
+
+    Attributes:
+        otherwise: The turn once the queue is empty, or None.
+
+    Examples:
+        >>> script = rt_fast.server.Script().say("Hello!").call("lookup", {"id": 7})
+        >>> len(script)
+        2
+    """
 
     def __init__(self, *turns: Turn | Output, otherwise: Turn | Output | None = Say("OK.")) -> None:
         self._turns: deque[Turn] = deque(_turn(t) for t in turns)
@@ -150,40 +218,122 @@ class Script:
         self.otherwise = None if otherwise is None else _turn(otherwise)
 
     def add(self, turn: Turn | Output) -> Script:
-        """Queue a turn; the script, to chain calls."""
+        """Queue a turn.
+
+        Args:
+            turn: The turn, or an output (a response of that output).
+
+        Returns:
+            The script, to chain calls.
+        """
         with self._lock:
             self._turns.append(_turn(turn))
         return self
 
     def say(self, text: str, *, audio_ms: int | None = None, delay: float = 0.0) -> Script:
+        """Queue a response that says ``text`` (``Say``).
+
+        Args:
+            text: What the model says.
+            audio_ms: How long its audio lasts; None: by the text's length.
+            delay: Seconds before the first output (after ``response.created``, so that a cancel
+                can land in it).
+
+        Returns:
+            The script, to chain calls.
+        """
         return self.add(Respond((Say(text, audio_ms),), delay))
 
     def call(self, name: str, arguments: Any = None, *, call_id: str | None = None,
              delay: float = 0.0) -> Script:  # fmt: skip
+        """Queue a response that calls a function (``Call``).
+
+        Args:
+            name: The function's name.
+            arguments: Its arguments: a JSON string, or data to encode as one (None: ``{}``).
+            call_id: The call's id; None: a fresh one.
+            delay: Seconds before the first output (after ``response.created``, so that a cancel
+                can land in it).
+
+        Returns:
+            The script, to chain calls.
+
+        Raises:
+            TypeError: ``arguments`` is data JSON cannot encode.
+        """
         return self.add(Respond((Call(name, {} if arguments is None else arguments, call_id),),
                                 delay))  # fmt: skip
 
     def respond(self, *outputs: Output, delay: float = 0.0) -> Script:
+        """Queue a response of several outputs, in order (``Respond``).
+
+        Args:
+            *outputs: The ``Say`` and ``Call`` outputs.
+            delay: Seconds before the first output (after ``response.created``, so that a cancel
+                can land in it).
+
+        Returns:
+            The script, to chain calls.
+        """
         return self.add(Respond(outputs, delay))
 
     def error(self, message: str, *, code: str | None = None, delay: float = 0.0) -> Script:
+        """Queue the API's ``error`` event instead of a response (``Fail``).
+
+        Args:
+            message: The error's message.
+            code: The error's code, or None.
+            delay: Seconds before the error is sent.
+
+        Returns:
+            The script, to chain calls.
+        """
         return self.add(Fail(message, code, delay=delay))
 
     def close(self, code: int = 1000, reason: str = "", *, delay: float = 0.0) -> Script:
+        """Queue the server's close of the connection instead of a response (``Close``).
+
+        Args:
+            code: The close code.
+            reason: The close reason.
+            delay: Seconds before the close.
+
+        Returns:
+            The script, to chain calls.
+
+        Raises:
+            ValueError: A code or reason a websocket server cannot send.
+        """
         return self.add(Close(code, reason, delay))
 
     def hear(self, *transcripts: str) -> Script:
-        """Queue what transcription says of the next committed user turns."""
+        """Queue what input transcription says of the next committed user turns.
+
+        Args:
+            *transcripts: One transcript per turn, in order (``"..."`` once they run out).
+
+        Returns:
+            The script, to chain calls.
+        """
         with self._lock:
             self._heard.extend(transcripts)
         return self
 
     def next_turn(self) -> Turn | None:
-        """The next turn (``otherwise`` once the queue is empty)."""
+        """Take the next turn from the queue.
+
+        Returns:
+            The next turn, or ``otherwise`` once the queue is empty.
+        """
         with self._lock:
             return self._turns.popleft() if self._turns else self.otherwise
 
     def next_transcript(self) -> str:
+        """Take the next transcript from the queue.
+
+        Returns:
+            The next transcript, or ``"..."`` once they run out.
+        """
         with self._lock:
             return self._heard.popleft() if self._heard else "..."
 

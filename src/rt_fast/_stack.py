@@ -88,8 +88,16 @@ paths read it first, and call ``max_depth()`` only for a frame larger than that)
 
 
 def max_depth() -> int | None:
-    """The deepest nesting a frame decoded on this thread may have, or None where the
-    interpreter's recursion limit (msgspec's ``RecursionError``) stops deep frames first."""
+    """The deepest nesting a frame decoded on this thread may have.
+
+    The bound follows the calling thread's stack: on any thread of 64 KiB or more, a frame
+    nested deeper is a ``DecodeError``, never a crash.
+
+    Returns:
+        The nesting bound in arrays and objects, or None where the interpreter's recursion
+        limit (msgspec's ``RecursionError``, reported as ``DecodeError``) stops deep frames
+        first.
+    """
     depth = this_thread.depth
     if depth < 0:
         size = _stack_size()

@@ -78,7 +78,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - the message is the poin
         "pip install 'rt-fast[dask]'"
     ) from exc
 
-__all__ = ["BLOCKSIZE", "Exported", "cluster", "read_logs", "stats", "to_parquet"]
+__all__ = ["BLOCKSIZE", "Exported", "Paths", "cluster", "read_logs", "stats", "to_parquet"]
 
 BLOCKSIZE = 32 * 1024 * 1024
 """Bytes of plain log a task decodes (a compressed log is one task, whatever its size)."""
@@ -86,11 +86,20 @@ BLOCKSIZE = 32 * 1024 * 1024
 _FETCH = 4 * 1024 * 1024  # bytes a task asks its file system for at a time, as it decodes
 
 Paths = Union[str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
+"""Logs: a path, glob or fsspec URL, or a sequence of them."""
 
 
 class Exported(msgspec.Struct, frozen=True):
-    """What ``to_parquet`` wrote: the dataset's files (one a task, in log order), the counts,
-    and every rejected line with its log and line number."""
+    """What ``to_parquet`` wrote.
+
+    Attributes:
+        files: The dataset's files, one a task that had lines, in log order.
+        lines: Non-blank lines read.
+        decoded: Lines decoded (a row each).
+        blank: Blank lines skipped.
+        rejected: Every line that did not decode (``rt_fast.Rejected``), with its log and
+            line number.
+    """
 
     files: list[str]
     lines: int
@@ -273,12 +282,24 @@ def read_logs(paths: Paths, protocol: str = "auto", errors: str = "report", *,
               naming: str = "snake", blocksize: int = BLOCKSIZE) -> Any:  # fmt: skip
     """The decoded frames of logs as a ``dask.bag.Bag``, in log order, a partition a task.
 
-    ``paths``: a path, glob or fsspec URL (``s3://``, ``gs://``, ``memory://`` ...), or a
-    sequence of them. ``protocol`` and ``naming`` are ``read_log``'s. With ``errors="report"``
-    each line that does not decode is a ``Rejected`` (log, line, error, excerpt) in its place
-    among the frames, so nothing is lost: ``bag.filter(lambda x: isinstance(x, Rejected))``;
-    ``errors="raise"``: computing the bag raises ``DecodeError`` naming the log and line (of
-    a log's first bad line; of any log's, when several have one).
+    Args:
+        paths: A path, glob or fsspec URL (``s3://``, ``gs://``, ``memory://`` ...), or a
+            sequence of them; plain, gzip or zstd logs or relay records.
+        protocol: The generation, or ``"auto"``, as for ``rt_fast.read_log``.
+        errors: ``"report"``: each line that does not decode is a ``rt_fast.Rejected`` (log,
+            line, error, excerpt) in its place among the frames, so nothing is lost
+            (``bag.filter(lambda x: isinstance(x, Rejected))``); ``"raise"``: computing the
+            bag raises ``DecodeError`` naming the log and line (of a log's first bad line; of
+            any log's, when several have one).
+        naming: The key convention: ``"snake"`` (the API's) or ``"camel"``.
+        blocksize: Bytes of plain log a task decodes (a compressed log is one task).
+
+    Returns:
+        A ``dask.bag.Bag`` of the decoded frames (and ``Rejected`` lines).
+
+    Raises:
+        FileNotFoundError: A path or glob names no log.
+        ValueError: ``protocol``, ``errors``, ``naming`` or ``blocksize`` is not valid.
     """
     job = make_job(_items, protocol, naming, errors, whole=False, numbered=False, combine=_concat)
     pieces = _pieces(paths, blocksize)
@@ -290,11 +311,27 @@ def read_logs(paths: Paths, protocol: str = "auto", errors: str = "report", *,
 
 def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
           blocksize: int = BLOCKSIZE) -> dict[str, Any]:  # fmt: skip
-    """What ``rt-fast stats --json`` gives for the same logs, decoded on a Dask cluster:
-    ``client`` (a ``distributed.Client``), else Dask's default scheduler (the last client
-    made, if any; else threads, which the GIL holds to one core), with the same answer.
-    ``jobs`` is the worker threads of the cluster that ran it (None when no distributed
-    cluster did); ``seconds`` covers the run, not the cluster's start."""
+    """What ``rt-fast stats --json`` gives for the same logs, decoded on a Dask cluster.
+
+    Args:
+        paths: A path, glob or fsspec URL (``s3://``, ``gs://``, ``memory://`` ...), or a
+            sequence of them; plain, gzip or zstd logs or relay records.
+        client: A ``distributed.Client`` to run on; None: Dask's default scheduler (the last
+            client made, if any; else threads, which the GIL holds to one core), with the
+            same answer.
+        protocol: The generation, or ``"auto"``, as for ``rt_fast.read_log``.
+        blocksize: Bytes of plain log a task decodes (a compressed log is one task).
+
+    Returns:
+        The statistics, as ``rt-fast stats --json`` prints them; ``jobs`` is the worker
+        threads of the cluster that ran it (None when no distributed cluster did) and
+        ``seconds`` covers the run, not the cluster's start.
+
+    Raises:
+        FileNotFoundError: A path or glob names no log.
+        ValueError: ``protocol`` or ``blocksize`` is not valid.
+        OSError: A worker cannot read a log.
+    """
     start = time.perf_counter()
     pieces = _pieces(paths, blocksize)
     job = make_job(_stats.tally, protocol, "snake", "report", whole=True, numbered=False,
@@ -404,15 +441,32 @@ def _swap(fs: Any, root: str, staging: str, parts: list[str]) -> None:
 
 def to_parquet(paths: Paths, out: str, client: Any = None, *, protocol: str = "auto",
                blocksize: int = BLOCKSIZE) -> Exported:  # fmt: skip
-    """Write the rows of ``rt-fast export`` (one a frame: ``rt_fast._export.COLUMNS``) for the
-    logs as one Parquet dataset at ``out`` (a folder or an fsspec URL the workers and the
-    caller share), a file a task (``part-00000.parquet`` ...; a task without lines writes
-    none), line numbers the files'. Rejected lines are reported in the result, not written.
+    """Write the rows of ``rt-fast export`` for the logs as one Parquet dataset.
 
-    The parts of an earlier dataset there are replaced once the new ones are all written
-    (see the module's docstring); if the export fails (``FileNotFoundError`` for a path that
-    names nothing, the first error of a task, in log order), the earlier dataset is left as
-    it was, and nothing of the new one.
+    A row a frame (the columns ``rt-fast export`` writes), a file a task
+    (``part-00000.parquet`` ...; a task without lines writes none), line numbers the files'.
+    Rejected lines are reported in the result, not written. The parts of an earlier dataset
+    there are replaced once the new ones are all written (see the module); if the export
+    fails, the earlier dataset is left as it was, and nothing of the new one.
+
+    Args:
+        paths: A path, glob or fsspec URL (``s3://``, ``gs://``, ``memory://`` ...), or a
+            sequence of them; plain, gzip or zstd logs or relay records.
+        out: A folder or fsspec URL that the workers and the caller share (a bucket, a
+            shared disk; ``memory://`` is each process's own).
+        client: A ``distributed.Client`` to run on; None: Dask's default scheduler.
+        protocol: The generation, or ``"auto"``, as for ``rt_fast.read_log``.
+        blocksize: Bytes of plain log a task decodes (a compressed log is one task).
+
+    Returns:
+        The files written, the counts and the rejected lines.
+
+    Raises:
+        FileNotFoundError: A path or glob names no log.
+        ModuleNotFoundError: pyarrow is missing (the ``parquet`` extra).
+        ValueError: ``protocol`` or ``blocksize`` is not valid.
+        OSError: A worker cannot read a log or write a part (the first error of a task, in
+            log order).
     """
     _export.pyarrow()  # fails here, not in a worker, without pyarrow
     pieces = _pieces(paths, blocksize)  # a path that names nothing fails before any write
@@ -451,9 +505,28 @@ class _Ready(WorkerPlugin):
 
 @contextmanager
 def cluster(address: str) -> Iterator[Any]:
-    """A ``distributed.Client`` of the scheduler at ``address``, or of a new ``LocalCluster``
-    for ``"local"`` (a worker process a core, one thread each: decoding holds the GIL), its
-    workers ready to decode (``_Ready``); closed on leaving."""
+    """Connect to a Dask cluster, or start a local one, for the block's length.
+
+    Its workers are ready to decode when the block starts; the client (and a local cluster)
+    is closed on leaving.
+
+    Args:
+        address: A scheduler's address (``tcp://host:8786``), or ``"local"``: a new
+            ``LocalCluster`` of a worker process a core, one thread each (decoding holds the
+            GIL).
+
+    Yields:
+        A ``distributed.Client`` of the cluster.
+
+    Raises:
+        OSError: The scheduler cannot be reached.
+
+    Examples:
+        ```python
+        with rt_fast.dask.cluster("local") as client:
+            print(rt_fast.dask.stats("logs/*.jsonl.gz", client)["decoded"])
+        ```
+    """
     if address == "local":
         workers = os.cpu_count() or 1
         local = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0")

@@ -28,6 +28,11 @@ __all__ = ["pytest_configure", "realtime_server"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``realtime_pace`` marker (a pytest hook).
+
+    Args:
+        config: pytest's configuration.
+    """
     config.addinivalue_line(
         "markers", "realtime_pace: realtime_server sends audio at its own pace, not at once"
     )
@@ -35,7 +40,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def realtime_server(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A running ``rt_fast.server`` for this test (see the module)."""
+    """A running ``rt_fast.server`` for this test, stopped at its end (see the module).
+
+    Args:
+        request: pytest's request of the test (its ``realtime_pace`` marker).
+
+    Yields:
+        The server (``rt_fast.server.Background``): ``url``, ``base_url``, ``port``,
+        ``script`` (an empty ``Script`` to fill) and ``received``.
+
+    Examples:
+        ```python
+        def test_agent(realtime_server):
+            realtime_server.script.say("Hello!")
+            client = OpenAI(api_key="sk-test", websocket_base_url=realtime_server.base_url)
+            ...
+        ```
+    """
     try:
         from rt_fast import server  # the ws extra, only where the fixture is used
     except ModuleNotFoundError as exc:

@@ -127,11 +127,13 @@ __all__ = [
     "PATHS",
     "ClientRequest",
     "Handler",
+    "Hook",
     "Limits",
     "OnDecodeError",
     "Refused",
     "Session",
     "RecordLine",
+    "Tally",
     "read_record_line",
     "record_line",
     "relay",
@@ -140,6 +142,7 @@ __all__ = [
 ]
 
 Hook = Callable[["Session"], Any]
+"""``on_open(session)`` / ``on_close(session)``: a session hook, sync or async."""
 _Socket = ServerConnection | ClientConnection
 
 _log = logging.getLogger(__name__)
@@ -152,15 +155,44 @@ _EVENT_IDS = EventIds("event_rtfast_relay")  # the relay's own frames, each its 
 def record_line(
     time_us: int, direction: str, session: str, frame: bytes, origin: str | None = None
 ) -> bytes:
-    """One line of a relay's record (``rt_fast._record``, where the format is written down)
-    and its newline: ``{"time_us":<int>,"direction":"client"|"server","session":"<id>"
+    """One line of a relay's record, and its newline.
+
+    The line is ``{"time_us":<int>,"direction":"client"|"server","session":"<id>"
     [,"origin":"relay"],"frame":<the frame's bytes>}``; a raw CR or LF in the frame is written
-    as a tab (JSON whitespace outside strings, invalid inside them), so the line stays one."""
+    as a tab (JSON whitespace outside strings, invalid inside them), so the line stays one.
+    Every log reader (``read_log``, ``rt-fast stats``, ``rt_fast.dask``) reads such lines.
+
+    Args:
+        time_us: When the frame arrived, in microseconds since the epoch.
+        direction: ``"client"`` (a client event) or ``"server"`` (a server event).
+        session: The session's id; no quote or backslash.
+        frame: The frame's bytes (a JSON object).
+        origin: ``"relay"`` for the relay's own frames, else None.
+
+    Returns:
+        The line, ending with ``\\n``.
+
+    Raises:
+        ValueError: ``session`` holds a quote or backslash.
+
+    Examples:
+        >>> rt_fast.relay.record_line(1, "client", "0123456789abcdef", b'{"type":"x"}')
+        b'{"time_us":1,"direction":"client","session":"0123456789abcdef","frame":{"type":"x"}}\\n'
+    """
     return _record.record_line(time_us, direction, session, frame, origin) + b"\n"
 
 
 class RecordLine(NamedTuple):
-    """A line of a relay's record, read back (``read_record_line``)."""
+    """A line of a relay's record, read back by ``read_record_line``.
+
+    Attributes:
+        time_us: When the frame arrived, in microseconds since the epoch.
+        direction: ``"client"`` (a client event) or ``"server"`` (a server event).
+        session: The session's id (16 hex digits).
+        origin: ``"relay"`` for the relay's own frames (its error replies, injections), else
+            None.
+        frame: The frame's bytes, as forwarded.
+    """
 
     time_us: int
     direction: str
@@ -170,9 +202,23 @@ class RecordLine(NamedTuple):
 
 
 def read_record_line(line: bytes) -> RecordLine | None:
-    """The fields and frame of a ``record_line`` (its newline optional), or None for a line
-    that is not one (a plain frame a line); ``DecodeError`` for a line that starts as one and
-    is not one."""
+    """Read back a line ``record_line`` wrote.
+
+    Args:
+        line: The line, its newline optional.
+
+    Returns:
+        Its fields and frame, or None for a line that is not a record's (a plain frame a
+        line).
+
+    Raises:
+        DecodeError: The line starts as a record's and is not one.
+
+    Examples:
+        >>> line = rt_fast.relay.record_line(1, "client", "0123456789abcdef", b'{"type":"x"}')
+        >>> rt_fast.relay.read_record_line(line).frame
+        b'{"type":"x"}'
+    """
     line = line.rstrip(b"\r\n")
     found = _record.unwrap(line, 0, len(line))
     if found is None:
@@ -183,18 +229,26 @@ def read_record_line(line: bytes) -> RecordLine | None:
 
 @dataclass(frozen=True)
 class Limits:
-    """What one relay allows (see the module); each has an ``rt-fast relay`` flag."""
+    """What one relay allows (see the module); each has an ``rt-fast relay`` flag.
+
+    Attributes:
+        sessions: Sessions open at once; one more is refused at the handshake (503).
+        idle_seconds: Seconds without a frame either way before a session is closed (1001).
+        session_seconds: Seconds a session may last (the API's sessions last up to 60
+            minutes); then the client gets the API's ``session_expired`` error.
+        client_frame_bytes: The largest frame a client may send (the API's audio appends
+            reach 15 MiB); websockets closes 1009 past it.
+        server_frame_bytes: The largest frame the upstream may send.
+
+    Raises:
+        ValueError: A limit is not positive.
+    """
 
     sessions: int = 100
-    """Sessions open at once; one more is refused at the handshake (503)."""
     idle_seconds: float = 300.0
-    """Seconds without a frame either way before a session is closed."""
     session_seconds: float = 3600.0
-    """Seconds a session may last (the API's sessions last up to 60 minutes)."""
     client_frame_bytes: int = 16 * 1024 * 1024
-    """The largest frame a client may send (the API's audio appends reach 15 MiB)."""
     server_frame_bytes: int = 16 * 1024 * 1024
-    """The largest frame the upstream may send."""
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
@@ -244,7 +298,24 @@ def _write_whole(file: IO[bytes], data: bytes) -> None:
 
 
 class Session:
-    """One client's session through the relay (see the module)."""
+    """One client's session through the relay (see the module).
+
+    Handlers and hooks get it; the relay makes one per client that passes the handshake.
+
+    Args:
+        request: The client's handshake.
+        context: What ``authenticate`` returned for it.
+
+    Attributes:
+        id: The session's own id, 16 hex digits (a record's ``session``).
+        request: The client's handshake (``ClientRequest``).
+        context: What ``authenticate`` returned (None without it).
+        peer: The client's address.
+        frames: Frames relayed, by direction (``"client"``, ``"server"``).
+        bytes: Bytes relayed, by direction.
+        usage: Tokens summed from each ``response.done`` (``input_tokens``,
+            ``output_tokens``, ``total_tokens``).
+    """
 
     def __init__(self, request: ClientRequest, context: Any) -> None:
         self.id = secrets.token_hex(8)
@@ -257,13 +328,27 @@ class Session:
         self.record = _Record(None)
 
     async def send_to_client(self, event: Any) -> None:
-        """Send the client an event, or a frame as it is (``DecodeError`` where the decoders
-        would refuse it: nothing is sent), recorded as the relay's own."""
+        """Send the client an event, or a frame as it is, recorded as the relay's own.
+
+        Args:
+            event: A model, or a frame (``str``, or a buffer holding its UTF-8).
+
+        Raises:
+            DecodeError: The decoders would refuse the frame: nothing is sent.
+            websockets.exceptions.ConnectionClosed: The client's connection is closed.
+        """
         await self._send(SERVER, text_frame(event))
 
     async def send_to_upstream(self, event: Any) -> None:
-        """Send the upstream a client event, or a frame the decoder takes as one
-        (``DecodeError`` else: nothing is sent), recorded as the relay's own."""
+        """Send the upstream a client event, recorded as the relay's own.
+
+        Args:
+            event: A client event, or a frame the decoder takes as one.
+
+        Raises:
+            DecodeError: The frame is not a client event of any generation: nothing is sent.
+            websockets.exceptions.ConnectionClosed: The upstream connection is closed.
+        """
         frame = text_frame(event)
         frame = frame.encode() if isinstance(frame, str) else bytes(frame)
         client_event(frame)
@@ -613,16 +698,64 @@ async def relay(
     tally: Tally | None = None,
     **options: Any,
 ) -> Server:
-    """Start a relay to ``upstream`` (``wss://api.openai.com/v1/realtime``, a local server):
-    ``async with await relay(...) as running``. ``client``/``server`` map type globs to the
-    handlers of the frames each side sends; ``on_decode_error`` hears of each upstream frame
-    forwarded without its handlers; ``record`` is a binary file; ``api_key`` or
-    ``upstream_headers`` the relay's upstream credential; ``authenticate`` (or ``client_token``)
-    checks clients; ``forward_headers`` (lower-case names), ``models`` and ``paths`` are the
-    handshake's allowlists; ``on_open``/``on_close`` the session hooks; ``limits`` a ``Limits``;
-    ``tally`` a ``Tally`` to count into (``serve_metrics(tally, port)`` serves it). ``options``
-    go to both websockets connections. ``ValueError``: both ``authenticate`` and
-    ``client_token``, an empty key."""
+    """Start a relay to ``upstream`` on this event loop: ``async with await relay(...)``.
+
+    The relay serves until the returned server is closed (leaving the ``async with`` block);
+    ``await server.serve_forever()`` keeps it running.
+
+    Args:
+        upstream: The Realtime endpoint to relay to (``wss://api.openai.com/v1/realtime``,
+            a local server); the client's query joins its own.
+        host: The address to listen on.
+        port: The port to listen on; 0 picks a free one
+            (``server.sockets[0].getsockname()[1]``).
+        client: Type globs (``"response.*"``) -> handlers of the frames clients send.
+        server: Type globs -> handlers of the frames the upstream sends.
+        on_decode_error: Hears of each upstream frame forwarded without its handlers, as it
+            could not be typed.
+        record: A binary file (best unbuffered) that gets one line per frame
+            (``record_line``).
+        api_key: The relay's upstream credential (``Authorization: Bearer``); then no client
+            credential reaches the upstream.
+        upstream_headers: Headers sent upstream (Azure's ``api-key``); a credential among
+            them acts as ``api_key`` does.
+        authenticate: Checks each client's handshake (``ClientRequest``), sync or async:
+            returns the session's ``context``, or raises ``Refused``.
+        client_token: One shared token clients must present (bearer, or the browser's
+            subprotocol), instead of ``authenticate``.
+        forward_headers: The client headers that reach the upstream (lower-case names).
+        models: The ``?model=`` values clients may ask for (403 else); None: any.
+        paths: The paths served (404 else).
+        on_open: Runs before a session's first frame is relayed (sync or async).
+        on_close: Runs once both sides of a session closed (sync or async).
+        limits: What the relay allows; None: ``Limits()``.
+        tally: Counts to add to (``serve_metrics`` serves them); None: counted nowhere.
+        **options: Passed to both websockets connections.
+
+    Returns:
+        The running websockets server.
+
+    Raises:
+        ValueError: Both ``authenticate`` and ``client_token`` are given, or a key is
+            empty.
+        OSError: The address cannot be listened on.
+
+    Examples:
+        A relay that holds the upstream key, in front of the local server; a client connects
+        to the relay as it would to the API. To keep a relay running, ``await
+        server.serve_forever()`` inside the ``async with`` block (``rt-fast relay`` does).
+
+        >>> import asyncio
+        >>> async def through_relay(upstream):
+        ...     async with await rt_fast.relay.relay(upstream, api_key="sk-relay") as server:
+        ...         port = server.sockets[0].getsockname()[1]
+        ...         url = f"ws://127.0.0.1:{port}/v1/realtime"
+        ...         async with await rt_fast.ws.connect(url) as client:
+        ...             return (await client.recv()).type
+        >>> with rt_fast.server.running() as upstream:
+        ...     asyncio.run(asyncio.wait_for(through_relay(upstream.url), 30))
+        'session.created'
+    """
     limits = limits or Limits()
     gate = Gate(
         upstream,
@@ -702,8 +835,22 @@ def run(
     metrics_port: int | None = None,
     **settings: Any,
 ) -> None:
-    """Relay until interrupted (``rt-fast relay``), saying where on standard output;
-    ``settings`` go to ``relay`` (``api_key``, ``client_token``, ``limits``, ...)."""
+    """Relay until interrupted (``rt-fast relay``), saying where on standard output.
+
+    Args:
+        upstream: The Realtime endpoint to relay to.
+        host: The address to listen on.
+        port: The port to listen on; 0 picks a free one.
+        record: A path to append the record to (never a compressed log); None: no record.
+        metrics_port: Serve Prometheus metrics on this port (the ``metrics`` extra); None:
+            none.
+        **settings: Passed to ``relay`` (``api_key``, ``client_token``, ``limits``, ...).
+
+    Raises:
+        ValueError: ``record`` is a compressed log, or ``relay`` refuses the settings.
+        OSError: An address or the record cannot be opened.
+        ModuleNotFoundError: ``metrics_port`` without ``prometheus_client``.
+    """
     tally = Tally(KNOWN[CLIENT] | KNOWN[SERVER])
 
     async def forever(log: IO[bytes] | None, metrics: str) -> None:

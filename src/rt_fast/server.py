@@ -121,7 +121,7 @@ __all__ = [
 PATH = "/v1/realtime"
 """Where the server answers, as the SDK's clients call it (a query string may follow)."""
 
-Json = dict[str, Any]
+_Json = dict[str, Any]
 
 _NO_RESPONSE = "the recording holds no response to play"
 _NO_TURN = "the script has no more turns (Script(otherwise=None))"
@@ -152,8 +152,21 @@ _VAD_DEFAULTS = {**TURN_DEFAULTS["server_vad"], "eagerness": "auto"}
 
 
 class Received:
-    """What clients sent a server, frame by frame as received (the newest ``MAX_FRAMES``, and
-    of them the newest ``MAX_BYTES``); safe to read from another thread while the server runs."""
+    """What clients sent a server, frame by frame as received.
+
+    It keeps the newest ``MAX_FRAMES`` frames, and of them the newest ``MAX_BYTES``; it is
+    safe to read from another thread while the server runs.
+
+    Attributes:
+        MAX_BYTES: The most bytes of frames kept (64 MiB).
+        MAX_FRAMES: The most frames kept (100,000).
+
+    Examples:
+        >>> received = rt_fast.server.Received()
+        >>> received.add(b'{"type":"response.create"}')
+        >>> received.types(), received.events()
+        (['response.create'], [ResponseCreateEvent(event_id=UNSET, response=UNSET)])
+    """
 
     MAX_BYTES = 64 * 1024 * 1024
     MAX_FRAMES = 100_000
@@ -164,6 +177,11 @@ class Received:
         self._lock = threading.Lock()
 
     def add(self, frame: bytes) -> None:
+        """Keep a received frame, dropping the oldest beyond the bounds.
+
+        Args:
+            frame: The frame, as received.
+        """
         with self._lock:
             self._frames.append(frame)
             self._size += len(frame)
@@ -172,11 +190,19 @@ class Received:
 
     @property
     def frames(self) -> list[bytes]:
+        """The frames kept, oldest first (a copy of the list)."""
         with self._lock:
             return list(self._frames)
 
     def events(self, tag: str | None = None) -> list[Any]:
-        """The frames that decode as client events (of type ``tag``, if given), decoded."""
+        """The frames that decode as GA client events, decoded.
+
+        Args:
+            tag: Only the frames of this ``type``; None: all.
+
+        Returns:
+            The events, oldest first; frames that do not decode are left out.
+        """
         events = []
         for frame in self.frames:
             with contextlib.suppress(DecodeError):
@@ -185,7 +211,11 @@ class Received:
         return events
 
     def types(self) -> list[str]:
-        """Each frame's ``type`` (``""`` where it has none)."""
+        """Each frame's ``type``.
+
+        Returns:
+            One ``type`` per frame, oldest first (``""`` where it has none).
+        """
         types = []
         for frame in self.frames:
             try:
@@ -195,28 +225,29 @@ class Received:
         return types
 
     def clear(self) -> None:
+        """Forget every frame kept."""
         with self._lock:
             self._frames.clear()
             self._size = 0
 
 
 @dataclass(frozen=True)
-class Refusal:
+class _Refusal:
     """Why a received frame cannot be taken: the ``error`` event's message and param."""
 
     message: str
     param: str | None
 
 
-def read(message: str | bytes) -> Any:
-    """A received frame as a GA client event, or the ``Refusal`` the API would answer: read by
+def _read(message: str | bytes) -> Any:
+    """A received frame as a GA client event, or the ``_Refusal`` the API would answer: read by
     the one frame handler every socket shares (``_protocol``)."""
     try:
         event = client_event(message, "ga", text=not isinstance(message, bytes))
     except DecodeError as exc:
-        return Refusal(str(exc), exc.path)
+        return _Refusal(str(exc), exc.path)
     if isinstance(event, UnknownEvent):
-        return Refusal(f"unknown client event type {event.type!r}", "$.type")
+        return _Refusal(f"unknown client event type {event.type!r}", "$.type")
     return event
 
 
@@ -225,7 +256,7 @@ def _given(value: Any) -> Any:
     return None if value is msgspec.UNSET else value
 
 
-def _data(value: Any) -> Json:
+def _data(value: Any) -> _Json:
     """A decoded object as JSON data (absent fields left out), ``{}`` for an absent one."""
     return {} if value is msgspec.UNSET else dict(msgspec.to_builtins(value))
 
@@ -267,7 +298,7 @@ class _Session:
         self.speech_item: str | None = None  # the user item that speech in progress becomes
         if isinstance(source, Recording):
             self.created = source.created
-            self.session: Json = json.loads(source.created)["session"]
+            self.session: _Json = json.loads(source.created)["session"]
         else:
             self.session = default_session(self.ids("sess"), _model(connection))
             self.created = self.encode("session.created", session=self.session)
@@ -279,8 +310,8 @@ class _Session:
             async for message in self.connection:
                 if self.received is not None:
                     self.received.add(message.encode() if isinstance(message, str) else message)
-                event = read(message)
-                if isinstance(event, Refusal):
+                event = _read(message)
+                if isinstance(event, _Refusal):
                     await self.send(error_frame(event.message, event.param, self.ids("event")))
                 else:
                     await _HANDLERS.get(event.type, _Session.ignore)(self, event)
@@ -298,7 +329,7 @@ class _Session:
     async def emit(self, tag: str, **fields: Any) -> None:
         await self.send(self.encode(tag, **fields))
 
-    async def send_json(self, frame: Json) -> None:
+    async def send_json(self, frame: _Json) -> None:
         await self.send(msgspec.json.encode(frame))
 
     async def send(self, frame: bytes) -> None:
@@ -328,7 +359,7 @@ class _Session:
         self.detector = self.new_detector(self.detector.elapsed_ms)
         await self.emit("session.updated", session=self.session)
 
-    def turn_detection(self) -> Json | None:
+    def turn_detection(self) -> _Json | None:
         turns = dig(self.session, "audio", "input", "turn_detection")
         return turns if isinstance(turns, dict) else None
 
@@ -400,7 +431,7 @@ class _Session:
         if auto and turns is not None and turns.get("create_response") and self.active is None:
             await self.start({}, None)
 
-    async def transcribe(self, item: Json, seconds: float) -> None:
+    async def transcribe(self, item: _Json, seconds: float) -> None:
         heard = self.source.next_transcript() if isinstance(self.source, Script) else "..."
         at = {"item_id": item["id"], "content_index": 0}
         await self.emit("conversation.item.input_audio_transcription.delta", **at, delta=heard)
@@ -467,7 +498,7 @@ class _Session:
             return
         await self.start(_data(event.response), event.event_id)
 
-    async def start(self, params: Json, client: Any) -> None:
+    async def start(self, params: _Json, client: Any) -> None:
         """Play the script's next turn for a response asked with ``params``."""
         turn = self.next_turn()
         if turn is None:
@@ -504,7 +535,7 @@ class _Session:
             self.active.stop(reason)
             self.active = None
 
-    def add_output(self, item: Json) -> str | None:
+    def add_output(self, item: _Json) -> str | None:
         return self.conversation.add(item)
 
     async def play(self, reply: Reply, active: _Active, delay: float) -> None:
@@ -588,7 +619,7 @@ def _response_id(frames: tuple[bytes, ...]) -> str:
     return "resp_unknown"
 
 
-def _cancelled(created: bytes, reason: str | None, event_id: str) -> Json:
+def _cancelled(created: bytes, reason: str | None, event_id: str) -> _Json:
     """The ``response.done`` of a recorded response cancelled mid-way (its output dropped)."""
     response = json.loads(created).get("response", {})
     details = {"type": "cancelled", "reason": reason}
@@ -612,11 +643,27 @@ async def serve(
     received: Received | None = None,
     **options: Any,
 ) -> Server:
-    """Start the server (``async with await serve(...) as server``); ``port=0`` picks a free
-    one (``server.sockets[0].getsockname()[1]``). ``script`` says what the model says (the
-    bundled sample recording by default); ``received``, if given, keeps what clients send.
-    ``options`` go to ``websockets``' ``serve``; by default frames up to 16 MiB are read,
-    uncompressed, as the API sends them. ``ValueError`` for an unknown ``pace``."""
+    """Start the server on this event loop: ``async with await serve(...) as server``.
+
+    Args:
+        script: What the model says: a ``Script`` or a ``Recording``; None: the bundled
+            sample recording.
+        host: The address to listen on.
+        port: The port to listen on; 0 picks a free one
+            (``server.sockets[0].getsockname()[1]``).
+        pace: ``"fast"`` (responses as fast as the client reads) or ``"realtime"`` (audio
+            deltas spaced by the audio they carry).
+        received: Keeps what clients send, if given.
+        **options: Passed to websockets' ``serve``; by default frames up to 16 MiB are read,
+            uncompressed, as the API sends them.
+
+    Returns:
+        The running websockets server.
+
+    Raises:
+        ValueError: ``pace`` is not one of the above.
+        OSError: The address cannot be listened on.
+    """
     if pace not in ("fast", "realtime"):
         raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
     played = Recording.load() if script is None else script
@@ -629,8 +676,18 @@ async def serve(
 
 
 class Background:
-    """A server running on a thread of its own (``running``): its URLs, script and what it
-    received."""
+    """A server running on a thread of its own, made by ``running``.
+
+    Args:
+        script: What the model says.
+        pace: ``"fast"`` or ``"realtime"`` (see ``serve``).
+
+    Attributes:
+        script: What the model says; a test may add turns while it runs.
+        pace: ``"fast"`` or ``"realtime"``.
+        received: What clients sent (``Received``).
+        port: The port it listens on (0 until started).
+    """
 
     def __init__(self, script: Script | Recording, pace: str) -> None:
         self.script, self.pace, self.received = script, pace, Received()
@@ -667,6 +724,18 @@ class Background:
             await self._stop.wait()
 
     def start(self, timeout: float = 30) -> Background:
+        """Start the server's thread and wait until it listens.
+
+        Args:
+            timeout: Seconds to wait.
+
+        Returns:
+            The server, started.
+
+        Raises:
+            TimeoutError: It did not start in time.
+            OSError: It cannot listen.
+        """
         self._thread.start()
         if not self._ready.wait(timeout):
             raise TimeoutError(f"the server did not start in {timeout} s")
@@ -675,7 +744,11 @@ class Background:
         return self
 
     def stop(self, timeout: float = 30) -> None:
-        """Close every connection (1001, going away) and the server; wait for the thread."""
+        """Close every connection (1001, going away) and the server; wait for the thread.
+
+        Args:
+            timeout: Seconds to wait for the thread.
+        """
         if self._loop is not None and self._stop is not None:
             with contextlib.suppress(RuntimeError):  # its loop ended already
                 self._loop.call_soon_threadsafe(self._stop.set)
@@ -686,8 +759,37 @@ class Background:
 def running(
     script: Script | Recording | None = None, *, pace: str = "fast"
 ) -> Iterator[Background]:
-    """A server on a free port of 127.0.0.1, on a thread of its own while the block runs:
-    for sync code and for any event loop alike (``rt_fast.pytest_plugin``'s fixture)."""
+    """Run a server on a free port of 127.0.0.1, on a thread of its own, while the block runs.
+
+    For sync code and for any event loop alike (``rt_fast.pytest_plugin``'s fixture uses it).
+    Leaving the block closes every connection and the server.
+
+    Args:
+        script: What the model says; None: an empty ``Script`` (each response says "OK.").
+        pace: ``"fast"`` or ``"realtime"`` (see ``serve``).
+
+    Yields:
+        The running server: its ``url``, ``base_url``, ``script`` and ``received``.
+
+    Raises:
+        ValueError: ``pace`` is not one of the above.
+
+    Examples:
+        The official SDK's clients take ``base_url`` as their ``websocket_base_url``;
+        ``rt_fast.ws`` takes ``url``:
+
+        >>> script = rt_fast.server.Script().say("Hi!")
+        >>> with rt_fast.server.running(script) as server:
+        ...     with rt_fast.ws.connect_sync(server.url) as connection:
+        ...         connection.send(rt_fast.ga.ResponseCreateEvent())
+        ...         for _ in range(100):  # up to the response's end
+        ...             event = connection.recv(timeout=30)
+        ...             if event.type == "response.output_audio_transcript.done":
+        ...                 print(event.transcript)
+        ...             if event.type == "response.done":
+        ...                 break
+        Hi!
+    """
     if pace not in ("fast", "realtime"):
         raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
     background = Background(Script() if script is None else script, pace).start()
@@ -698,7 +800,19 @@ def running(
 
 
 def run(recording: Script | Recording, *, host: str, port: int, pace: str, label: str) -> None:
-    """Serve until interrupted (``rt-fast serve``), saying where on standard output."""
+    """Serve until interrupted (``rt-fast serve``), saying where on standard output.
+
+    Args:
+        recording: What the model says.
+        host: The address to listen on.
+        port: The port to listen on; 0 picks a free one.
+        pace: ``"fast"`` or ``"realtime"`` (see ``serve``).
+        label: What the line on standard output says the responses come from.
+
+    Raises:
+        ValueError: ``pace`` is not one of the above.
+        OSError: The address cannot be listened on.
+    """
 
     async def forever() -> None:
         async with await serve(recording, host=host, port=port, pace=pace) as running:

@@ -53,7 +53,7 @@ from websockets.sync.client import ClientConnection as SyncClientConnection
 from websockets.sync.client import connect as _connect_sync
 
 from ._codec import GENERATIONS, encode_audio
-from ._protocol import Errors, Reader, Rejected, error_frame, text_frame
+from ._protocol import Errors, Reader, Rejected, text_frame
 
 __all__ = [
     "BoundedServerConnection",
@@ -62,44 +62,75 @@ __all__ = [
     "SyncConnection",
     "connect",
     "connect_sync",
-    "error_frame",
     "server_options",
     "socket_options",
 ]
 
 
 def socket_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """websockets options for Realtime traffic, every rt_fast socket's: frames up to 16 MiB
-    (the API's reach 15 MiB), no compression (24% fewer bytes at 8x+ the CPU); ``options`` win."""
+    """websockets options for Realtime traffic, every rt_fast socket's.
+
+    Frames up to 16 MiB (the API's reach 15 MiB), no compression (24% fewer bytes at 8x+ the
+    CPU).
+
+    Args:
+        options: websockets options that win over these.
+
+    Returns:
+        The options for websockets' ``connect`` or ``serve``.
+
+    Examples:
+        >>> socket_options({"ping_interval": None})["max_size"]
+        16777216
+    """
     return {"max_size": 16 * 1024 * 1024, "compression": None, **options}
 
 
 class BoundedServerConnection(ServerConnection):
-    """A server connection that reads its client only while it can write to it (see the
-    module): ``serve(..., create_connection=BoundedServerConnection)``. It uses what websockets'
+    """A server connection that reads its client only while it can write to it.
+
+    Use it as ``serve(..., create_connection=BoundedServerConnection)`` (``server_options``
+    does); see the module for why a gateway's server side needs it. It uses what websockets'
     asyncio connection has had since 14: ``paused`` (its writes), ``recv_messages.paused``
-    (the queue's), ``transport``, and asyncio's flow-control callbacks."""
+    (the queue's), ``transport``, and asyncio's flow-control callbacks. websockets' ``serve``
+    makes it, with the arguments of websockets' ``ServerConnection``.
+    """
 
     def pause_writing(self) -> None:
+        """Stop reading the client while the write buffer is over its limit."""
         super().pause_writing()
         self.transport.pause_reading()
 
     def resume_writing(self) -> None:
+        """Read the client again once the write buffer drains, unless frames wait."""
         super().resume_writing()
         if not self.recv_messages.paused:  # else the queue resumes reading once it drains
             self.transport.resume_reading()
 
     def data_received(self, data: bytes) -> None:
+        """Take the client's bytes; stop reading again if writes still wait.
+
+        Args:
+            data: The bytes the transport received.
+        """
         super().data_received(data)
         if self.paused:  # writes wait, yet reading went on: the queue drained meanwhile
             self.transport.pause_reading()
 
 
 def server_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """websockets ``serve`` options for a gateway's server side (see the module):
+    """websockets ``serve`` options for a gateway's server side (see the module).
+
     ``socket_options``, no more than one received frame waiting before the socket stops
-    reading (``max_queue`` 1, not websockets' 16: a client that sends 16 MiB frames it waits on
-    would hold 16 of them), and ``BoundedServerConnection``; ``options`` win."""
+    reading (``max_queue`` 1, not websockets' 16: a client that sends 16 MiB frames it waits
+    on would hold 16 of them), and ``BoundedServerConnection``.
+
+    Args:
+        options: websockets options that win over these.
+
+    Returns:
+        The options for websockets' ``serve``.
+    """
     return socket_options({"max_queue": 1, "create_connection": BoundedServerConnection,
                            **options})  # fmt: skip
 
@@ -134,7 +165,18 @@ def _headers(api_key: str | None, headers: Mapping[str, str] | None) -> dict[str
 
 
 class Connection:
-    """An asyncio Realtime connection (``connect``): ``async for event in connection``."""
+    """An asyncio Realtime connection, made by ``connect``.
+
+    ``async for event in connection`` receives events until the peer closes normally;
+    ``async with`` closes it on leaving.
+
+    Args:
+        socket: The websockets client connection it reads and writes.
+        frames: How frames become events and events frames (made by ``connect``).
+
+    Attributes:
+        socket: The websockets client connection.
+    """
 
     def __init__(self, socket: ClientConnection, frames: _Frames) -> None:
         self.socket, self._frames = socket, frames
@@ -150,7 +192,20 @@ class Connection:
         return self._frames.rejected_count
 
     async def recv(self, *, decode: bool = True) -> Any:
-        """The next event (or, with ``decode=False``, the next frame's bytes)."""
+        """Receive the next event; to give up after a time, wrap it in ``asyncio.wait_for``.
+
+        Args:
+            decode: Whether to decode the frame; ``False`` gives its bytes (or ``str``) as
+                received.
+
+        Returns:
+            The next event (``UnknownEvent`` for a type this version does not know; the API's
+            ``error`` events are events too), or the next frame with ``decode=False``.
+
+        Raises:
+            DecodeError: A frame does not decode, with ``errors="raise"``.
+            websockets.exceptions.ConnectionClosed: The connection is closed.
+        """
         while True:
             frame = await self.socket.recv(decode=False)
             if not decode:
@@ -167,16 +222,40 @@ class Connection:
             return
 
     async def send(self, event: Any) -> None:
-        """Send an event, or a frame (``str``, or the bytes a buffer holds) as it is, as a text
-        frame; a frame the decoders would refuse (not UTF-8, a lone surrogate, over 16 MiB, a
-        strided or released view) is a ``DecodeError``, and nothing is sent."""
+        """Send an event, or a frame as it is, as a text frame.
+
+        Args:
+            event: A model (encoded by ``rt_fast.encode``), or a frame: a ``str``, or a
+                ``bytes``, ``bytearray`` or ``memoryview`` holding its UTF-8.
+
+        Raises:
+            DecodeError: The decoders would refuse the frame as text (not UTF-8, a lone
+                surrogate, over 16 MiB, nested too deep, a strided or released view): nothing
+                is sent and the connection stays open.
+            websockets.exceptions.ConnectionClosed: The connection is closed.
+        """
         await self.socket.send(self._frames.frame(event), text=True)
 
     async def send_audio(self, pcm: bytes | bytearray | memoryview, **fields: Any) -> None:
-        """Send microphone PCM as an ``input_audio_buffer.append`` of this protocol."""
+        """Send microphone PCM as an ``input_audio_buffer.append`` of this protocol.
+
+        Args:
+            pcm: The audio (PCM16 or G.711 bytes, as the session's format says).
+            **fields: The event's other fields (``event_id``).
+
+        Raises:
+            TypeError: A field is unknown, or ``pcm`` is not a buffer.
+            websockets.exceptions.ConnectionClosed: The connection is closed.
+        """
         await self.socket.send(encode_audio(self._frames.append, pcm, **fields), text=True)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the connection and wait for the closing handshake.
+
+        Args:
+            code: The close code.
+            reason: The close reason.
+        """
         await self.socket.close(code, reason)
 
     async def __aenter__(self) -> Connection:
@@ -196,7 +275,42 @@ async def connect(
     on_reject: Callable[[Rejected], None] | None = None,
     **options: Any,
 ) -> Connection:
-    """Open a Realtime connection; ``options`` go to ``websockets.asyncio.client.connect``."""
+    """Open an asyncio Realtime connection whose frames are rt_fast events.
+
+    Args:
+        url: The endpoint: ``wss://api.openai.com/v1/realtime?model=...``, Azure's, or a
+            local one (``ws://127.0.0.1:PORT/v1/realtime``).
+        api_key: Sent as ``Authorization: Bearer <api_key>`` unless ``headers`` has one.
+        headers: Extra headers of the opening handshake (Azure's ``api-key``, ...).
+        protocol: The generation received frames decode by: ``"ga"``, ``"beta"``,
+            ``"translation"``, ``"live"`` or ``"auto"``.
+        errors: ``"report"`` (a frame that does not decode is handed to ``on_reject``,
+            counted, and the next one is read) or ``"raise"`` (``recv`` raises
+            ``DecodeError``).
+        on_reject: Called with each ``Rejected`` frame, with ``errors="report"``.
+        **options: Passed to websockets' ``connect``, over rt_fast's ``socket_options``.
+
+    Returns:
+        The open connection.
+
+    Raises:
+        ValueError: ``protocol`` or ``errors`` is not one of the above.
+        OSError: The endpoint cannot be reached.
+        websockets.exceptions.InvalidHandshake: The server refused the handshake (an
+            ``InvalidStatus`` for an HTTP status such as 401).
+
+    Examples:
+        Against the local server (``rt_fast.server``), as against the API:
+
+        >>> import asyncio
+        >>> async def first_types(url):
+        ...     async with await rt_fast.ws.connect(url, api_key="sk-test") as connection:
+        ...         await connection.send(rt_fast.ga.ResponseCreateEvent())
+        ...         return [(await connection.recv()).type for _ in range(3)]
+        >>> with rt_fast.server.running() as server:
+        ...     asyncio.run(asyncio.wait_for(first_types(server.url), 30))
+        ['session.created', 'response.created', 'response.output_item.added']
+    """
     frames = _Frames(protocol, errors, on_reject)
     headers = _headers(api_key, headers)
     socket = await _connect(url, additional_headers=headers, **socket_options(options))
@@ -204,22 +318,49 @@ async def connect(
 
 
 class SyncConnection:
-    """``Connection`` on ``websockets.sync``, for threads: ``for event in connection``."""
+    """``Connection`` on ``websockets.sync``, for threads, made by ``connect_sync``.
+
+    ``for event in connection`` receives events until the peer closes normally; ``with``
+    closes it on leaving.
+
+    Args:
+        socket: The websockets sync client connection it reads and writes.
+        frames: How frames become events and events frames (made by ``connect_sync``).
+
+    Attributes:
+        socket: The websockets sync client connection.
+    """
 
     def __init__(self, socket: SyncClientConnection, frames: _Frames) -> None:
         self.socket, self._frames = socket, frames
 
     @property
     def rejected(self) -> list[Rejected]:
+        """The first ``SHOWN`` (10) frames ``recv`` could not decode, with ``errors="report"``."""
         return self._frames.rejected
 
     @property
     def rejected_count(self) -> int:
+        """How many frames ``recv`` could not decode, with ``errors="report"``."""
         return self._frames.rejected_count
 
     def recv(self, timeout: float | None = None, *, decode: bool = True) -> Any:
-        """The next event (or frame's bytes); ``TimeoutError`` once ``timeout`` seconds have
-        passed since the call, rejected frames or not."""
+        """Receive the next event.
+
+        Args:
+            timeout: Seconds to wait from the call, however many frames are rejected
+                meanwhile; None waits for ever.
+            decode: Whether to decode the frame; ``False`` gives its bytes (or ``str``) as
+                received.
+
+        Returns:
+            The next event, or the next frame with ``decode=False``.
+
+        Raises:
+            TimeoutError: ``timeout`` seconds passed.
+            DecodeError: A frame does not decode, with ``errors="raise"``.
+            websockets.exceptions.ConnectionClosed: The connection is closed.
+        """
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = None if deadline is None else deadline - time.monotonic()
@@ -238,13 +379,37 @@ class SyncConnection:
             return
 
     def send(self, event: Any) -> None:
-        """``Connection.send``, blocking."""
+        """Send an event, or a frame as it is, as a text frame (``Connection.send``, blocking).
+
+        Args:
+            event: A model, or a frame (``str``, or a buffer holding its UTF-8).
+
+        Raises:
+            DecodeError: The decoders would refuse the frame as text: nothing is sent.
+            websockets.exceptions.ConnectionClosed: The connection is closed.
+        """
         self.socket.send(self._frames.frame(event), text=True)
 
     def send_audio(self, pcm: bytes | bytearray | memoryview, **fields: Any) -> None:
+        """Send microphone PCM as an ``input_audio_buffer.append`` of this protocol.
+
+        Args:
+            pcm: The audio (PCM16 or G.711 bytes, as the session's format says).
+            **fields: The event's other fields (``event_id``).
+
+        Raises:
+            TypeError: A field is unknown, or ``pcm`` is not a buffer.
+            websockets.exceptions.ConnectionClosed: The connection is closed.
+        """
         self.socket.send(encode_audio(self._frames.append, pcm, **fields), text=True)
 
     def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the connection and wait for the closing handshake.
+
+        Args:
+            code: The close code.
+            reason: The close reason.
+        """
         self.socket.close(code, reason)
 
     def __enter__(self) -> SyncConnection:
@@ -264,7 +429,35 @@ def connect_sync(
     on_reject: Callable[[Rejected], None] | None = None,
     **options: Any,
 ) -> SyncConnection:
-    """``connect`` on ``websockets.sync.client.connect``."""
+    """Open a Realtime connection on ``websockets.sync``, for threaded gateways.
+
+    Args:
+        url: The endpoint: ``wss://api.openai.com/v1/realtime?model=...``, Azure's, or a
+            local one (``ws://127.0.0.1:PORT/v1/realtime``).
+        api_key: Sent as ``Authorization: Bearer <api_key>`` unless ``headers`` has one.
+        headers: Extra headers of the opening handshake (Azure's ``api-key``, ...).
+        protocol: The generation received frames decode by: ``"ga"``, ``"beta"``,
+            ``"translation"``, ``"live"`` or ``"auto"``.
+        errors: ``"report"`` (a frame that does not decode is handed to ``on_reject``,
+            counted, and the next one is read) or ``"raise"`` (``recv`` raises
+            ``DecodeError``).
+        on_reject: Called with each ``Rejected`` frame, with ``errors="report"``.
+        **options: Passed to websockets' ``connect``, over rt_fast's ``socket_options``.
+
+    Returns:
+        The open connection.
+
+    Raises:
+        ValueError: ``protocol`` or ``errors`` is not one of the above.
+        OSError: The endpoint cannot be reached.
+        websockets.exceptions.InvalidHandshake: The server refused the handshake.
+
+    Examples:
+        >>> with rt_fast.server.running() as server:
+        ...     with rt_fast.ws.connect_sync(server.url, api_key="sk-test") as connection:
+        ...         connection.recv(timeout=30).type
+        'session.created'
+    """
     frames = _Frames(protocol, errors, on_reject)
     headers = _headers(api_key, headers)
     opening = _connect_sync(url, additional_headers=headers, **socket_options(options))

@@ -99,10 +99,10 @@ _TAGGED_CONTENT = Union[
     TextContent,
     AudioContent,
 ]
-if TYPE_CHECKING:
-    ContentPart = Union[_TAGGED_CONTENT, UntaggedContentPart]
-else:
+if not TYPE_CHECKING:  # the runtime union first, as documentation tools read it
     ContentPart = or_untagged(_TAGGED_CONTENT, UntaggedContentPart)
+else:
+    ContentPart = Union[_TAGGED_CONTENT, UntaggedContentPart]
 
 
 # -- MCP errors -----------------------------------------------------------------------------

@@ -78,10 +78,10 @@ class UntaggedAudioFormat(Untagged):
     rate: Opt[int] = UNSET
 
 
-if TYPE_CHECKING:
-    RealtimeAudioFormats = Union[AudioPCM, AudioPCMU, AudioPCMA, UntaggedAudioFormat]
-else:
+if not TYPE_CHECKING:  # the runtime union first, as documentation tools read it
     RealtimeAudioFormats = or_untagged(Union[AudioPCM, AudioPCMU, AudioPCMA], UntaggedAudioFormat)
+else:
+    RealtimeAudioFormats = Union[AudioPCM, AudioPCMU, AudioPCMA, UntaggedAudioFormat]
 
 
 class NoiseReduction(Model):
@@ -133,10 +133,10 @@ class UntaggedTurnDetection(Untagged):
     interrupt_response: Opt[bool] = UNSET
 
 
-if TYPE_CHECKING:
-    TurnDetection = Union[ServerVad, SemanticVad, UntaggedTurnDetection]
-else:
+if not TYPE_CHECKING:  # the runtime union first, as documentation tools read it
     TurnDetection = or_untagged(Union[ServerVad, SemanticVad], UntaggedTurnDetection)
+else:
+    TurnDetection = Union[ServerVad, SemanticVad, UntaggedTurnDetection]
 
 
 class RealtimeAudioConfigInput(Model):
@@ -218,10 +218,10 @@ class UntaggedTool(Untagged):
     parameters: Opt[Any] = UNSET
 
 
-if TYPE_CHECKING:
-    RealtimeTool = Union[RealtimeFunctionTool, McpTool, UntaggedTool]
-else:
+if not TYPE_CHECKING:  # the runtime union first, as documentation tools read it
     RealtimeTool = or_untagged(Union[RealtimeFunctionTool, McpTool], UntaggedTool)
+else:
+    RealtimeTool = Union[RealtimeFunctionTool, McpTool, UntaggedTool]
 
 
 class ToolChoiceFunction(Tagged, tag="function"):

@@ -1,9 +1,28 @@
 """Models of GPT-Live sessions (``/v1/live``): every event, nested object and REST object.
 
+Frames decode to these with ``protocol="live"``. Two tags go both ways
+(``session.input_audio.append``, ``transport.dtmf.send``), each as one class in both unions, so
+``Event`` holds each once.
+
+Every model is a frozen ``msgspec.Struct``, modelled on the official ``openai`` SDK's types
+(``openai.types.live``) and checked against them by the tests. Names follow two rules:
+
+* an event's class is its wire ``type`` in CamelCase plus ``Event``
+  (``session.output_audio.delta`` -> ``SessionOutputAudioDeltaEvent``); where the SDK's name
+  differs, the class's docstring gives it, for grep;
+* nested objects keep the SDK's names (``SessionConfig``, ``SessionResource``, ``SessionUsage``,
+  ...).
+
+Attributes are the wire names in snake_case. An optional field absent from the frame is
+``msgspec.UNSET`` (``rt_fast.UNSET``), one sent as JSON ``null`` is ``None``, so
+``msgspec.to_builtins(event)`` equals the frame's JSON and ``rt_fast.encode`` writes back
+exactly the fields that were there. Objects the SDK leaves untagged decode to ``Untagged...``
+classes (``rt_fast.Untagged``). Match on classes or fields with ``match``/``case``.
+
 ``ServerEvent`` and ``ClientEvent`` are the tagged unions a frame decodes to (``Event``, either
-direction); ``SERVER_EVENTS`` and ``CLIENT_EVENTS`` map each wire ``type`` to its class. Two
-tags go both ways (``session.input_audio.append``, ``transport.dtmf.send``), each as one class
-in both unions, so ``Event`` holds each once.
+direction); ``SERVER_EVENTS`` and ``CLIENT_EVENTS`` map each wire ``type`` to its class, derived
+from the unions. The submodules (``server``, ``client``, ``session``, ``items``, ``delegation``)
+hold the same classes by role; import them from this package.
 """
 
 from collections.abc import Mapping
@@ -21,7 +40,9 @@ Event = Union[ServerEvent, ClientEvent]  # noqa: F405
 """Any Live frame, either direction."""
 
 SERVER_EVENTS: Mapping[str, type[Any]] = tag_table(ServerEvent)  # noqa: F405
+"""Each server event's wire ``type`` -> its class (read-only, derived from ``ServerEvent``)."""
 CLIENT_EVENTS: Mapping[str, type[Any]] = tag_table(ClientEvent)  # noqa: F405
+"""Each client event's wire ``type`` -> its class (read-only, derived from ``ClientEvent``)."""
 
 __all__ = ["CLIENT_EVENTS", "SERVER_EVENTS", "Event"]
 __all__ += client.__all__

@@ -122,10 +122,10 @@ _TAGGED_ITEMS = Union[
     DecisionCustomToolCall,
     DecisionCustomToolCallOutput,
 ]
-if TYPE_CHECKING:
-    DecisionItem = Union[_TAGGED_ITEMS, UntaggedDecisionMessage]
-else:
+if not TYPE_CHECKING:  # the runtime union first, as documentation tools read it
     DecisionItem = or_untagged(_TAGGED_ITEMS, UntaggedDecisionMessage)
+else:
+    DecisionItem = Union[_TAGGED_ITEMS, UntaggedDecisionMessage]
 
 
 # -- decisions ------------------------------------------------------------------------------

@@ -146,12 +146,12 @@ class UntaggedInitialContent(Untagged):
     text: str
 
 
-if TYPE_CHECKING:
-    InitialContent = Union[InitialInputText, InitialText, InitialOutputText, UntaggedInitialContent]
-else:
+if not TYPE_CHECKING:  # the runtime union first, as documentation tools read it
     InitialContent = or_untagged(
         Union[InitialInputText, InitialText, InitialOutputText], UntaggedInitialContent
     )
+else:
+    InitialContent = Union[InitialInputText, InitialText, InitialOutputText, UntaggedInitialContent]
 
 
 class InitialMessage(Model):
