@@ -43,6 +43,11 @@ as the API's; a recording's frames keep theirs. ``Recording.load`` refuses a log
 (a beta or missing ``session.created``, no response, a line that does not decode) with a
 ``ValueError`` in one line naming the log and line, before any client connects.
 
+``protocol="live"`` (``rt-fast serve --protocol live``) serves GPT-Live instead, at
+``PATHS["live"]`` (``/v1/live/sessions``, as ``client.live.connect()`` calls it): the flow of
+``rt_fast._live_session``, from the same scripts (``Call`` refused: Live cannot say one) and
+from Live logs. A server speaks one protocol; the other's path is 404.
+
 ``pace="realtime"`` spaces a response's audio deltas by the audio they carry, ``"fast"`` (the
 default) sends them as fast as the client reads; each frame yields to the reader, so a cancel
 lands between two frames. A slow reader holds the sender back (websockets' write buffer), it
@@ -83,6 +88,7 @@ from . import ga
 from ._audio import audio_payload, peek_type
 from ._codec import decode_client_event, decode_server_event
 from ._errors import DecodeError
+from ._live_session import LiveSession, check
 from ._models import UnknownEvent
 from ._protocol import client_event, error_frame
 from ._recording import Recording
@@ -103,6 +109,7 @@ from .ws import server_options
 
 __all__ = [
     "PATH",
+    "PATHS",
     "Background",
     "Call",
     "Close",
@@ -120,6 +127,9 @@ __all__ = [
 
 PATH = "/v1/realtime"
 """Where the server answers, as the SDK's clients call it (a query string may follow)."""
+
+PATHS = {"ga": PATH, "live": "/v1/live/sessions"}
+"""Where the server of each protocol answers."""
 
 Json = dict[str, Any]
 
@@ -158,7 +168,8 @@ class Received:
     MAX_BYTES = 64 * 1024 * 1024
     MAX_FRAMES = 100_000
 
-    def __init__(self) -> None:
+    def __init__(self, protocol: str = "ga") -> None:
+        self.protocol = protocol  # how ``events`` decodes
         self._frames: deque[bytes] = deque()
         self._size = 0
         self._lock = threading.Lock()
@@ -181,7 +192,7 @@ class Received:
         for frame in self.frames:
             with contextlib.suppress(DecodeError):
                 if tag is None or peek_type(frame) == tag:
-                    events.append(decode_client_event(frame))
+                    events.append(decode_client_event(frame, self.protocol))
         return events
 
     def types(self) -> list[str]:
@@ -596,11 +607,33 @@ def _cancelled(created: bytes, reason: str | None, event_id: str) -> Json:
     return {"type": "response.done", "event_id": event_id, "response": response}
 
 
-def _check_path(connection: ServerConnection, request: Request) -> Response | None:
-    """Refuse any path but ``PATH`` (404), as the API does."""
-    if request.path.split("?", 1)[0].rstrip("/") != PATH:
-        return connection.respond(HTTPStatus.NOT_FOUND, f"no Realtime endpoint at {request.path}\n")
-    return None
+def _path_check(path: str) -> Callable[[ServerConnection, Request], Response | None]:
+    """A handshake check refusing any path but ``path`` (404), as the API does."""
+
+    def check_path(connection: ServerConnection, request: Request) -> Response | None:
+        if request.path.split("?", 1)[0].rstrip("/") != path:
+            return connection.respond(HTTPStatus.NOT_FOUND,
+                                      f"no Realtime endpoint at {request.path}\n")  # fmt: skip
+        return None
+
+    return check_path
+
+
+_SESSIONS: dict[str, Any] = {"ga": _Session, "live": LiveSession}
+
+
+def _playable(script: Script | Recording | None, protocol: str) -> Script | Recording:
+    """What a server of ``protocol`` plays (the bundled sample, GA's, by default);
+    ``ValueError`` for an unknown protocol or what it cannot play."""
+    if protocol not in PATHS:
+        raise ValueError(f"unknown protocol {protocol!r}; expected 'ga' or 'live'")
+    if script is None:
+        return Recording.load() if protocol == "ga" else Script()
+    if protocol == "live":
+        check(script)
+    elif isinstance(script, Recording) and script.protocol != "ga":
+        raise ValueError("a Live recording is played by a Live server: protocol='live'")
+    return script
 
 
 async def serve(
@@ -610,21 +643,25 @@ async def serve(
     port: int = 0,
     pace: str = "fast",
     received: Received | None = None,
+    protocol: str = "ga",
     **options: Any,
 ) -> Server:
     """Start the server (``async with await serve(...) as server``); ``port=0`` picks a free
     one (``server.sockets[0].getsockname()[1]``). ``script`` says what the model says (the
-    bundled sample recording by default); ``received``, if given, keeps what clients send.
+    bundled sample recording by default; for Live, a ``Script()``); ``received``, if given,
+    keeps what clients send; ``protocol`` is ``"ga"`` or ``"live"`` (at ``PATHS[protocol]``).
     ``options`` go to ``websockets``' ``serve``; by default frames up to 16 MiB are read,
-    uncompressed, as the API sends them. ``ValueError`` for an unknown ``pace``."""
+    uncompressed, as the API sends them. ``ValueError`` for an unknown ``pace`` or
+    ``protocol``, or a script the protocol cannot play (a Live server: a ``Call``, a GA
+    recording; a GA one: a Live recording)."""
     if pace not in ("fast", "realtime"):
         raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
-    played = Recording.load() if script is None else script
+    played, session = _playable(script, protocol), _SESSIONS[protocol]
 
     async def handler(connection: ServerConnection) -> None:
-        await _Session(played, connection, pace, received).run()
+        await session(played, connection, pace, received).run()
 
-    return await _serve(handler, host, port, process_request=_check_path,
+    return await _serve(handler, host, port, process_request=_path_check(PATHS[protocol]),
                         **server_options(options))  # fmt: skip
 
 
@@ -632,8 +669,9 @@ class Background:
     """A server running on a thread of its own (``running``): its URLs, script and what it
     received."""
 
-    def __init__(self, script: Script | Recording, pace: str) -> None:
-        self.script, self.pace, self.received = script, pace, Received()
+    def __init__(self, script: Script | Recording, pace: str, protocol: str = "ga") -> None:
+        self.script, self.pace, self.protocol = script, pace, protocol
+        self.received = Received(protocol)
         self.port = 0
         self._ready, self._error = threading.Event(), None
         self._stop: asyncio.Event | None = None
@@ -647,8 +685,8 @@ class Background:
 
     @property
     def url(self) -> str:
-        """The Realtime endpoint, for clients that take a whole URL."""
-        return f"{self.base_url}/realtime"
+        """The endpoint (Realtime's, or Live's), for clients that take a whole URL."""
+        return f"ws://127.0.0.1:{self.port}{PATHS[self.protocol]}"
 
     def _run(self) -> None:
         asyncio.run(self._main())
@@ -656,7 +694,8 @@ class Background:
     async def _main(self) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         try:
-            running = await serve(self.script, pace=self.pace, received=self.received)
+            running = await serve(self.script, pace=self.pace, received=self.received,
+                                  protocol=self.protocol)  # fmt: skip
         except BaseException as exc:  # an address it cannot listen on: said in start()
             self._error = exc  # type: ignore[assignment]
             self._ready.set()
@@ -684,28 +723,35 @@ class Background:
 
 @contextlib.contextmanager
 def running(
-    script: Script | Recording | None = None, *, pace: str = "fast"
+    script: Script | Recording | None = None, *, pace: str = "fast", protocol: str = "ga"
 ) -> Iterator[Background]:
     """A server on a free port of 127.0.0.1, on a thread of its own while the block runs:
-    for sync code and for any event loop alike (``rt_fast.pytest_plugin``'s fixture)."""
+    for sync code and for any event loop alike (``rt_fast.pytest_plugin``'s fixtures).
+    ``ValueError`` as for ``serve``, before the thread starts."""
     if pace not in ("fast", "realtime"):
         raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
-    background = Background(Script() if script is None else script, pace).start()
+    played = _playable(Script() if script is None else script, protocol)
+    background = Background(played, pace, protocol).start()
     try:
         yield background
     finally:
         background.stop()
 
 
-def run(recording: Script | Recording, *, host: str, port: int, pace: str, label: str) -> None:
+def run(recording: Script | Recording, *, host: str, port: int, pace: str, label: str,
+        protocol: str = "ga") -> None:  # fmt: skip
     """Serve until interrupted (``rt-fast serve``), saying where on standard output."""
+    played = _playable(recording, protocol)  # ValueError before anything listens
 
     async def forever() -> None:
-        async with await serve(recording, host=host, port=port, pace=pace) as running:
+        async with await serve(played, host=host, port=port, pace=pace,
+                               protocol=protocol) as running:  # fmt: skip
             bound, at = running.sockets[0].getsockname()[:2]
-            what = (f"{len(recording.responses)} responses from {label}"
+            kind = "responses" if protocol == "ga" else "turns"
+            what = (f"{len(recording.responses)} {kind} from {label}"
                     if isinstance(recording, Recording) else label)  # fmt: skip
-            print(f"rt-fast serve: ws://{bound}:{at}{PATH} ({what}); Ctrl-C stops", flush=True)
+            where = f"ws://{bound}:{at}{PATHS[protocol]}"
+            print(f"rt-fast serve: {where} ({what}); Ctrl-C stops", flush=True)
             await running.serve_forever()
 
     with contextlib.suppress(KeyboardInterrupt):
