@@ -138,7 +138,7 @@ def add_serve(commands: Any) -> None:
     serve.add_argument("--replay", metavar="LOG", help="the session log to play, - for "
                        "standard input (default: the bundled sample)")  # fmt: skip
     serve.add_argument("--protocol", choices=("ga", "live"), default=None,
-                       help="the API to answer as (default: the log's; GA without --replay)")  # fmt: skip
+                       help="the API to answer as (default: the log's, GA's)")  # fmt: skip
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     serve.add_argument("--port", type=_port, default=8765, help="default: 8765 (0: any free)")
     serve.add_argument("--pace", choices=("fast", "realtime"), default="fast",
