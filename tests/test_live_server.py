@@ -431,3 +431,118 @@ def test_the_readmes_live_example_passes_under_pytest(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
+
+
+def _start_answer(url: str, start: dict[str, Any], then: list[str] | None = None) -> list[Any]:
+    """The answers to a ``session.start`` (and the frames ``then``, one answer each), as SDK
+    models."""
+
+    async def run() -> list[Any]:
+        async with connect(url) as socket:
+            got = []
+            for frame in [json.dumps(start), *(then or [])]:
+                await socket.send(frame)
+                got.append(LIVE_EVENT.validate_json(await socket.recv(decode=False), strict=True))
+            return got
+
+    return asyncio.run(asyncio.wait_for(run(), TIMEOUT))
+
+
+@pytest.mark.parametrize("fmt", [{"type": "audio/pcm", "rate": 1},
+                                 {"type": "audio/pcm", "rate": 10**9},
+                                 {"type": "audio/pcmu", "rate": 24000}])  # fmt: skip
+def test_a_rate_live_does_not_take_is_refused_not_a_crash(live_server: Any, fmt: Any) -> None:
+    """A rate of 1 Hz divided by zero in the detector (1011, a traceback), 1 GHz asked for
+    200 MB of silence a delta: both refused at the start, the session still to start."""
+    start = {"type": "session.start", "session": {"model": "m", "audio": {"format": fmt}}}
+    good = {**start, "session": {"model": "m", "audio": {"format": {"type": "audio/pcm",
+                                                                    "rate": 16000}}}}  # fmt: skip
+    refused, started = _start_answer(live_server.url, start, [json.dumps(good)])
+    assert refused.type == "error" and refused.error.code == "invalid_value"
+    assert refused.error.param == "session.audio.format.rate"
+    assert started.type == "session.started" and started.session.audio.format.rate == 16000
+
+
+def test_16_khz_audio_is_heard_and_answered_at_16_khz(live_server: Any) -> None:
+    """PCM at 16 kHz: the detector reads its frames at 16 kHz, the reply's audio is 16 kHz."""
+    live_server.script.say("Hi.", audio_ms=200)
+    start = {"type": "session.start",
+             "session": {"model": "m", "audio": {"format": {"type": "audio/pcm", "rate": 16000}}}}  # fmt: skip
+    speech = tone(300, rate=16_000) + bytes(32 * 600)
+    append = json.dumps({"type": "session.input_audio.append", "audio": b64(speech)})
+
+    async def run() -> list[dict[str, Any]]:
+        async with connect(live_server.url) as socket:
+            await socket.send(json.dumps(start))
+            await socket.recv()
+            await socket.send(append)
+            return [_checked(await socket.recv(decode=False)) for _ in range(5)]
+
+    heard, said, *audio, usage = asyncio.run(asyncio.wait_for(run(), TIMEOUT))
+    assert heard["type"] == "session.input_transcript.delta"
+    assert (heard["start_ms"], heard["end_ms"]) == (0, 800)  # 300 ms, then 500 ms of silence
+    assert said["delta"] == "Hi." and usage["type"] == "session.usage.updated"
+    assert [len(base64.b64decode(a["delta"])) for a in audio] == [3_200, 3_200]  # 100 ms each
+
+
+def test_the_relays_model_allowlist_holds_for_live(tmp_path: Path) -> None:
+    """Live asks for its model in ``session.start``, not the URL: a relay with ``models``
+    refuses another there (Live's ``error``, not forwarded) and forwards an allowed one."""
+
+    async def run() -> list[Any]:
+        received = server.Received("live")
+        async with await server.serve(server.Script(), protocol="live", received=received) as up:
+            upstream = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
+            async with await relay.relay(upstream, models=["gpt-live-1"]) as running:
+                url = f"ws://127.0.0.1:{_port(running)}/v1/live/sessions"
+                start = {"type": "session.start", "session": {"model": "gpt-live-pricey"}}
+                allowed = json.dumps({"type": "session.start", "session": CONFIG})
+                got = await asyncio.to_thread(_start_answer, url, start, [allowed])
+        return [*got, received.types()]
+
+    refused, started, reached = asyncio.run(run())
+    assert refused.error.message == "rt_fast relay: model not allowed: gpt-live-pricey"
+    assert refused.error.param == "$.session.model" and started.type == "session.started"
+    assert reached == ["session.start"]
+
+
+def test_a_failed_handler_ends_a_live_session_with_lives_error() -> None:
+    """A relay handler that raises on the Live path: the client gets Live's ``error``
+    (``server_error``), then the 1011 close."""
+
+    def broken(event: Any, frame: bytes) -> bytes:
+        raise RuntimeError("boom")
+
+    async def run() -> tuple[bytes, Any]:
+        async with await server.serve(server.Script(), protocol="live") as up:
+            upstream = f"ws://127.0.0.1:{_port(up)}/v1/live/sessions"
+            running = await relay.relay(upstream, server={"session.started": broken})
+            url = f"ws://127.0.0.1:{_port(running)}/v1/live/sessions"
+            async with running, connect(url) as socket:
+                await socket.send(json.dumps({"type": "session.start", "session": CONFIG}))
+                reply = await socket.recv(decode=False)
+                await socket.wait_closed()
+                return reply, socket.close_code
+
+    reply, code = asyncio.run(asyncio.wait_for(run(), TIMEOUT))
+    error = _checked(reply)["error"]
+    assert error["code"] == "server_error" and error["type"] == "server_error" and code == 1011
+
+
+@pytest.mark.realtime_pace
+def test_realtime_pace_spaces_live_audio_by_its_length(live_server: Any) -> None:
+    """``pace="realtime"``: 600 ms of reply audio takes at least half a second to arrive."""
+    live_server.script.say("One two three.", audio_ms=600)
+
+    async def run() -> float:
+        async with await ws.connect(live_server.url, protocol="live") as connection:
+            await connection.send(live.SessionStartEvent(session=live.SessionConfig(model="m")))
+            await connection.recv()
+            await connection.send_audio(tone(300) + silence(600))
+            await connection.recv()  # what it heard
+            began = asyncio.get_running_loop().time()
+            while (await connection.recv()).type != "session.usage.updated":
+                pass
+            return asyncio.get_running_loop().time() - began
+
+    assert asyncio.run(asyncio.wait_for(run(), TIMEOUT)) >= 0.5

@@ -8,9 +8,10 @@ it says so here):
 * the client speaks first: ``session.start`` -> ``session.started`` holding the session (the
   config it sent, a fresh ``id``, ``status`` ``active``, ``expires_at`` an hour on (an
   assumption), PCM16 at 24 kHz and the voice ``marin`` where the config gave none); of a
-  recording, its ``session.started``, bytes unchanged. Any other frame first, or a second
-  ``session.start``, gets an ``error`` (codes ``session_not_started``,
-  ``session_already_started``: rt_fast's; Live's are not published);
+  recording, its ``session.started``, bytes unchanged. A rate Live does not take (PCM at
+  16 or 24 kHz, G.711 at 8 kHz) gets an ``error`` (``invalid_value``), and no session. Any
+  other frame first, or a second ``session.start``, gets an ``error`` (codes
+  ``session_not_started``, ``session_already_started``: rt_fast's; Live's are not published);
 * ``session.update`` -> ``session.updated`` with the whole session, its ``delegation`` and
   ``triggers`` replaced where given (what ``session.update`` may change);
 * ``session.input_audio.append``: the audio's energy starts and stops speech
@@ -31,6 +32,8 @@ it says so here):
   (``unsupported``) says so;
 * ``session.close`` -> ``session.closed`` (``close_requested``, the session, its usage), then
   the server closes the connection (1000);
+* ``pace="realtime"`` spaces the output audio deltas by the audio they carry (a recording's
+  too), ``"fast"`` sends them as fast as the client reads;
 * a frame rt_fast cannot decode as a Live client event (not JSON, a wrong field, a type Live
   does not have, GA's among them, a binary frame) -> Live's ``error`` event naming the fault
   (``rt_fast._protocol``); the connection stays open.
@@ -56,11 +59,13 @@ import msgspec
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from ._audio import audio_payload, peek_type
 from ._errors import DecodeError
 from ._models import UnknownEvent
 from ._protocol import client_event, error_frame
 from ._recording import Recording
 from ._script import Call, Close, Fail, Ids, Replay, Respond, Say, Script, Turn, audio_chunks, words
+from ._state import dig
 from ._vad import RATES, Detector, Speech
 
 __all__ = ["LiveSession", "check"]
@@ -72,6 +77,9 @@ _EXPIRES_S = 3600
 _NOT_STARTED = ("session_not_started", "Send session.start first.")
 _STARTED = ("session_already_started", "The session has started already.")
 _BAD_AUDIO = ("invalid_value", "Invalid 'audio': not valid base64.")
+_BAD_RATE = ("invalid_value", "Invalid 'session.audio.format.rate': {} takes {}.")
+_LIVE_RATES = {"audio/pcm": (16_000, 24_000), "audio/pcmu": (8_000,), "audio/pcma": (8_000,)}
+"""The sample rates Live takes of each format (the SDK's ``AudioFormat``)."""
 _UNSUPPORTED = ("unsupported", "rt_fast's local server does not play {!r}.")
 _NO_TURN = ("server_error", "the script has no more turns (Script(otherwise=None))")
 _CALL = ("server_error", "the script's turn holds a function call (Call), which GPT-Live "
@@ -180,6 +188,12 @@ class LiveSession:
     async def start(self, event: Any) -> None:
         if self.session is not None:
             await self.error(_STARTED, client=event.event_id)
+            return
+        asked = dig(msgspec.to_builtins(event.session), "audio", "format") or {}
+        rates = _LIVE_RATES.get(str(asked.get("type")), ())
+        if asked and asked.get("rate") not in rates:
+            await self.error(_BAD_RATE, asked.get("type"), " or ".join(map(str, rates)),
+                             client=event.event_id, param="session.audio.format.rate")  # fmt: skip
             return
         if isinstance(self.source, Recording):
             self.session = msgspec.json.decode(self.source.created)["session"]
@@ -316,11 +330,17 @@ class LiveSession:
     async def replay(self, turn: Replay) -> None:
         stopped = self.speaking
         assert stopped is not None
+        fmt = self.format()
+        rate, width = RATES[fmt["type"]]
+        per_second = (fmt.get("rate") or rate) * width
         for frame in turn.frames:
             if stopped.is_set():
                 break
             await self.send(frame)
-            await self.pause(stopped, 0)
+            audio = peek_type(frame) == "session.output_audio.delta"
+            await self.pause(
+                stopped, len(audio_payload(frame)) * 3 / 4 / per_second if audio else 0
+            )
 
     # -- the rest of Live's commands
 

@@ -104,9 +104,14 @@ class Router:
     direction = CLIENT
 
     def __init__(
-        self, handlers: Mapping[str, Handler], on_error: OnDecodeError, protocol: str = "ga"
+        self,
+        handlers: Mapping[str, Handler],
+        on_error: OnDecodeError,
+        protocol: str = "ga",
+        models: frozenset[str] | None = None,
     ) -> None:
         self.protocol = DECODES[protocol][self.direction]
+        self.models = models  # the models a client's session.start may ask for (None: any)
         self.handlers = {glob: (h, _takes_session(h)) for glob, h in handlers.items()}
         self.table = {tag: self.match(tag) for tag in KNOWN[self.direction]}
         self.on_error = on_error
@@ -147,6 +152,10 @@ class Router:
         """The frame's type, its event (None where not decoded) and its handlers;
         ``DecodeError`` refuses it."""
         event = client_event(frame, self.protocol, text=text)
+        if self.models is not None and event.type == "session.start":
+            model = getattr(getattr(event, "session", None), "model", None)
+            if model not in self.models:  # Live's model is in its first frame, not the URL
+                raise DecodeError(f"model not allowed: {model}", path="$.session.model")
         return event.type, event, self.wanted(event.type)
 
 

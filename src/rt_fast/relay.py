@@ -11,7 +11,9 @@ GPT-Live. A client at ``/v1/live/sessions`` is a Live session, relayed to the up
 Live endpoint (the upstream URL's ``/realtime`` ending as ``/live/sessions``): its frames are
 read as Live's both ways (its handlers get ``rt_fast.live`` events), the relay's own replies
 are Live's ``error`` events, and keys, client checks, records and metrics are as for Realtime.
-``Session.protocol`` says which (``"ga"``, ``"live"``).
+``Session.protocol`` says which (``"ga"``, ``"live"``). Live's model is asked in the client's
+``session.start``, not the URL: with ``models``, one outside them is refused there (an
+``error``, not forwarded).
 
 Handshake (``rt_fast._handshake``, before the upgrade): only the API's paths are served (404);
 ``authenticate(request)`` (sync or async; ``client_token=``/``--client-token-env`` checks one
@@ -647,7 +649,10 @@ async def relay(
     )
     tell = on_decode_error or (lambda frame, error: None)
     routers: dict[str, tuple[Router, Router]] = {
-        protocol: (Router(client or {}, tell, protocol), FromServer(server or {}, tell, protocol))
+        protocol: (
+            Router(client or {}, tell, protocol, gate.models),
+            FromServer(server or {}, tell, protocol),
+        )
         for protocol in DECODES
     }
     state = _Relay(
