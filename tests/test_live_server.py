@@ -546,3 +546,20 @@ def test_realtime_pace_spaces_live_audio_by_its_length(live_server: Any) -> None
             return asyncio.get_running_loop().time() - began
 
     assert asyncio.run(asyncio.wait_for(run(), TIMEOUT)) >= 0.5
+
+
+@pytest.mark.parametrize("audio", [None, {}, {"format": None}, {"output": None},
+                                   {"format": None, "output": {"voice": "cedar"}}])  # fmt: skip
+def test_an_absent_or_null_audio_config_starts_with_the_defaults(
+    live_server: Any, audio: Any
+) -> None:
+    """``"audio": null`` raised TypeError in the session (1011, a traceback): null or absent
+    members take the defaults, given ones stay, and the session runs."""
+    start = {"type": "session.start", "session": {"model": "m", "audio": audio}}
+    mute = json.dumps({"type": "session.input_audio.mute"})
+    update = json.dumps({"type": "session.update", "session": {"triggers": []}})
+    started, _, updated = _start_answer(live_server.url, start, [mute, update])
+    voice = (audio or {}).get("output") or {"voice": "marin"}
+    assert started.session.audio.format.rate == 24000
+    assert started.session.audio.output.voice == voice["voice"]
+    assert updated.type == "session.updated"

@@ -7,10 +7,10 @@ it says so here):
 
 * the client speaks first: ``session.start`` -> ``session.started`` holding the session (the
   config it sent, a fresh ``id``, ``status`` ``active``, ``expires_at`` an hour on (an
-  assumption), PCM16 at 24 kHz and the voice ``marin`` where the config gave none); of a
-  recording, its ``session.started``, bytes unchanged. A rate Live does not take (PCM at
-  16 or 24 kHz, G.711 at 8 kHz) gets an ``error`` (``invalid_value``), and no session. Any
-  other frame first, or a second ``session.start``, gets an ``error`` (codes
+  assumption), PCM16 at 24 kHz and the voice ``marin`` where the config gave none or
+  ``null``); of a recording, its ``session.started``, bytes unchanged. A rate Live does not
+  take (PCM at 16 or 24 kHz, G.711 at 8 kHz) gets an ``error`` (``invalid_value``), and no
+  session. Any other frame first, or a second ``session.start``, gets an ``error`` (codes
   ``session_not_started``, ``session_already_started``: rt_fast's; Live's are not published);
 * ``session.update`` -> ``session.updated`` with the whole session, its ``delegation`` and
   ``triggers`` replaced where given (what ``session.update`` may change);
@@ -200,9 +200,10 @@ class LiveSession:
             await self.send(self.source.created)
         else:
             config = msgspec.to_builtins(event.session)
+            given = {k: v for k, v in (config.get("audio") or {}).items() if v is not None}
             self.session = {**config, "id": self.ids("live"), "status": "active",
                             "expires_at": int(time.time()) + _EXPIRES_S,
-                            "audio": {**_DEFAULT_AUDIO, **config.get("audio", {})}}  # fmt: skip
+                            "audio": {**_DEFAULT_AUDIO, **given}}  # fmt: skip
             await self.emit("session.started", event.event_id, session=self.session)
         fmt = self.format()
         self.detector = Detector(fmt["type"], rate=fmt.get("rate", 0))
