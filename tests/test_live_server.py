@@ -563,3 +563,22 @@ def test_an_absent_or_null_audio_config_starts_with_the_defaults(
     assert started.session.audio.format.rate == 24000
     assert started.session.audio.output.voice == voice["voice"]
     assert updated.type == "session.updated"
+
+
+@pytest.mark.parametrize(("upstream", "path", "expected"), [
+    ("wss://api.openai.com/v1/realtime?model=gpt-realtime", "/v1/live/sessions",
+     "wss://api.openai.com/v1/live/sessions"),
+    ("wss://api.openai.com/v1/realtime?model=gpt-realtime", "/v1/realtime",
+     "wss://api.openai.com/v1/realtime?model=gpt-realtime"),
+    ("ws://127.0.0.1:9/v1/live/sessions", "/v1/realtime/", "ws://127.0.0.1:9/v1/realtime"),
+    ("ws://127.0.0.1:9/v1/live/sessions/", "/v1/live/sessions", "ws://127.0.0.1:9/v1/live/sessions/"),
+    ("ws://127.0.0.1:9/v1", "/v1/live/sessions", "ws://127.0.0.1:9/v1/live/sessions"),
+])  # fmt: skip
+def test_the_path_decides_the_upstreams_endpoint(upstream: str, path: str, expected: str) -> None:
+    """A Live client goes to the upstream's Live endpoint (without the Realtime URL's model),
+    a Realtime client to its Realtime endpoint."""
+    from websockets.datastructures import Headers
+
+    from rt_fast._handshake import Gate, client_request
+
+    assert Gate(upstream, {}).url(client_request(path, Headers(), None)) == expected

@@ -15,8 +15,9 @@ reads a request's path and headers and answers with a status or the upstream's U
   once, the upstream's own values winning, credentials (``api-key``) never taken from a client.
   Each client goes to the upstream's endpoint of its protocol: a Live client to the upstream
   URL with its path's ``/realtime`` ending as ``/live/sessions``
-  (``wss://api.openai.com/v1/realtime`` -> ``wss://api.openai.com/v1/live/sessions``), a
-  Realtime client the other way round.
+  (``wss://api.openai.com/v1/realtime`` -> ``wss://api.openai.com/v1/live/sessions``, without
+  the upstream URL's ``model``: Live takes its model in ``session.start``), a Realtime client
+  the other way round.
 * Headers reach the upstream by an allowlist (``FORWARDED``: ``OpenAI-Beta``,
   ``OpenAI-Organization``, ``OpenAI-Project``, ``X-Request-Id``); the relay's own upstream
   headers win. The client's ``Authorization`` is forwarded only by a relay that holds no
@@ -211,8 +212,11 @@ class Gate:
     def url(self, request: ClientRequest) -> str:
         """The upstream's URL for ``request`` (see the module)."""
         parts = urlsplit(self.upstream)
-        parts = parts._replace(path=_endpoint(parts.path, protocol_of(request.path)))
+        protocol = protocol_of(request.path)
+        parts = parts._replace(path=_endpoint(parts.path, protocol))
         own = parse_qsl(parts.query, keep_blank_values=True)
+        if protocol == "live":  # Live takes its model in session.start, never in the URL
+            own = [(key, value) for key, value in own if key != "model"]
         taken = {key for key, _ in own} | _CREDENTIAL_PARAMS
         theirs: dict[str, str] = {}
         for key, value in request.query:
