@@ -334,14 +334,15 @@ class LiveSession:
         fmt = self.format()
         rate, width = RATES[fmt["type"]]
         per_second = (fmt.get("rate") or rate) * width
+        self.spoken_ms = max(self.heard_ms, self.spoken_ms)
         for frame in turn.frames:
             if stopped.is_set():
                 break
             await self.send(frame)
             audio = peek_type(frame) == "session.output_audio.delta"
-            await self.pause(
-                stopped, len(audio_payload(frame)) * 3 / 4 / per_second if audio else 0
-            )
+            seconds = len(audio_payload(frame)) * 3 / 4 / per_second if audio else 0
+            self.spoken_ms += round(seconds * 1000)  # the session's clock, not the log's
+            await self.pause(stopped, seconds)
 
     # -- the rest of Live's commands
 
