@@ -378,8 +378,10 @@ def test_a_live_server_answers_only_at_lives_path() -> None:
     with server.running(protocol="live") as live_one, server.running() as ga_one:
         for url in (f"ws://127.0.0.1:{live_one.port}/v1/realtime",
                     f"ws://127.0.0.1:{ga_one.port}/v1/live/sessions"):  # fmt: skip
-            with pytest.raises(Exception, match="404"):  # websockets' InvalidStatus
+            with pytest.raises(Exception, match="404") as refused:  # websockets' InvalidStatus
                 asyncio.run(connect(url).__aenter__())
+            body = bytes(refused.value.response.body)  # type: ignore[attr-defined]
+            assert b"this server answers at /v1/" in body
 
 
 @pytest.fixture

@@ -612,8 +612,8 @@ def _path_check(path: str) -> Callable[[ServerConnection, Request], Response | N
 
     def check_path(connection: ServerConnection, request: Request) -> Response | None:
         if request.path.split("?", 1)[0].rstrip("/") != path:
-            return connection.respond(HTTPStatus.NOT_FOUND,
-                                      f"no Realtime endpoint at {request.path}\n")  # fmt: skip
+            said = f"no Realtime endpoint at {request.path}: this server answers at {path}\n"
+            return connection.respond(HTTPStatus.NOT_FOUND, said)
         return None
 
     return check_path
