@@ -2,7 +2,8 @@
 
 Each benchmark decodes one frame set of ``data.FRAME_SETS`` (a generated GA session: single
 frames, the small server frames, the audio deltas, the session and response objects, the whole
-stream both directions, and the same as one JSONL log) with one implementation of
+stream both directions, the same as one JSONL log, and a GPT-Live session both directions,
+decoded by each implementation's Live models) with one implementation of
 ``data.IMPLS``, and is timed per call on the whole set. Before timing, the output is turned
 back into plain JSON data and compared with ``json.loads`` of every frame: rt_fast must be
 exact; a peer that loses or changes data, or cannot decode the set, is left out of the group

@@ -5,7 +5,9 @@ turns (one of each kind: spoken, tapped, function call, typed) whose client send
 without ``event_id``, then one of two turns whose client gives each an ``event_id``; both
 directions, in the order the frames cross the socket. About 3 in 4 frames are 4.1-4.2 KB
 microphone appends, as in recorded two-sided sessions. A set is a list of (direction, frame) pairs, or for
-``jsonl`` the session as one newline-delimited log decoded in bulk.
+``jsonl`` the session as one newline-delimited log decoded in bulk. The ``live`` set is a
+GPT-Live session (``rt_fast._live_traffic``: four turns, both directions, in order), decoded
+by each implementation's Live models (``Codec.live``; one without them is left out, saying so).
 
 Implementations are loaded lazily (``IMPLS[name].load()``), so a process measuring one of them
 imports only its library. Each turns a frame into Python objects and back into plain JSON data
@@ -24,11 +26,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from rt_fast._live_traffic import live_session_frames
 from rt_fast._traffic import session_frames
 
 __all__ = ["AUDIO_IN", "FRAME_SETS", "IMPLS", "Codec", "FrameSet", "Impl", "check",
-           "decode_dropping", "decode_each", "generations", "load", "mismatch", "prepare",
-           "session"]  # fmt: skip
+           "decode_dropping", "decode_each", "generations", "live_session", "load", "mismatch",
+           "prepare", "session"]  # fmt: skip
 
 SEED, TURNS = 2026, 4  # and SEED + 1, 2 turns, with event_ids
 AUDIO = frozenset({"response.output_audio.delta", "input_audio_buffer.append"})
@@ -43,6 +46,12 @@ def session() -> Frames:
     return (*plain, *session_frames(seed=SEED + 1, turns=2, event_ids=True))
 
 
+@functools.cache
+def live_session() -> Frames:
+    """The generated GPT-Live session of the ``live`` set, built on first use."""
+    return tuple(live_session_frames(seed=SEED, turns=TURNS))
+
+
 def _type(frame: bytes) -> str:
     return str(json.loads(frame)["type"])
 
@@ -55,10 +64,11 @@ class FrameSet:
     title: str
     select: Callable[[Frames], Frames]
     bulk: bool = False  # decode the frames as one JSONL log
+    protocol: str = "ga"  # "live": cut from live_session(), decoded by Live's models
 
     @functools.cached_property
     def frames(self) -> Frames:
-        return self.select(session())
+        return self.select(live_session() if self.protocol == "live" else session())
 
     @functools.cached_property
     def log(self) -> bytes:
@@ -124,6 +134,8 @@ FRAME_SETS: dict[str, FrameSet] = {
         FrameSet("stream", "the whole session, both directions, in order", _everything),
         FrameSet("jsonl", "the whole session as a JSONL log, decoded in bulk", _everything,
                  bulk=True),
+        FrameSet("live", "a GPT-Live session, both directions, in order", _everything,
+                 protocol="live"),
     )
 }  # fmt: skip
 AUDIO_IN = FrameSet("audio-in", "client microphone appends, with and without event_id",
@@ -147,6 +159,7 @@ class Codec:
     lines: Callable[[bytes], list[Any]] | None = None  # a whole JSONL log at once
     to_builtins: Callable[[Any], Any] = _identity
     known: frozenset[str] | None = None  # the server types it has models for (None: all)
+    live: Codec | None = None  # the same implementation for GPT-Live frames (None: none)
 
 
 @dataclass(frozen=True)
@@ -160,43 +173,51 @@ class Impl:
     ours: bool = False  # rt_fast itself: a wrong result fails the suite
 
 
-def _rt_fast_decoder() -> Codec:
+def _rt_fast_decoder(generation: Any = None) -> Codec:
     import msgspec
 
-    from rt_fast import Decoder, ga
+    from rt_fast import Decoder, ga, live
 
-    server, client, either = Decoder(ga.ServerEvent), Decoder(ga.ClientEvent), Decoder(ga.Event)
+    module = generation or ga
+    server, client = Decoder(module.ServerEvent), Decoder(module.ClientEvent)
+    either = Decoder(module.Event)
     return Codec(server.decode, client.decode, either.decode, either.decode_lines,
-                 msgspec.to_builtins)  # fmt: skip
+                 msgspec.to_builtins, live=None if generation else _rt_fast_decoder(live))  # fmt: skip
 
 
-def _rt_fast_functions() -> Codec:
+def _rt_fast_functions(protocol: str = "ga") -> Codec:
     import msgspec
 
     import rt_fast
 
-    either = functools.partial(rt_fast.decode, type=rt_fast.ga.Event)
-    return Codec(rt_fast.decode_server_event, rt_fast.decode_client_event, either,
-                 to_builtins=msgspec.to_builtins)  # fmt: skip
+    module = rt_fast.live if protocol == "live" else rt_fast.ga
+    either = functools.partial(rt_fast.decode, type=module.Event)
+    server = functools.partial(rt_fast.decode_server_event, protocol=protocol)
+    client = functools.partial(rt_fast.decode_client_event, protocol=protocol)
+    live = None if protocol == "live" else _rt_fast_functions("live")
+    return Codec(server, client, either, to_builtins=msgspec.to_builtins, live=live)
 
 
-def _msgspec_bare() -> Codec:
+def _msgspec_bare(generation: Any = None) -> Codec:
     import msgspec
 
-    from rt_fast import ga
+    from rt_fast import ga, live
+
+    module = generation or ga
 
     def decoder(type_: Any) -> Callable[[bytes], Any]:
         return msgspec.json.Decoder(type_).decode
 
-    either = msgspec.json.Decoder(ga.Event)
-    return Codec(decoder(ga.ServerEvent), decoder(ga.ClientEvent), either.decode,
-                 either.decode_lines, msgspec.to_builtins)  # fmt: skip
+    either = msgspec.json.Decoder(module.Event)
+    return Codec(decoder(module.ServerEvent), decoder(module.ClientEvent), either.decode,
+                 either.decode_lines, msgspec.to_builtins,
+                 live=None if generation else _msgspec_bare(live))  # fmt: skip
 
 
-def _msgspec_called() -> Codec:
+def _msgspec_called(bare: Codec | None = None) -> Codec:
     """The bare decoders, each behind one Python function that does nothing else: the least a
     Python layer over msgspec can cost, on this machine (rt_fast's is one such layer)."""
-    bare = _msgspec_bare()
+    bare = bare or _msgspec_bare()
 
     def called(decode: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
         def call(frame: bytes) -> Any:
@@ -205,12 +226,19 @@ def _msgspec_called() -> Codec:
         return call
 
     assert bare.client is not None and bare.either is not None and bare.lines is not None
+    live = None if bare.live is None else _msgspec_called(bare.live)
     return Codec(called(bare.server), called(bare.client), called(bare.either),
-                 called(bare.lines), bare.to_builtins)  # fmt: skip
+                 called(bare.lines), bare.to_builtins, live=live)  # fmt: skip
+
+
+def _untyped(loads: Callable[[bytes], Any]) -> Codec:
+    """A parser to dicts: every generation's frames alike."""
+    same = Codec(loads, loads, loads)
+    return Codec(loads, loads, loads, live=same)
 
 
 def _json() -> Codec:
-    return Codec(json.loads, json.loads, json.loads)
+    return _untyped(json.loads)
 
 
 def _dataclasses() -> Codec:
@@ -222,7 +250,7 @@ def _dataclasses() -> Codec:
 def _orjson() -> Codec:
     import orjson
 
-    return Codec(orjson.loads, orjson.loads, orjson.loads)
+    return _untyped(orjson.loads)
 
 
 def _members(alias: Any) -> tuple[Any, ...]:
@@ -241,23 +269,28 @@ def _openai_construct() -> Codec:
     # not read) and constructs the tagged member unvalidated if that fails.
     from openai._models import construct_type_unchecked
     from openai._utils import PropertyInfo
+    from openai.types import live
     from openai.types.realtime import RealtimeClientEvent, RealtimeServerEvent
 
-    both = typing.Annotated[
-        typing.Union[_members(RealtimeServerEvent) + _members(RealtimeClientEvent)],
-        PropertyInfo(discriminator="type"),
-    ]
+    def codec(server: Any, client: Any, live_codec: Codec | None = None) -> Codec:
+        both = typing.Annotated[
+            typing.Union[_members(server) + _members(client)], PropertyInfo(discriminator="type")
+        ]
 
-    def parser(type_: Any) -> Callable[[bytes], Any]:
-        return lambda data: construct_type_unchecked(value=json.loads(data), type_=type_)
+        def parser(type_: Any) -> Callable[[bytes], Any]:
+            return lambda data: construct_type_unchecked(value=json.loads(data), type_=type_)
 
-    return Codec(parser(RealtimeServerEvent), parser(RealtimeClientEvent), parser(both),
-                 to_builtins=_sdk_dump)  # fmt: skip
+        return Codec(parser(server), parser(client), parser(both), to_builtins=_sdk_dump,
+                     live=live_codec)  # fmt: skip
+
+    return codec(RealtimeServerEvent, RealtimeClientEvent,
+                 codec(live.ServerEvent, live.ClientEvent))  # fmt: skip
 
 
 def _openai_pydantic(discriminated: bool) -> Callable[[], Codec]:
     def load() -> Codec:
         import pydantic
+        from openai.types import live
         from openai.types.realtime import RealtimeClientEvent, RealtimeServerEvent
 
         def adapter(*aliases: Any) -> Callable[[bytes], Any]:
@@ -269,8 +302,13 @@ def _openai_pydantic(discriminated: bool) -> Callable[[], Codec]:
                 union = typing.Annotated[union, pydantic.Field(discriminator="type")]
             return pydantic.TypeAdapter(union).validate_json
 
+        # Live's either-direction union is not built: two of its tags go both ways, which a
+        # discriminated union cannot hold, and the live set is decoded frame by frame.
+        live_codec = Codec(adapter(live.ServerEvent), adapter(live.ClientEvent),
+                           to_builtins=_sdk_dump)  # fmt: skip
         return Codec(adapter(RealtimeServerEvent), adapter(RealtimeClientEvent),
-                     adapter(RealtimeServerEvent, RealtimeClientEvent), to_builtins=_sdk_dump)  # fmt: skip
+                     adapter(RealtimeServerEvent, RealtimeClientEvent), to_builtins=_sdk_dump,
+                     live=live_codec)  # fmt: skip
 
     return load
 
@@ -321,6 +359,10 @@ def load(name: str) -> Codec | str:
 
 def prepare(codec: Codec, fs: FrameSet) -> tuple[Callable[[Any], list[Any]], Any] | str:
     """The timed function and its argument for a frame set, or why the codec cannot run it."""
+    if fs.protocol == "live":
+        if codec.live is None:
+            return "has no GPT-Live models"
+        codec = codec.live
     if fs.bulk:
         if codec.lines is not None:
             return codec.lines, fs.log
@@ -380,6 +422,7 @@ def _number(value: Any) -> bool:
 
 def check(codec: Codec, fs: FrameSet, output: list[Any]) -> bool | str:
     """True if ``output`` equals ``json.loads`` of every frame, else where it first differs."""
+    codec = codec.live if fs.protocol == "live" and codec.live is not None else codec
     if len(output) != len(fs.frames):
         return f"gave {len(output)} objects for {len(fs.frames)} frames"
     for (_, frame), obj in zip(fs.frames, output, strict=True):

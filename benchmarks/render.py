@@ -30,7 +30,7 @@ BASELINES = ("rt_fast Decoder", "rt_fast.Decoder", "rt_fast.decode_pcm", "rt_fas
              "rt_fast.encode_audio",
              "rt_fast typed + base64", "rt_fast typed", "ga (ga)")  # fmt: skip
 CHARTS = {"decode.png": ("vad", "response.done", "audio-delta", "small", "audio", "objects",
-                         "appends", "appends-id", "stream", "jsonl"),
+                         "appends", "appends-id", "stream", "jsonl", "live"),
           "audio.png": ("payload", "pcm")}  # fmt: skip
 
 

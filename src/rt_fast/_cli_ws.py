@@ -96,12 +96,26 @@ def _recording(server: Any, log: str | None) -> Any:
         raise ValueError(f"cannot play {name}: {exc}") from exc
 
 
-def _cmd_serve(args: argparse.Namespace) -> int:
-    server = _gateway("server", "serve")
+def _played(server: Any, args: argparse.Namespace) -> tuple[Any, str, str]:
+    """What ``serve`` plays, named, and in which protocol: the log's (``--protocol`` must agree),
+    else the bundled sample (GA) or, for Live, a script saying "OK." each turn."""
+    if args.replay is None and args.protocol == "live":
+        return server.Script(), "a script that says 'OK.' each turn", "live"
     recording = _recording(server, args.replay)
     label = {None: "the bundled sample", "-": "standard input"}.get(args.replay, args.replay)
-    run = functools.partial(server.run, recording, host=args.host, port=args.port,
-                            pace=args.pace, label=label)  # fmt: skip
+    protocol = args.protocol or recording.protocol
+    if protocol != recording.protocol:
+        name = "GA" if recording.protocol == "ga" else "Live"
+        raise ValueError(f"cannot play {label} with --protocol {protocol}: it is a {name} "
+                         f"session log (--protocol {recording.protocol} plays it)")  # fmt: skip
+    return recording, label, protocol
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    server = _gateway("server", "serve")
+    played, label, protocol = _played(server, args)
+    run = functools.partial(server.run, played, host=args.host, port=args.port,
+                            pace=args.pace, label=label, protocol=protocol)  # fmt: skip
     return _listening("serve", args, run)
 
 
@@ -115,10 +129,16 @@ def add_serve(commands: Any) -> None:
         "on appended audio, cancels, the API's errors; each response.create (or turn the VAD "
         "commits) gets the log's next recorded response, bytes unchanged, and a frame that "
         "does not decode gets an error event (the connection stays open). Scripted replies: "
-        "rt_fast.server.Script, or the pytest fixture realtime_server.",
+        "rt_fast.server.Script, or the pytest fixture realtime_server. With --protocol live "
+        "(a Live log's default), GPT-Live at /v1/live/sessions as client.live.connect() calls "
+        "it: session.start answered with session.started, speech in appended audio answered "
+        "with the input transcript, the next turn's output transcript and audio and the "
+        "usage, session.close with session.closed; the pytest fixture live_server.",
     )
     serve.add_argument("--replay", metavar="LOG", help="the session log to play, - for "
                        "standard input (default: the bundled sample)")  # fmt: skip
+    serve.add_argument("--protocol", choices=("ga", "live"), default=None,
+                       help="the API to answer as (default: the log's, GA's)")  # fmt: skip
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     serve.add_argument("--port", type=_port, default=8765, help="default: 8765 (0: any free)")
     serve.add_argument("--pace", choices=("fast", "realtime"), default="fast",

@@ -10,24 +10,8 @@ Python code run: an event union then checks whether the frame is a well-formed f
 unknown ``type`` (``UnknownEvent``), and otherwise raises ``DecodeError``. Known frames pay
 nothing for that.
 
-``protocol="auto"`` decodes a frame whose generation is not known. The rule: the frame goes to
-the first generation, in the order GA, beta, translation, Live, whose models take its whole
-shape (every key known, every value valid, every tag present), else to the first that takes it
-whole with nested tags absent where the API lets them go (``rt_fast._models.or_untagged``).
-A tag that only one generation has can only go there;
-a tag that several share (``session.created``, ``response.done``, ``error``, ...) goes where its
-shape fits, so a beta ``session.created`` (a session without ``type``) is beta and a GA one GA,
-and a frame both generations read identically (``error``, ``input_audio_buffer.committed``) is
-GA. Live shares ``session.updated``, ``session.update``, ``error`` and ``response.create`` with
-GA, and ``session.closed``, ``session.output_audio.delta`` and the transcript deltas with
-translation; its shapes differ (a session with ``status``; ``client_event_id``; ``start_ms``
-and ``end_ms``; an audio delta without ``event_id``), so a Live frame is Live wherever it holds
-what only Live has. The frames the generations cannot tell apart are read the same by both:
-a bare ``response.create`` (GA) or ``session.close`` (translation), a ``session.update`` of an
-empty session (beta), an ``error`` with neither ``client_event_id`` (GA), an audio delta with
-``event_id`` and nothing else (translation). A frame no generation takes whole (it has fields
-this version does not know) goes to the first generation whose tag table has its ``type``; a
-well-formed frame whose ``type`` no generation has is an ``UnknownEvent``.
+``protocol="auto"`` decodes a frame whose generation is not known, by the rule of
+``rt_fast._auto``.
 """
 
 from __future__ import annotations
@@ -54,29 +38,26 @@ from ._audio import (
     TYPED,
     Payload,
     decode_audio_event,
-    either,
     ensure_one_payload,
     locate,
     measured,
     one_payload,
     payloads_of,
-    routed_keys,
     routes_for,
 )
 from ._audio import event as audio_event
+from ._auto import Generation, Generations, merge_leads, unknown_event, untagged_error
 from ._encode import check_naming, encode, encode_audio
 from ._errors import DecodeError
 from ._guard import (
     MAX_FRAME_SIZE,
     check,
-    conflict_error,
-    conflicting_key,
     frame_of,
     free_form_markers,
 )
 from ._lines import LogBatch, decode_into
-from ._models import UNSET, ClientEventBase, ServerEventBase, UnknownEvent, tag_table
-from ._route import DECLINED, INPUT_ERRORS, REJECTED, Declined, Head, head_decode, keyed, lead_end
+from ._models import ClientEventBase, ServerEventBase, UnknownEvent, tag_table
+from ._route import DECLINED, INPUT_ERRORS, REJECTED, Declined, head_decode, keyed, lead_end
 from ._simd import OPENERS
 from ._simd import count_byteset as _count
 from ._stack import SHALLOWEST, max_depth, this_thread
@@ -125,67 +106,9 @@ def _event_table(union: Any) -> Mapping[str, type[Any]] | None:
     return None
 
 
-def _unknown_event(data: bytes | bytearray | str, head: Head) -> UnknownEvent:
-    """The event of a well-formed frame of an unknown type. Its ``raw`` is the caller's
-    ``bytes`` or ``str`` (which cannot change); a ``bytearray``, which can, is copied."""
-    key = conflicting_key(data, routed_keys(head.type))
-    if key is not None:
-        raise conflict_error(key)
-    event_id = head.event_id if isinstance(head.event_id, str) else UNSET
-    raw = msgspec.Raw(bytes(data) if data.__class__ is bytearray else data)
-    return UnknownEvent(type=head.type, event_id=event_id, raw=raw)
-
-
 def _payloads(union: Any) -> dict[type, Payload]:
     """The audio event classes of a union (or the class itself) -> their payload."""
     return payloads_of(get_args(union) or (union,))
-
-
-def _keeps(event: Any, loc: tuple[str | int, ...]) -> bool:
-    """Whether the decoded ``event`` holds a value at ``loc`` (a frame's JSON path)."""
-    value = msgspec.to_builtins(event.raw if isinstance(event, UnknownEvent) else event)
-    for key in loc:
-        if key == "...":
-            return True
-        if isinstance(value, dict) and key in value:
-            value = value[key]
-            continue
-        if not isinstance(value, list) or not isinstance(key, int) or key >= len(value):
-            return False
-        value = value[key]
-    return True
-
-
-def _refused(rejections: Any) -> list[DecodeError]:
-    """The strict models' rejections of a frame that name a member's value (not a member they
-    do not know, nor one it misses): a generation knew that member and refused its value."""
-    refused = []
-    for exc in rejections:
-        if isinstance(exc, msgspec.ValidationError) and not str(exc).startswith(_SHAPE):
-            error = DecodeError.from_exception(exc)
-            if error.loc:
-                refused.append(error)
-    return refused
-
-
-_SHAPE = ("Object contains unknown field", "Object missing required field")
-
-
-def _untagged(exc: BaseException) -> bool:
-    """Whether msgspec rejected a frame for a nested object without its tag (or with ``null``):
-    only then can the decoders that take such objects read what the tagged ones did not."""
-    if not isinstance(exc, msgspec.ValidationError):
-        return False
-    message = str(exc)
-    if not message.startswith(_TAG_ERRORS):
-        return False
-    return message.startswith(_TAG_ERRORS[0]) or (
-        message.endswith(".type`")
-        and not message.endswith("`$.type`")  # the frame's own tag, which cannot go
-    )
-
-
-_TAG_ERRORS = ("Object missing required field `type` - at `$", "Expected `str` - at `$")
 
 
 @functools.cache
@@ -512,7 +435,7 @@ class Decoder(Generic[T]):
         try:
             return self._lenient_tagged(data)
         except msgspec.ValidationError as exc:
-            if not _untagged(exc):
+            if not untagged_error(exc):
                 raise
         return self._without_tags(data, lenient=True)
 
@@ -591,7 +514,7 @@ class Decoder(Generic[T]):
             except _INPUT_ERRORS as malformed:
                 raise DecodeError.from_exception(malformed) from None
             if head.type not in self._events:
-                return _unknown_event(data, head)  # type: ignore[return-value]
+                return unknown_event(data, head)  # type: ignore[return-value]
         raise DecodeError.from_exception(exc) from None
 
 
@@ -637,87 +560,29 @@ def _audio_routes(leads: dict[Any, Lead]) -> dict[Any, Any]:
     return {key: lead.audio for key, lead in leads.items() if lead.audio is not None}
 
 
-def _merge(tables: list[dict[Any, Lead]]) -> dict[Any, Lead]:
-    """The route table of several generations' unions: a lead's patterns in any of them
-    (None if any may always hold a free-form value), an audio route taking what any of
-    theirs takes, by the first that does (``_audio.either``)."""
-    merged: dict[Any, Lead] = {}
-    for table in tables:
-        for key, lead in table.items():
-            have = merged.setdefault(key, lead)
-            if have is not lead:
-                both = (have.markers or ()) + (lead.markers or ())
-                always = have.markers is None or lead.markers is None
-                markers = None if always else tuple(dict.fromkeys(both))
-                audio = either(have.audio, lead.audio) if have.audio and lead.audio else None
-                merged[key] = Lead(markers, audio or have.audio or lead.audio)
-    return merged
-
-
 class _AutoDecoder(Decoder[Any]):
-    """Decodes a frame of any generation, by the rule in this module's docstring."""
+    """Decodes a frame of any generation, by the rule of ``rt_fast._auto``."""
 
-    __slots__ = ("_by_tag", "_generations", "_holes", "_strict")
+    __slots__ = ()
 
     def __init__(self, direction: str, *, naming: str = "snake") -> None:
         unions = [getattr(module, direction) for module in GENERATIONS.values()]
         lenient = [Decoder(union, naming=naming) for union in unions]
         super().__init__(unions[0], naming=naming)
         self.type = f"auto {direction}"
-        self._generations = lenient
-        self._holes = [_has_holes(union) for union in unions]  # which may miss a nested tag
-        self._strict = [decoder._decode for decoder in lenient]  # their strict decoders
-        self._decode, self._others = self._strict[0], tuple(self._strict[1:])
-        self._lenient = self._by_type
-        self._by_tag: dict[str, list[Decoder[Any]]] = {}
-        for decoder in lenient:
-            for tag in decoder._events or ():
-                self._by_tag.setdefault(tag, []).append(decoder)
-        self._events = self._by_tag
+        generations = Generations([
+            Generation(decoder._decode,
+                       functools.partial(decoder._without_tags, lenient=False)
+                       if _has_holes(union) else None,  # which may miss a nested tag
+                       decoder._guarded, decoder._events or ())
+            for decoder, union in zip(lenient, unions, strict=True)
+        ])  # fmt: skip
+        self._decode, self._others = lenient[0]._decode, tuple(d._decode for d in lenient[1:])
+        self._lenient = generations.decode
+        self._events = generations.by_tag
         self._payloads = {k: v for d in lenient for k, v in d._payloads.items()}
-        self._leads = _merge([decoder._leads for decoder in lenient])
+        self._leads = merge_leads([decoder._leads for decoder in lenient])
         self._audio = _audio_routes(self._leads)
-
-    def _by_type(self, data: Any) -> Any:
-        """Guarded: the first generation taking the frame whole, with every tag present, then
-        with nested tags absent where they may be; else the first with its type.
-
-        A later generation may take a frame the first rejects only if it keeps the value the
-        first one rejected: one that reads an invalid value as an unknown member it drops
-        would turn a wrong frame into a different, valid one."""
-        rejected: list[BaseException] = []
-        for strict in self._strict:
-            try:
-                return strict(data)
-            except _INPUT_ERRORS as exc:  # kept without its traceback, which would hold a cycle
-                rejected.append(exc.with_traceback(None))
-        try:
-            head = head_decode(data)
-        except _INPUT_ERRORS as exc:
-            raise DecodeError.from_exception(exc) from None
-        decoders = self._by_tag.get(head.type)
-        if decoders is None:
-            return _unknown_event(data, head)
-        for decoder, holes, error in zip(self._generations, self._holes, rejected, strict=True):
-            if holes and decoder in decoders and _untagged(error):
-                try:
-                    return decoder._without_tags(data, lenient=False)
-                except _INPUT_ERRORS:
-                    pass
-        pairs = zip(self._generations, rejected, strict=True)
-        refused = _refused(e for d, e in pairs if d in decoders)
-        errors: list[DecodeError] = []
-        for decoder in decoders:
-            try:
-                event = decoder._guarded(data)
-            except DecodeError as exc:
-                errors.append(exc)
-                continue
-            if not all(_keeps(event, error.loc) for error in refused):
-                continue  # it drops a member whose value a generation knowing it refuses
-            if not errors or errors[0].loc is None or _keeps(event, errors[0].loc):
-                return event
-        raise (errors or refused)[0]  # the first generation with the tag says what is wrong
 
 
 def _decoder(table: dict[str, dict[str, Decoder[Any]]], protocol: str, naming: str) -> Decoder[Any]:

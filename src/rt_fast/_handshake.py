@@ -9,8 +9,15 @@ reads a request's path and headers and answers with a status or the upstream's U
   the session's context, or raises ``Refused`` (401 by default, or 403); anything else it raises
   is a 500, logged without the request. ``token_check(token)`` is the shared-token check.
 * A client's ``?model=`` may be limited to an allowlist (403 otherwise, every ``model`` given).
+* The path decides the protocol (``protocol_of``): ``/v1/live/sessions`` is GPT-Live's, the
+  others Realtime's.
 * The upstream's URL is the relay's, with the client's query parameters merged in: each key
   once, the upstream's own values winning, credentials (``api-key``) never taken from a client.
+  Each client goes to the upstream's endpoint of its protocol: a Live client to the upstream
+  URL with its path's ``/realtime`` ending as ``/live/sessions``
+  (``wss://api.openai.com/v1/realtime`` -> ``wss://api.openai.com/v1/live/sessions``, without
+  the upstream URL's ``model``: Live takes its model in ``session.start``), a Realtime client
+  the other way round.
 * Headers reach the upstream by an allowlist (``FORWARDED``: ``OpenAI-Beta``,
   ``OpenAI-Organization``, ``OpenAI-Project``, ``X-Request-Id``); the relay's own upstream
   headers win. The client's ``Authorization`` is forwarded only by a relay that holds no
@@ -43,6 +50,7 @@ __all__ = [
     "Refused",
     "client_request",
     "own_headers",
+    "protocol_of",
     "select_subprotocol",
     "token_check",
 ]
@@ -59,6 +67,10 @@ CREDENTIAL_HEADERS = frozenset({"authorization", "api-key"})
 SCOPES = frozenset({"openai-organization", "openai-project"})
 """Headers that choose what a credential bills: they go with the client's credential, never
 with the relay's (which sets its own in its upstream headers)."""
+
+LIVE = "/live/sessions"
+"""How a GPT-Live path ends."""
+_ENDINGS = {"ga": "/realtime", "live": LIVE}  # each protocol's endpoint, beside the other's
 
 SUBPROTOCOL = "realtime"
 _KEY_PREFIX = "openai-insecure-api-key."
@@ -139,6 +151,23 @@ def _token(headers: Headers, offered: tuple[str, ...]) -> str | None:
     return keys[0] if keys else None
 
 
+def protocol_of(path: str) -> str:
+    """The protocol a path speaks: ``"live"`` for Live's, else ``"ga"`` (Realtime's)."""
+    return "live" if path.rstrip("/").endswith(LIVE) else "ga"
+
+
+def _endpoint(path: str, protocol: str) -> str:
+    """The upstream's ``path`` for a client of ``protocol``: the other protocol's endpoint
+    becomes its own beside it; a path of neither gets Live's appended for a Live client."""
+    base = path.rstrip("/")
+    if base.endswith(_ENDINGS[protocol]):
+        return path
+    for ending in _ENDINGS.values():
+        if base.endswith(ending):
+            return base.removesuffix(ending) + _ENDINGS[protocol]
+    return base + LIVE if protocol == "live" else path
+
+
 def client_request(path: str, headers: Headers, peer: Any) -> ClientRequest:
     """The ``ClientRequest`` of a handshake's request target, headers and peer."""
     target, _, query = path.partition("#")[0].partition("?")  # never urlsplit: "//[" raises
@@ -206,7 +235,11 @@ class Gate:
     def url(self, request: ClientRequest) -> str:
         """The upstream's URL for ``request`` (see the module)."""
         parts = urlsplit(self.upstream)
+        protocol = protocol_of(request.path)
+        parts = parts._replace(path=_endpoint(parts.path, protocol))
         own = parse_qsl(parts.query, keep_blank_values=True)
+        if protocol == "live":  # Live takes its model in session.start, never in the URL
+            own = [(key, value) for key, value in own if key != "model"]
         taken = {key for key, _ in own} | _CREDENTIAL_PARAMS
         theirs: dict[str, str] = {}
         for key, value in request.query:

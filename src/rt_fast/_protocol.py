@@ -10,7 +10,11 @@ asyncio and sync layers share its ``protocol.py``.
   ``DecodeError`` naming the fault; ``refusal`` writes it as the API's ``error`` event.
 * ``Reader``: frames a connection receives, decoded or reported (``errors="report"``: counted,
   the first ``SHOWN`` kept, ``on_reject`` told; ``errors="raise"``: ``DecodeError``).
-* ``error_frame`` and ``server_error``: the API's ``error`` events, written once here.
+* ``error_frame`` and ``server_error``: the API's ``error`` events, written once here, in each
+  protocol's shape (``ERROR_SHAPES``): GA's (and every generation's but Live's), and Live's,
+  whose ``error`` always has a ``code`` and names the client event it answers in
+  ``client_event_id``. Live's codes for a frame it cannot take are not published: rt_fast's
+  Live errors say ``invalid_event`` (a frame refused) and ``server_error`` (its own fault).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, NamedTuple
 
-from . import ga
+from . import ga, live
 from ._codec import GENERATIONS, decode_client_event, decode_server_event, encode
 from ._errors import DecodeError
 from ._guard import check, frame_of
@@ -28,8 +32,10 @@ from ._stats import keep_first
 
 __all__ = [
     "BINARY_REFUSED",
+    "ERROR_SHAPES",
     "EventIds",
     "Errors",
+    "Fault",
     "Reader",
     "Rejected",
     "SERVER_ONLY",
@@ -69,33 +75,72 @@ class EventIds:
         return f"{self.prefix}{next(self.count):08d}"
 
 
-def error_frame(message: str, param: str | None, event_id: str, code: str | None = None) -> bytes:
-    """The API's ``error`` event for a client frame that cannot be taken.
+class Fault(NamedTuple):
+    """What an ``error`` event says: its ``type``, ``code`` (None: the API gives none),
+    message, ``param`` (None: ``null``; ``UNSET``: left out), and the client event it
+    answers."""
+
+    type: str
+    code: str | None
+    message: str
+    param: Any
+    client: str | None
+
+
+def _ga_error(fault: Fault, event_id: str) -> bytes:
+    code = UNSET if fault.code is None else fault.code
+    client = UNSET if fault.client is None else fault.client
+    error = ga.RealtimeError(type=fault.type, code=code, message=fault.message,
+                             param=fault.param, event_id=client)  # fmt: skip
+    return encode(ga.ErrorEvent(event_id=event_id, error=error))
+
+
+_LIVE_CODES = {"invalid_request_error": "invalid_event", "server_error": "server_error"}
+
+
+def _live_error(fault: Fault, event_id: str) -> bytes:
+    code = fault.code or _LIVE_CODES.get(fault.type, fault.type)
+    client = UNSET if fault.client is None else fault.client
+    error = live.LiveError(code=code, message=fault.message, type=fault.type,
+                           client_event_id=client,
+                           param=fault.param or UNSET)  # fmt: skip
+    return encode(live.ErrorEvent(event_id=event_id, error=error, client_event_id=client))
+
+
+ERROR_SHAPES: dict[str, Callable[[Fault, str], bytes]] = {"live": _live_error}
+"""How each protocol writes its ``error`` event, where it differs from GA's."""
+
+
+def error_frame(message: str, param: str | None, event_id: str, code: str | None = None, *,
+                protocol: str = "ga", client: str | None = None) -> bytes:  # fmt: skip
+    """The API's ``error`` event for a client frame that cannot be taken, in ``protocol``'s shape.
 
     Args:
         message: The error's message.
         param: The JSON path of the fault, or None.
         event_id: The error event's own ``event_id``.
         code: The API's code for the fault, where it has one.
+        protocol: The generation whose ``error`` event is written (``ERROR_SHAPES``; GA's
+            otherwise).
+        client: The ``event_id`` of the client frame it answers, if it had one.
 
     Returns:
-        The encoded GA ``error`` event (``invalid_request_error``).
+        The encoded ``error`` event (``invalid_request_error``).
     """
-    error = ga.RealtimeError(type="invalid_request_error", code=UNSET if code is None else code,
-                             message=message, param=param)  # fmt: skip
-    return encode(ga.ErrorEvent(event_id=event_id, error=error))
+    fault = Fault("invalid_request_error", code, message, param, client)
+    return ERROR_SHAPES.get(protocol, _ga_error)(fault, event_id)
 
 
-def server_error(message: str, event_id: str, code: str | None = None) -> bytes:
+def server_error(message: str, event_id: str, code: str | None = None, *,
+                 protocol: str = "ga") -> bytes:  # fmt: skip
     """The API's ``error`` event for a fault of the server's own, not the client's."""
-    error = ga.RealtimeError(type="server_error", message=message,
-                             code=UNSET if code is None else code)  # fmt: skip
-    return encode(ga.ErrorEvent(event_id=event_id, error=error))
+    return ERROR_SHAPES.get(protocol, _ga_error)(Fault("server_error", code, message, UNSET, None),
+                                                 event_id)  # fmt: skip
 
 
-def refusal(exc: DecodeError, event_id: str, prefix: str = "") -> bytes:
+def refusal(exc: DecodeError, event_id: str, prefix: str = "", *, protocol: str = "ga") -> bytes:
     """The ``error`` event that answers a refused frame: its fault, and where in it."""
-    return error_frame(f"{prefix}{exc}", exc.path, event_id)
+    return error_frame(f"{prefix}{exc}", exc.path, event_id, protocol=protocol)
 
 
 def text_frame(event: Any) -> bytes | bytearray | str:

@@ -6,6 +6,13 @@ relay records, the first session's server frames.
 ``Recording.load`` refuses a log it cannot play (a beta or missing ``session.created``, no
 response, a line that does not decode) with a ``ValueError`` in one line naming the log and
 line (``DecodeError`` for a bad line), before any client connects.
+
+A GPT-Live log (its session opens with ``session.started``, not ``session.created``) is a
+Live recording (``protocol`` ``"live"``): its ``session.started`` answers a client's
+``session.start``, and its turns are the server's frames of each user turn, from the first
+``session.input_transcript.delta`` of one to the first of the next (or ``session.closed``):
+the transcript, what the model delegated, said and played, and the usage report. Live has
+no response boundaries; a user's turn is what the server sends one.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 
-from . import ga
+from . import ga, live
 from ._audio import peek_type
 from ._codec import decode
 from ._errors import DecodeError
@@ -27,7 +34,14 @@ from ._sources import Source, logs_of
 __all__ = ["Recording"]
 
 _CLIENT_TAGS = tags("CLIENT_EVENTS")  # every generation's, as the sockets refuse them
-_SESSIONS = {"session.created": ga.SessionCreatedEvent, "session.updated": ga.SessionUpdatedEvent}
+_SESSIONS: dict[str, dict[str, type]] = {
+    "ga": {"session.created": ga.SessionCreatedEvent, "session.updated": ga.SessionUpdatedEvent},
+    "live": {"session.started": live.SessionStartedEvent,
+             "session.updated": live.SessionUpdatedEvent},
+}  # fmt: skip
+_OPENS = {"session.created": "ga", "session.started": "live"}  # a session's first frame: whose
+_LIVE_TURN = "session.input_transcript.delta"  # what starts a Live turn
+_LIVE_SESSION = frozenset({"session.started", "session.updated", "session.closed"})
 
 
 def _server_frames(batch: LogBatch) -> list[tuple[str, bytes, int, str | None]]:
@@ -45,16 +59,19 @@ def _server_frames(batch: LogBatch) -> list[tuple[str, bytes, int, str | None]]:
     return frames
 
 
-def _session_frame(name: str, tag: str, frames: list[tuple[str, bytes, int]]) -> bytes | None:
-    """The log's first ``tag`` frame (``session.created``, ``.updated``), if GA's, else
-    ``ValueError`` naming its line."""
+def _session_frame(
+    name: str, tag: str, frames: list[tuple[str, bytes, int]], protocol: str
+) -> bytes | None:
+    """The log's first ``tag`` frame (``session.created``, ``.started``, ``.updated``), if
+    ``protocol``'s, else ``ValueError`` naming its line."""
     raw, number = next(((raw, n) for t, raw, n in frames if t == tag), (None, 0))
     if raw is not None:
         try:
-            decode(raw, type=_SESSIONS[tag])
+            decode(raw, type=_SESSIONS[protocol][tag])
         except DecodeError as exc:
-            raise ValueError(f"{name}, line {number}: the {tag} is not a GA one ({exc}); "
-                             "rt-fast serve plays GA sessions") from None  # fmt: skip
+            kind = "a GA" if protocol == "ga" else "a Live"
+            raise ValueError(f"{name}, line {number}: the {tag} is not {kind} one ({exc}); "
+                             "rt-fast serve plays GA and Live sessions") from None  # fmt: skip
     return raw
 
 
@@ -67,15 +84,18 @@ class Recording:
     unchanged.
 
     Attributes:
-        created: The log's first ``session.created`` frame.
+        created: The log's first ``session.created`` frame (a Live log's ``session.started``).
         updated: Its first ``session.updated`` frame, or None.
         responses: Each response's frames, from ``response.created`` to ``response.done``
-            and the ``rate_limits.updated`` right after it.
+            and the ``rate_limits.updated`` right after it (a Live log's: each user turn's
+            frames).
+        protocol: The log's generation: ``"ga"`` or ``"live"``.
     """
 
     created: bytes
     updated: bytes | None
     responses: tuple[tuple[bytes, ...], ...]
+    protocol: str = "ga"
 
     @classmethod
     def load(cls, log: Source | None = None) -> Recording:
@@ -103,15 +123,17 @@ class Recording:
         first = next((f[3] for f in every), None)  # a record's session: the first one's frames
         frames = [(t, raw, n) for t, raw, n, session in every if session == first]
         name = logs_of(log)[0].name
-        created = _session_frame(name, "session.created", frames)
+        opening = next((t for t, _, _ in frames if t in _OPENS), "session.created")
+        protocol = _OPENS[opening]
+        created = _session_frame(name, opening, frames, protocol)
         if created is None:
             raise ValueError(f"{name}: no session.created frame to play")
-        updated = _session_frame(name, "session.updated", frames)
-        responses = tuple(_responses((t, raw) for t, raw, _ in frames))
+        updated = _session_frame(name, "session.updated", frames, protocol)
+        turns = _live_turns if protocol == "live" else _responses
+        responses = tuple(turns((t, raw) for t, raw, _ in frames))
         if not responses:
-            raise ValueError(f"{name}: no response to play (none runs from response.created "
-                             "to response.done)")  # fmt: skip
-        return cls(created, updated, responses)
+            raise ValueError(f"{name}: no {_NOTHING[protocol]}")
+        return cls(created, updated, responses, protocol)
 
     def turns(self) -> Callable[[], Turn | None]:
         """A connection's source of turns, starting from the first response.
@@ -122,6 +144,31 @@ class Recording:
         """
         cycle = itertools.cycle(Replay(frames) for frames in self.responses)
         return lambda: next(cycle, None)
+
+
+_NOTHING = {
+    "ga": "response to play (none runs from response.created to response.done)",
+    "live": "turn to play (no session.input_transcript.delta)",
+}
+
+
+def _live_turns(frames: Iterable[tuple[str, bytes]]) -> Iterator[tuple[bytes, ...]]:
+    """Each user turn's server frames: from a ``session.input_transcript.delta`` that follows
+    other frames to the next such one, the session's own frames left out."""
+    current: list[bytes] | None = None
+    last = ""
+    for tag, raw in frames:
+        if tag == _LIVE_TURN and last != _LIVE_TURN:
+            if current:
+                yield tuple(current)
+            current = []
+        if tag == "session.closed":
+            break
+        if current is not None and tag not in _LIVE_SESSION:
+            current.append(raw)
+        last = tag
+    if current:
+        yield tuple(current)
 
 
 def _responses(frames: Iterable[tuple[str, bytes]]) -> Iterator[tuple[bytes, ...]]:

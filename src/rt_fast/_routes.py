@@ -2,7 +2,9 @@
 table of handlers by type, built once from the types rt_fast knows (others matched as they
 come, never kept); a chain of handlers, sync or async, each given the event of the frame the one
 before returned; and how each direction types a frame (a client's decoded first and refused
-where it cannot be, an upstream's peeked and typed only for its handlers)."""
+where it cannot be, an upstream's peeked and typed only for its handlers), by the protocol of
+the session's path (``DECODES``: a Realtime client's frames as any generation's, a Live
+session's both ways as Live's)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from ._protocol import client_event, tags
 
 __all__ = [
     "CLIENT",
+    "DECODES",
     "KNOWN",
     "SERVER",
     "TOKEN_KINDS",
@@ -41,6 +44,8 @@ OnDecodeError = Callable[[bytes, DecodeError], Any]
 CLIENT, SERVER = "client", "server"
 KNOWN = {CLIENT: tags("CLIENT_EVENTS"), SERVER: tags("SERVER_EVENTS")}
 TOKEN_KINDS = ("input_tokens", "output_tokens", "total_tokens")
+DECODES = {"ga": {CLIENT: "auto", SERVER: "ga"}, "live": {CLIENT: "live", SERVER: "live"}}
+"""The protocol each direction's frames decode with, by the session's protocol."""
 _AS_FRAME: dict[type, Callable[[Any], bytes]] = {  # what else a handler may return: its bytes
     str: str.encode,
     bytearray: bytes,
@@ -98,7 +103,15 @@ class Router:
 
     direction = CLIENT
 
-    def __init__(self, handlers: Mapping[str, Handler], on_error: OnDecodeError) -> None:
+    def __init__(
+        self,
+        handlers: Mapping[str, Handler],
+        on_error: OnDecodeError,
+        protocol: str = "ga",
+        models: frozenset[str] | None = None,
+    ) -> None:
+        self.protocol = DECODES[protocol][self.direction]
+        self.models = models  # the models a client's session.start may ask for (None: any)
         self.handlers = {glob: (h, _takes_session(h)) for glob, h in handlers.items()}
         self.table = {tag: self.match(tag) for tag in KNOWN[self.direction]}
         self.on_error = on_error
@@ -130,7 +143,7 @@ class Router:
         return frame
 
     def decode(self, frame: bytes) -> Any:
-        return client_event(frame)
+        return client_event(frame, self.protocol)
 
     async def untyped(self, frame: bytes, exc: DecodeError) -> bytes:
         raise exc
@@ -138,7 +151,11 @@ class Router:
     def take(self, frame: bytes, text: bool) -> tuple[str, Any, tuple[Bound, ...]]:
         """The frame's type, its event (None where not decoded) and its handlers;
         ``DecodeError`` refuses it."""
-        event = client_event(frame, text=text)
+        event = client_event(frame, self.protocol, text=text)
+        if self.models is not None and event.type == "session.start":
+            model = getattr(getattr(event, "session", None), "model", None)
+            if model not in self.models:  # Live's model is in its first frame, not the URL
+                raise DecodeError(f"model not allowed: {model}", path="$.session.model")
         return event.type, event, self.wanted(event.type)
 
 
@@ -149,7 +166,7 @@ class FromServer(Router):
     direction = SERVER
 
     def decode(self, frame: bytes) -> Any:
-        return decode_server_event(frame)
+        return decode_server_event(frame, self.protocol)
 
     async def untyped(self, frame: bytes, exc: DecodeError) -> bytes:
         await call(self.on_error, frame, exc)

@@ -55,6 +55,8 @@ __all__ = [
     "Say",
     "Script",
     "Turn",
+    "audio_chunks",
+    "words",
 ]
 
 MS_PER_CHARACTER = 60
@@ -328,6 +330,15 @@ class Script:
         with self._lock:
             return self._turns.popleft() if self._turns else self.otherwise
 
+    def queued(self) -> tuple[Turn, ...]:
+        """The turns waiting.
+
+        Returns:
+            The turns, in the order they will be played.
+        """
+        with self._lock:
+            return tuple(self._turns)
+
     def next_transcript(self) -> str:
         """Take the next transcript from the queue.
 
@@ -456,12 +467,11 @@ class Reply:
 
     def _deltas(self, say: Say, at: Json, delta: str) -> Iterator[tuple[dict[str, Any], float]]:
         """The text's deltas, word by word, and (for audio) the audio's, interleaved."""
-        words = [w + " " for w in say.text.split(" ")]
-        words[-1] = words[-1][:-1]
-        chunks = _audio_chunks(self._format(), say) if self.audio else []
-        step = max(len(chunks), 1) / max(len(words), 1)
+        parts = words(say.text)
+        chunks = audio_chunks(self._format(), say) if self.audio else []
+        step = max(len(chunks), 1) / max(len(parts), 1)
         sent = 0
-        for number, word in enumerate(words):
+        for number, word in enumerate(parts):
             if word:
                 yield self.event(delta, **at, delta=word), 0.0
             while sent < min(int((number + 1) * step), len(chunks)):
@@ -514,10 +524,20 @@ _PARTS = {
 }  # fmt: skip
 
 
-def _audio_chunks(fmt: str, say: Say) -> list[tuple[str, float]]:
-    """Base64 silence of ``say``'s length in ``fmt``, in ``_CHUNK_MS`` deltas, with seconds."""
+def words(text: str) -> list[str]:
+    """A reply's text as its deltas: word by word, each but the last with its space."""
+    split = [w + " " for w in text.split(" ")]
+    split[-1] = split[-1][:-1]
+    return split
+
+
+def audio_chunks(fmt: str, say: Say, rate: int = 0) -> list[tuple[str, float]]:
+    """Base64 silence of ``say``'s length in ``fmt`` (PCM at ``rate`` Hz where given, else
+    24 kHz), in ``_CHUNK_MS`` deltas, with seconds."""
     total = say.audio_ms if say.audio_ms is not None else MS_PER_CHARACTER * max(len(say.text), 1)
     silence, per_ms = _SILENCE.get(fmt, b"\x00\x00"), _BYTES_A_MS.get(fmt, 48)
+    if rate and fmt == "audio/pcm":
+        per_ms = rate * 2 // 1000
     chunks = []
     for start in range(0, max(total, 0), _CHUNK_MS):
         ms = min(_CHUNK_MS, total - start)

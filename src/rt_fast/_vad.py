@@ -89,6 +89,7 @@ class Detector:
     prefix_ms: int = 300
     silence_ms: int = 500
     elapsed_ms: int = 0  # audio read so far, in whole frames
+    rate: int = 0  # samples a second, where the format has another rate than RATES' (Live's PCM)
     speaking: bool = False
     _quiet_ms: int = 0
     _partial: bytes = field(default=b"", repr=False)
@@ -96,7 +97,7 @@ class Detector:
     @property
     def frame_bytes(self) -> int:
         rate, width = RATES[self.fmt]
-        return rate * _FRAME_MS // 1000 * width
+        return (self.rate or rate) * _FRAME_MS // 1000 * width
 
     def feed(self, audio: bytes) -> list[Speech]:
         """Read ``audio`` (any length: a partial frame waits for the next call); the changes."""

@@ -15,6 +15,17 @@ It gives ``url`` (``ws://127.0.0.1:PORT/v1/realtime``), ``base_url`` (the SDK's
 each response it lacks a turn for says "OK.") and ``received`` (what clients sent, a
 ``rt_fast.server.Received``). A test that wants audio at its own pace marks itself
 ``@pytest.mark.realtime_pace``. The server stops at the test's end, closing its connections.
+
+The ``live_server`` fixture is the same server speaking GPT-Live (``protocol="live"``), at
+``url`` ``ws://127.0.0.1:PORT/v1/live/sessions``; the SDK's ``client.live.connect()`` takes
+the same ``base_url``, and its ``script`` must not hold a function call (``Call``)::
+
+    def test_voice_agent(live_server):
+        live_server.script.hear("Where is my order?").say("It ships today.")
+        client = OpenAI(api_key="sk-test", websocket_base_url=live_server.base_url)
+        with client.live.connect() as connection:
+            connection.session.start(session={"model": "gpt-live-1"})
+            ...
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["pytest_configure", "realtime_server"]
+__all__ = ["live_server", "pytest_configure", "realtime_server"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -36,6 +47,17 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "realtime_pace: realtime_server sends audio at its own pace, not at once"
     )
+
+
+def _running(request: pytest.FixtureRequest, protocol: str) -> Iterator[Any]:
+    try:
+        from rt_fast import server  # the ws extra, only where the fixture is used
+    except ModuleNotFoundError as exc:
+        pytest.fail(f"{request.fixturename} needs websockets: pip install 'rt-fast[ws]' ({exc})")
+
+    pace = "realtime" if request.node.get_closest_marker("realtime_pace") else "fast"
+    with server.running(server.Script(), pace=pace, protocol=protocol) as running:
+        yield running
 
 
 @pytest.fixture
@@ -57,11 +79,27 @@ def realtime_server(request: pytest.FixtureRequest) -> Iterator[Any]:
             ...
         ```
     """
-    try:
-        from rt_fast import server  # the ws extra, only where the fixture is used
-    except ModuleNotFoundError as exc:
-        pytest.fail(f"realtime_server needs websockets: pip install 'rt-fast[ws]' ({exc})")
+    yield from _running(request, "ga")
 
-    pace = "realtime" if request.node.get_closest_marker("realtime_pace") else "fast"
-    with server.running(server.Script(), pace=pace) as running:
-        yield running
+
+@pytest.fixture
+def live_server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A running ``rt_fast.server`` speaking GPT-Live for this test, stopped at its end.
+
+    Args:
+        request: pytest's request of the test (its ``realtime_pace`` marker).
+
+    Yields:
+        The server (``rt_fast.server.Background``) at ``/v1/live/sessions``: ``url``,
+        ``base_url``, ``port``, ``script`` (an empty ``Script`` to fill) and ``received``.
+
+    Examples:
+        ```python
+        def test_live_agent(live_server):
+            live_server.script.say("Hello!")
+            client = OpenAI(api_key="sk-test", websocket_base_url=live_server.base_url)
+            with client.live.connect() as connection:
+                ...
+        ```
+    """
+    yield from _running(request, "live")

@@ -7,6 +7,14 @@ Keys. ``relay(upstream, api_key=...)`` (``rt-fast relay --api-key-env NAME``) or
 client credential reaches the upstream. Without one (and without ``authenticate``) the relay
 passes the client's ``Authorization`` on, as a plain proxy.
 
+GPT-Live. A client at ``/v1/live/sessions`` is a Live session, relayed to the upstream's
+Live endpoint (the upstream URL's ``/realtime`` ending as ``/live/sessions``): its frames are
+read as Live's both ways (its handlers get ``rt_fast.live`` events), the relay's own replies
+are Live's ``error`` events, and keys, client checks, records and metrics are as for Realtime.
+``Session.protocol`` says which (``"ga"``, ``"live"``). Live's model is asked in the client's
+``session.start``, not the URL: with ``models``, one outside them is refused there (an
+``error``, not forwarded).
+
 Handshake (``rt_fast._handshake``, before the upgrade): only the API's paths are served (404);
 ``authenticate(request)`` (sync or async; ``client_token=``/``--client-token-env`` checks one
 shared token) gets the path, query, headers, peer and the client's token (bearer, or the
@@ -100,6 +108,7 @@ from ._handshake import (
     Refused,
     client_request,
     own_headers,
+    protocol_of,
     select_subprotocol,
     token_check,
 )
@@ -107,6 +116,7 @@ from ._metrics import Tally, serve_metrics
 from ._protocol import EventIds, client_event, refusal, server_error, text_frame
 from ._routes import (
     CLIENT,
+    DECODES,
     KNOWN,
     SERVER,
     TOKEN_KINDS,
@@ -320,6 +330,7 @@ class Session:
     def __init__(self, request: ClientRequest, context: Any) -> None:
         self.id = secrets.token_hex(8)
         self.request, self.context, self.peer = request, context, request.peer
+        self.protocol = protocol_of(request.path)
         self.frames = {CLIENT: 0, SERVER: 0}
         self.bytes = {CLIENT: 0, SERVER: 0}
         self.usage = dict.fromkeys(TOKEN_KINDS, 0)
@@ -351,7 +362,7 @@ class Session:
         """
         frame = text_frame(event)
         frame = frame.encode() if isinstance(frame, str) else bytes(frame)
-        client_event(frame)
+        client_event(frame, DECODES[self.protocol][CLIENT])
         await self._send(CLIENT, frame)
 
     async def _send(self, direction: str, frame: bytes | bytearray | str) -> None:
@@ -414,7 +425,7 @@ class _Side:
         self.tally.used(usage)
 
     async def refuse(self, exc: DecodeError, arrived: int) -> None:
-        reply = refusal(exc, next(_EVENT_IDS), "rt_fast relay: ")
+        reply = refusal(exc, next(_EVENT_IDS), "rt_fast relay: ", protocol=self.session.protocol)
         self.tally.refused_frames[self.router.direction] += 1
         self.session.record.write(SERVER, self.session.id, reply, arrived, "relay")
         await self.source.send(reply, text=True)
@@ -466,7 +477,9 @@ async def _watch(session: Session, limits: Limits) -> tuple[bytes | None, str]:
         now = time.monotonic()
         if now >= expires:
             message = f"Your session hit the maximum duration of {limits.session_seconds:g} s."
-            return server_error(message, next(_EVENT_IDS), "session_expired"), "relay session limit"
+            reply = server_error(message, next(_EVENT_IDS), "session_expired",
+                                 protocol=session.protocol)  # fmt: skip
+            return reply, "relay session limit"
         if now >= idle_ends:
             return None, "relay idle timeout"
         await asyncio.sleep(min(expires, idle_ends) - now)
@@ -484,7 +497,7 @@ class _Relay:
     def __init__(
         self,
         gate: Gate,
-        routers: tuple[Router, Router],
+        routers: dict[str, tuple[Router, Router]],
         record: _Record,
         hooks: _Hooks,
         limits: Limits,
@@ -564,9 +577,10 @@ class _Relay:
 
     async def run(self, session: Session, client: ServerConnection, up: ClientConnection) -> None:
         """Both directions until both close, a limit ends the session or a handler fails."""
+        routers = self.routers[session.protocol]
         sides = (
-            _Side(client, up, self.routers[0], session, self.tally),
-            _Side(up, client, self.routers[1], session, self.tally),
+            _Side(client, up, routers[0], session, self.tally),
+            _Side(up, client, routers[1], session, self.tally),
         )
         try:
             await self.hook(self.hooks.on_open, session)
@@ -626,7 +640,8 @@ class _Relay:
         """End a session whose handler failed: logged once, the client told, both closed."""
         self.tally.handler_errors += 1
         _log.error("rt_fast relay: %s; its session %s is closed (1011)", failed, session.id)
-        reply = server_error("rt_fast relay: a handler failed; the session ends", next(_EVENT_IDS))
+        reply = server_error("rt_fast relay: a handler failed; the session ends", next(_EVENT_IDS),
+                             protocol=session.protocol)  # fmt: skip
         self.record.write(SERVER, session.id, reply, time.time_ns(), "relay")
         await asyncio.gather(
             _end(client, reply, CloseCode.INTERNAL_ERROR, _FAILED),
@@ -766,7 +781,13 @@ async def relay(
         frozenset(paths),
     )
     tell = on_decode_error or (lambda frame, error: None)
-    routers = (Router(client or {}, tell), FromServer(server or {}, tell))
+    routers: dict[str, tuple[Router, Router]] = {
+        protocol: (
+            Router(client or {}, tell, protocol, gate.models),
+            FromServer(server or {}, tell, protocol),
+        )
+        for protocol in DECODES
+    }
     state = _Relay(
         gate, routers, _Record(record), _Hooks(on_open, on_close), limits, tally or Tally(())
     )

@@ -43,6 +43,11 @@ as the API's; a recording's frames keep theirs. ``Recording.load`` refuses a log
 (a beta or missing ``session.created``, no response, a line that does not decode) with a
 ``ValueError`` in one line naming the log and line, before any client connects.
 
+``protocol="live"`` (``rt-fast serve --protocol live``) serves GPT-Live instead, at
+``PATHS["live"]`` (``/v1/live/sessions``, as ``client.live.connect()`` calls it): the flow of
+``rt_fast._live_session``, from the same scripts (``Call`` refused: Live cannot say one) and
+from Live logs. A server speaks one protocol; the other's path is 404.
+
 ``pace="realtime"`` spaces a response's audio deltas by the audio they carry, ``"fast"`` (the
 default) sends them as fast as the client reads; each frame yields to the reader, so a cancel
 lands between two frames. A slow reader holds the sender back (websockets' write buffer), it
@@ -83,6 +88,7 @@ from . import ga
 from ._audio import audio_payload, peek_type
 from ._codec import decode_client_event, decode_server_event
 from ._errors import DecodeError
+from ._live_session import LiveSession, check
 from ._models import UnknownEvent
 from ._protocol import client_event, error_frame
 from ._recording import Recording
@@ -103,6 +109,7 @@ from .ws import server_options
 
 __all__ = [
     "PATH",
+    "PATHS",
     "Background",
     "Call",
     "Close",
@@ -120,6 +127,9 @@ __all__ = [
 
 PATH = "/v1/realtime"
 """Where the server answers, as the SDK's clients call it (a query string may follow)."""
+
+PATHS = {"ga": PATH, "live": "/v1/live/sessions"}
+"""Where the server of each protocol answers."""
 
 _Json = dict[str, Any]
 
@@ -157,6 +167,9 @@ class Received:
     It keeps the newest ``MAX_FRAMES`` frames, and of them the newest ``MAX_BYTES``; it is
     safe to read from another thread while the server runs.
 
+    Args:
+        protocol: The generation ``events`` decodes the frames by (``"ga"``, ``"live"``, ...).
+
     Attributes:
         MAX_BYTES: The most bytes of frames kept (64 MiB).
         MAX_FRAMES: The most frames kept (100,000).
@@ -171,7 +184,8 @@ class Received:
     MAX_BYTES = 64 * 1024 * 1024
     MAX_FRAMES = 100_000
 
-    def __init__(self) -> None:
+    def __init__(self, protocol: str = "ga") -> None:
+        self.protocol = protocol  # how ``events`` decodes
         self._frames: deque[bytes] = deque()
         self._size = 0
         self._lock = threading.Lock()
@@ -207,7 +221,7 @@ class Received:
         for frame in self.frames:
             with contextlib.suppress(DecodeError):
                 if tag is None or peek_type(frame) == tag:
-                    events.append(decode_client_event(frame))
+                    events.append(decode_client_event(frame, self.protocol))
         return events
 
     def types(self) -> list[str]:
@@ -627,11 +641,33 @@ def _cancelled(created: bytes, reason: str | None, event_id: str) -> _Json:
     return {"type": "response.done", "event_id": event_id, "response": response}
 
 
-def _check_path(connection: ServerConnection, request: Request) -> Response | None:
-    """Refuse any path but ``PATH`` (404), as the API does."""
-    if request.path.split("?", 1)[0].rstrip("/") != PATH:
-        return connection.respond(HTTPStatus.NOT_FOUND, f"no Realtime endpoint at {request.path}\n")
-    return None
+def _path_check(path: str) -> Callable[[ServerConnection, Request], Response | None]:
+    """A handshake check refusing any path but ``path`` (404), as the API does."""
+
+    def check_path(connection: ServerConnection, request: Request) -> Response | None:
+        if request.path.split("?", 1)[0].rstrip("/") != path:
+            said = f"no Realtime endpoint at {request.path}: this server answers at {path}\n"
+            return connection.respond(HTTPStatus.NOT_FOUND, said)
+        return None
+
+    return check_path
+
+
+_SESSIONS: dict[str, Any] = {"ga": _Session, "live": LiveSession}
+
+
+def _playable(script: Script | Recording | None, protocol: str) -> Script | Recording:
+    """What a server of ``protocol`` plays (the bundled sample, GA's, by default);
+    ``ValueError`` for an unknown protocol or what it cannot play."""
+    if protocol not in PATHS:
+        raise ValueError(f"unknown protocol {protocol!r}; expected 'ga' or 'live'")
+    if script is None:
+        return Recording.load() if protocol == "ga" else Script()
+    if protocol == "live":
+        check(script)
+    elif isinstance(script, Recording) and script.protocol != "ga":
+        raise ValueError("a Live recording is played by a Live server: protocol='live'")
+    return script
 
 
 async def serve(
@@ -641,19 +677,21 @@ async def serve(
     port: int = 0,
     pace: str = "fast",
     received: Received | None = None,
+    protocol: str = "ga",
     **options: Any,
 ) -> Server:
     """Start the server on this event loop: ``async with await serve(...) as server``.
 
     Args:
         script: What the model says: a ``Script`` or a ``Recording``; None: the bundled
-            sample recording.
+            sample recording (GA), an empty ``Script`` (Live).
         host: The address to listen on.
         port: The port to listen on; 0 picks a free one
             (``server.sockets[0].getsockname()[1]``).
         pace: ``"fast"`` (responses as fast as the client reads) or ``"realtime"`` (audio
             deltas spaced by the audio they carry).
         received: Keeps what clients send, if given.
+        protocol: ``"ga"`` or ``"live"``: what the server speaks, at ``PATHS[protocol]``.
         **options: Passed to websockets' ``serve``; by default frames up to 16 MiB are read,
             uncompressed, as the API sends them.
 
@@ -661,17 +699,19 @@ async def serve(
         The running websockets server.
 
     Raises:
-        ValueError: ``pace`` is not one of the above.
+        ValueError: ``pace`` or ``protocol`` is not one of the above, or the script is one
+            the protocol cannot play (a Live server: a ``Call``, a GA recording; a GA one: a
+            Live recording).
         OSError: The address cannot be listened on.
     """
     if pace not in ("fast", "realtime"):
         raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
-    played = Recording.load() if script is None else script
+    played, session = _playable(script, protocol), _SESSIONS[protocol]
 
     async def handler(connection: ServerConnection) -> None:
-        await _Session(played, connection, pace, received).run()
+        await session(played, connection, pace, received).run()
 
-    return await _serve(handler, host, port, process_request=_check_path,
+    return await _serve(handler, host, port, process_request=_path_check(PATHS[protocol]),
                         **server_options(options))  # fmt: skip
 
 
@@ -681,6 +721,7 @@ class Background:
     Args:
         script: What the model says.
         pace: ``"fast"`` or ``"realtime"`` (see ``serve``).
+        protocol: ``"ga"`` or ``"live"`` (see ``serve``).
 
     Attributes:
         script: What the model says; a test may add turns while it runs.
@@ -689,8 +730,9 @@ class Background:
         port: The port it listens on (0 until started).
     """
 
-    def __init__(self, script: Script | Recording, pace: str) -> None:
-        self.script, self.pace, self.received = script, pace, Received()
+    def __init__(self, script: Script | Recording, pace: str, protocol: str = "ga") -> None:
+        self.script, self.pace, self.protocol = script, pace, protocol
+        self.received = Received(protocol)
         self.port = 0
         self._ready, self._error = threading.Event(), None
         self._stop: asyncio.Event | None = None
@@ -704,8 +746,8 @@ class Background:
 
     @property
     def url(self) -> str:
-        """The Realtime endpoint, for clients that take a whole URL."""
-        return f"{self.base_url}/realtime"
+        """The endpoint (Realtime's, or Live's), for clients that take a whole URL."""
+        return f"ws://127.0.0.1:{self.port}{PATHS[self.protocol]}"
 
     def _run(self) -> None:
         asyncio.run(self._main())
@@ -713,7 +755,8 @@ class Background:
     async def _main(self) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
         try:
-            running = await serve(self.script, pace=self.pace, received=self.received)
+            running = await serve(self.script, pace=self.pace, received=self.received,
+                                  protocol=self.protocol)  # fmt: skip
         except BaseException as exc:  # an address it cannot listen on: said in start()
             self._error = exc  # type: ignore[assignment]
             self._ready.set()
@@ -757,22 +800,23 @@ class Background:
 
 @contextlib.contextmanager
 def running(
-    script: Script | Recording | None = None, *, pace: str = "fast"
+    script: Script | Recording | None = None, *, pace: str = "fast", protocol: str = "ga"
 ) -> Iterator[Background]:
     """Run a server on a free port of 127.0.0.1, on a thread of its own, while the block runs.
 
-    For sync code and for any event loop alike (``rt_fast.pytest_plugin``'s fixture uses it).
+    For sync code and for any event loop alike (``rt_fast.pytest_plugin``'s fixtures use it).
     Leaving the block closes every connection and the server.
 
     Args:
         script: What the model says; None: an empty ``Script`` (each response says "OK.").
         pace: ``"fast"`` or ``"realtime"`` (see ``serve``).
+        protocol: ``"ga"`` or ``"live"`` (see ``serve``).
 
     Yields:
         The running server: its ``url``, ``base_url``, ``script`` and ``received``.
 
     Raises:
-        ValueError: ``pace`` is not one of the above.
+        ValueError: As for ``serve``, before the thread starts.
 
     Examples:
         The official SDK's clients take ``base_url`` as their ``websocket_base_url``;
@@ -792,14 +836,16 @@ def running(
     """
     if pace not in ("fast", "realtime"):
         raise ValueError(f"unknown pace {pace!r}; expected 'fast' or 'realtime'")
-    background = Background(Script() if script is None else script, pace).start()
+    played = _playable(Script() if script is None else script, protocol)
+    background = Background(played, pace, protocol).start()
     try:
         yield background
     finally:
         background.stop()
 
 
-def run(recording: Script | Recording, *, host: str, port: int, pace: str, label: str) -> None:
+def run(recording: Script | Recording, *, host: str, port: int, pace: str, label: str,
+        protocol: str = "ga") -> None:  # fmt: skip
     """Serve until interrupted (``rt-fast serve``), saying where on standard output.
 
     Args:
@@ -808,18 +854,23 @@ def run(recording: Script | Recording, *, host: str, port: int, pace: str, label
         port: The port to listen on; 0 picks a free one.
         pace: ``"fast"`` or ``"realtime"`` (see ``serve``).
         label: What the line on standard output says the responses come from.
+        protocol: ``"ga"`` or ``"live"`` (see ``serve``).
 
     Raises:
-        ValueError: ``pace`` is not one of the above.
+        ValueError: As for ``serve``, before anything listens.
         OSError: The address cannot be listened on.
     """
+    played = _playable(recording, protocol)  # ValueError before anything listens
 
     async def forever() -> None:
-        async with await serve(recording, host=host, port=port, pace=pace) as running:
+        async with await serve(played, host=host, port=port, pace=pace,
+                               protocol=protocol) as running:  # fmt: skip
             bound, at = running.sockets[0].getsockname()[:2]
-            what = (f"{len(recording.responses)} responses from {label}"
+            kind = "responses" if protocol == "ga" else "turns"
+            what = (f"{len(recording.responses)} {kind} from {label}"
                     if isinstance(recording, Recording) else label)  # fmt: skip
-            print(f"rt-fast serve: ws://{bound}:{at}{PATH} ({what}); Ctrl-C stops", flush=True)
+            where = f"ws://{bound}:{at}{PATHS[protocol]}"
+            print(f"rt-fast serve: {where} ({what}); Ctrl-C stops", flush=True)
             await running.serve_forever()
 
     with contextlib.suppress(KeyboardInterrupt):

@@ -2,19 +2,24 @@
 
 ``await rt_fast.ws.connect(url, api_key=...)`` opens a client connection to a Realtime endpoint
 (``wss://api.openai.com/v1/realtime?model=...``, Azure's, a local one); ``connect_sync`` is the
-same on ``websockets.sync`` for threaded gateways. ``recv()`` decodes each text frame straight
-from the socket's bytes (websockets then skips its UTF-8 check: rt_fast's guard does it);
-``recv(decode=False)`` gives the bytes. The sync ``recv(timeout)`` gives up ``timeout`` seconds
-after it was called, however many frames it rejected meanwhile (the asyncio ``recv`` takes no
-timeout: wrap it in ``asyncio.wait_for``). ``send()`` takes an event (encoded by
-``rt_fast.encode``) or a frame, always as a text frame: a ``str``, or a buffer (``bytes``,
-``bytearray``, ``memoryview``) holding the frame's bytes, read as the decoders read one (a view
-of other memory is copied once). A frame goes out only if the decoders would take it as text
-(rt_fast's guard: at most 16 MiB, UTF-8, no lone surrogate in a ``str``, nested no deeper than
-the thread could decode); else, as for a strided view, ``send`` raises ``DecodeError``, nothing
-is sent and the connection stays open (a peer closes 1007 on a text frame that is not UTF-8);
-``send_audio(pcm)`` sends microphone PCM as ``input_audio_buffer.append``, built by
-``rt_fast.encode_audio``.
+same on ``websockets.sync`` for threaded gateways. ``protocol`` says how received frames decode
+(``"ga"``, ``"beta"``, ``"translation"``, ``"live"``, ``"auto"``) and what ``send_audio``
+sends; without a ``url``, the API's endpoint of that protocol (``URLS``): GPT-Live's is
+``wss://api.openai.com/v1/live/sessions``, where the client's first frame is its
+``session.start`` (the model goes there, not in the URL).
+
+``recv()`` decodes each text frame straight from the socket's bytes (websockets then skips its
+UTF-8 check: rt_fast's guard does it); ``recv(decode=False)`` gives the bytes. The sync
+``recv(timeout)`` gives up ``timeout`` seconds after it was called, however many frames it
+rejected meanwhile (the asyncio ``recv`` takes no timeout: wrap it in ``asyncio.wait_for``).
+``send()`` takes an event (encoded by ``rt_fast.encode``) or a frame, always as a text frame: a
+``str``, or a buffer (``bytes``, ``bytearray``, ``memoryview``) holding the frame's bytes, read
+as the decoders read one (a view of other memory is copied once). A frame goes out only if the
+decoders would take it as text (rt_fast's guard: at most 16 MiB, UTF-8, no lone surrogate in a
+``str``, nested no deeper than the thread could decode); else, as for a strided view, ``send``
+raises ``DecodeError``, nothing is sent and the connection stays open (a peer closes 1007 on a
+text frame that is not UTF-8); ``send_audio(pcm)`` sends microphone PCM as
+``input_audio_buffer.append``, built by ``rt_fast.encode_audio``.
 
 A frame that does not decode never ends the receive loop unless asked: with
 ``errors="report"`` (the default) it is handed to ``on_reject``, counted in
@@ -52,6 +57,7 @@ from websockets.exceptions import ConnectionClosedOK
 from websockets.sync.client import ClientConnection as SyncClientConnection
 from websockets.sync.client import connect as _connect_sync
 
+from ._audio import AUDIO_EVENTS
 from ._codec import GENERATIONS, encode_audio
 from ._protocol import Errors, Reader, Rejected, text_frame
 
@@ -60,11 +66,29 @@ __all__ = [
     "Connection",
     "Rejected",
     "SyncConnection",
+    "URLS",
     "connect",
     "connect_sync",
     "server_options",
     "socket_options",
 ]
+
+
+URLS = {
+    "ga": "wss://api.openai.com/v1/realtime?model=gpt-realtime",
+    "live": "wss://api.openai.com/v1/live/sessions",
+}
+"""The API's endpoint of each protocol that has one of its own: where ``connect`` goes without a
+``url``."""
+
+
+def _url(url: str | None, protocol: str) -> str:
+    if url is not None:
+        return url
+    if protocol not in URLS:
+        raise ValueError(f"give the url of a {protocol!r} endpoint: only "
+                         f"{', '.join(map(repr, URLS))} have a default")  # fmt: skip
+    return URLS[protocol]
 
 
 def socket_options(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -143,7 +167,7 @@ class _Frames:
                  on_reject: Callable[[Rejected], None] | None) -> None:  # fmt: skip
         self.reader = Reader(protocol, errors, on_reject)
         events = GENERATIONS.get(protocol, GENERATIONS["ga"]).CLIENT_EVENTS  # auto: GA's
-        self.append = next(c for t, c in events.items() if t.endswith("input_audio_buffer.append"))
+        self.append = next(c for c in events.values() if AUDIO_EVENTS.get(c) == "audio")
         self.event = self.reader.event
 
     @property
@@ -237,7 +261,9 @@ class Connection:
         await self.socket.send(self._frames.frame(event), text=True)
 
     async def send_audio(self, pcm: bytes | bytearray | memoryview, **fields: Any) -> None:
-        """Send microphone PCM as an ``input_audio_buffer.append`` of this protocol.
+        """Send microphone PCM as this protocol's append of input audio.
+
+        GA's ``input_audio_buffer.append``, Live's ``session.input_audio.append``.
 
         Args:
             pcm: The audio (PCM16 or G.711 bytes, as the session's format says).
@@ -266,7 +292,7 @@ class Connection:
 
 
 async def connect(
-    url: str,
+    url: str | None = None,
     *,
     api_key: str | None = None,
     headers: Mapping[str, str] | None = None,
@@ -279,7 +305,7 @@ async def connect(
 
     Args:
         url: The endpoint: ``wss://api.openai.com/v1/realtime?model=...``, Azure's, or a
-            local one (``ws://127.0.0.1:PORT/v1/realtime``).
+            local one (``ws://127.0.0.1:PORT/v1/realtime``); None: ``URLS[protocol]``.
         api_key: Sent as ``Authorization: Bearer <api_key>`` unless ``headers`` has one.
         headers: Extra headers of the opening handshake (Azure's ``api-key``, ...).
         protocol: The generation received frames decode by: ``"ga"``, ``"beta"``,
@@ -294,7 +320,8 @@ async def connect(
         The open connection.
 
     Raises:
-        ValueError: ``protocol`` or ``errors`` is not one of the above.
+        ValueError: ``protocol`` or ``errors`` is not one of the above, or ``url`` is None
+            for a protocol without a default endpoint.
         OSError: The endpoint cannot be reached.
         websockets.exceptions.InvalidHandshake: The server refused the handshake (an
             ``InvalidStatus`` for an HTTP status such as 401).
@@ -313,6 +340,7 @@ async def connect(
     """
     frames = _Frames(protocol, errors, on_reject)
     headers = _headers(api_key, headers)
+    url = _url(url, protocol)
     socket = await _connect(url, additional_headers=headers, **socket_options(options))
     return Connection(socket, frames)
 
@@ -420,7 +448,7 @@ class SyncConnection:
 
 
 def connect_sync(
-    url: str,
+    url: str | None = None,
     *,
     api_key: str | None = None,
     headers: Mapping[str, str] | None = None,
@@ -433,7 +461,7 @@ def connect_sync(
 
     Args:
         url: The endpoint: ``wss://api.openai.com/v1/realtime?model=...``, Azure's, or a
-            local one (``ws://127.0.0.1:PORT/v1/realtime``).
+            local one (``ws://127.0.0.1:PORT/v1/realtime``); None: ``URLS[protocol]``.
         api_key: Sent as ``Authorization: Bearer <api_key>`` unless ``headers`` has one.
         headers: Extra headers of the opening handshake (Azure's ``api-key``, ...).
         protocol: The generation received frames decode by: ``"ga"``, ``"beta"``,
@@ -448,7 +476,8 @@ def connect_sync(
         The open connection.
 
     Raises:
-        ValueError: ``protocol`` or ``errors`` is not one of the above.
+        ValueError: ``protocol`` or ``errors`` is not one of the above, or ``url`` is None
+            for a protocol without a default endpoint.
         OSError: The endpoint cannot be reached.
         websockets.exceptions.InvalidHandshake: The server refused the handshake.
 
@@ -460,6 +489,7 @@ def connect_sync(
     """
     frames = _Frames(protocol, errors, on_reject)
     headers = _headers(api_key, headers)
+    url = _url(url, protocol)
     opening = _connect_sync(url, additional_headers=headers, **socket_options(options))
     # websockets 17 wants connect() entered as a context manager (older ones return the
     # connection itself, whose __enter__ is itself): the connection closes with ours.
