@@ -45,7 +45,7 @@ from typing import IO, Any, NamedTuple, Union, cast
 
 import msgspec
 
-from . import _export, _stats
+from . import _export, _sessions, _stats
 from ._codec import log_decoder
 from ._jsonl import (
     Job,
@@ -78,7 +78,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - the message is the poin
         "pip install 'rt-fast[dask]'"
     ) from exc
 
-__all__ = ["BLOCKSIZE", "Exported", "cluster", "read_logs", "stats", "to_parquet"]
+__all__ = ["BLOCKSIZE", "Exported", "cluster", "read_logs", "report", "stats", "to_parquet"]
 
 BLOCKSIZE = 32 * 1024 * 1024
 """Bytes of plain log a task decodes (a compressed log is one task, whatever its size)."""
@@ -288,17 +288,13 @@ def read_logs(paths: Paths, protocol: str = "auto", errors: str = "report", *,
 # -- stats ------------------------------------------------------------------------------------
 
 
-def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
-          blocksize: int = BLOCKSIZE) -> dict[str, Any]:  # fmt: skip
-    """What ``rt-fast stats --json`` gives for the same logs, decoded on a Dask cluster:
-    ``client`` (a ``distributed.Client``), else Dask's default scheduler (the last client
-    made, if any; else threads, which the GIL holds to one core), with the same answer.
-    ``jobs`` is the worker threads of the cluster that ran it (None when no distributed
-    cluster did); ``seconds`` covers the run, not the cluster's start."""
-    start = time.perf_counter()
+def _folded(paths: Paths, client: Any, protocol: str, blocksize: int, fold: Callable[..., Any],
+            combine: Callable[..., Any]) -> tuple[list[str], LogReader[Any], list[Rejected]]:  # fmt: skip
+    """A reader of ``fold``'s results over the logs, a task a piece on the cluster, in log
+    order; the names of the logs; the first rejected lines (filled as the reader is read)."""
     pieces = _pieces(paths, blocksize)
-    job = make_job(_stats.tally, protocol, "snake", "report", whole=True, numbered=False,
-               combine=_stats.combine, measure=True)  # fmt: skip
+    job = make_job(fold, protocol, "snake", "report", whole=True, numbered=False,
+                   combine=combine, measure=True)  # fmt: skip
     tasks = [_task(_decode, caught=True)(job, piece) for piece in pieces]
     results = _compute(tasks, client)  # a task's error is its value: no worker logs it
     failure = next((r for r in results if isinstance(r, _Failure)), None)
@@ -309,12 +305,48 @@ def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
     firsts = [p for i, p in enumerate(pieces) if not i or p.log != pieces[i - 1].log]
     reader = LogReader(renumbered(parts), part_value, functools.partial(_stats.keep_first, shown),
                        sum(piece.size for piece in firsts))  # fmt: skip
+    return [piece.log.name for piece in firsts], reader, shown
+
+
+def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
+          blocksize: int = BLOCKSIZE) -> dict[str, Any]:  # fmt: skip
+    """What ``rt-fast stats --json`` gives for the same logs, decoded on a Dask cluster:
+    ``client`` (a ``distributed.Client``), else Dask's default scheduler (the last client
+    made, if any; else threads, which the GIL holds to one core), with the same answer.
+    ``jobs`` is the worker threads of the cluster that ran it (None when no distributed
+    cluster did); ``seconds`` covers the run, not the cluster's start."""
+    start = time.perf_counter()
+    logs, reader, shown = _folded(paths, client, protocol, blocksize, _stats.tally,
+                                  _stats.combine)  # fmt: skip
     totals = _stats.Totals()
     for tally in reader:
         totals.add(tally)
     return {
-        "logs": [piece.log.name for piece in firsts],
+        "logs": logs,
         **_stats.summary(reader, totals, shown),
+        "jobs": _threads(client),
+        "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
+    }
+
+
+def report(paths: Paths, client: Any = None, *, protocol: str = "auto", prices: Any = None,
+           blocksize: int = BLOCKSIZE) -> dict[str, Any]:  # fmt: skip
+    """What ``rt-fast report --json`` gives for the same logs, decoded on a Dask cluster
+    (``client`` as ``stats`` takes it), with the same answer: each task gives its piece's
+    facts, and sessions that span pieces are split here, in log order, as one process would.
+    ``prices``: a price table (``rt_fast._prices.load_prices``), the shipped one by default."""
+    from ._prices import load_prices
+
+    start, prices = time.perf_counter(), prices or load_prices()
+    logs, reader, shown = _folded(paths, client, protocol, blocksize, _sessions.trace,
+                                  _sessions.combine)  # fmt: skip
+    sessions = _sessions.Sessions()
+    for trace in reader:
+        sessions.add(trace)
+    return {
+        "logs": logs,
+        **_sessions.counts(reader, shown),
+        **_sessions.summary(sessions, prices),
         "jobs": _threads(client),
         "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
     }
