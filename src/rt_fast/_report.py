@@ -79,7 +79,7 @@ def _pairs(counts: dict[str, int]) -> str:
 def _session_rows(report: dict[str, Any]) -> Iterator[list[str]]:
     for session in report["sessions"][:SESSIONS_SHOWN]:
         v2v = session["latency"]["voice_to_voice_ms"]["median"]
-        yield [session["id"] or session["session"], shown(session["model"]),
+        yield [_name(session), shown(session["model"]),
                *(shown(session[key]) for key, _ in _SESSION), shown(v2v)]  # fmt: skip
 
 
@@ -126,7 +126,16 @@ table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #d
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#666}svg text{font:11px system-ui,sans-serif;fill:#333}
 .user{fill:#3b82f6}.model{fill:#10b981}.tool{fill:#f59e0b}.cut{fill:#ef4444}
+.key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
+.key.user{background:#3b82f6}.key.model{background:#10b981}.key.tool{background:#f59e0b}
+.key.cut{background:#ef4444}
 """
+
+
+def _name(session: dict[str, Any]) -> str:
+    """A session as a report names it: its key (a record's session) and the API's id."""
+    key, api = session["session"], session["id"]
+    return f"{key} ({api})" if api and api != key else key
 
 
 def _cell(key: str, value: Any) -> str:
@@ -222,7 +231,7 @@ def _costs(report: dict[str, Any]) -> Iterator[str]:
     top = max((s["cost_usd"] for s in sessions), default=0.0) or 1.0
     yield '<table><tr><th>session</th><th>model</th><th>cost, USD</th><th></th></tr>'
     for i, session in enumerate(sessions):
-        name = html.escape(session["id"] or session["session"])
+        name = html.escape(_name(session))
         bar = (f'<svg width="300" height="14"><rect class="model" width="'
                f'{300 * session["cost_usd"] / top:.1f}" height="14"/></svg>')  # fmt: skip
         yield (f"<tr><td>{name}</td><td>{html.escape(shown(session['model']))}</td>"
@@ -232,8 +241,7 @@ def _costs(report: dict[str, Any]) -> Iterator[str]:
 
 def _sessions(report: dict[str, Any]) -> Iterator[str]:
     for i, session in enumerate(report["sessions"][:SESSIONS_SHOWN]):
-        name = html.escape(session["id"] or session["session"])
-        yield f"<h3>{name}</h3><table><tr>"
+        yield f"<h3>{html.escape(_name(session))}</h3><table><tr>"
         yield "".join(f"<th>{label}</th>" for _, label in _SESSION) + "</tr><tr>"
         yield "".join(_cell(f"sessions.{i}.{key}", session[key]) for key, _ in _SESSION)
         yield "</tr></table>"
@@ -261,8 +269,9 @@ def page(report: dict[str, Any]) -> str:
         "<h2>Cost by session</h2>", *_costs(report),
         f'<p class="note">Prices of {html.escape(prices["retrieved"])} from '
         f'{html.escape(prices["source"])}{" and " + html.escape(prices["file"]) if prices["file"] else ""}.</p>',  # noqa: E501
-        '<h2>Sessions</h2><p class="note">Timelines: <tspan class="user">user speech</tspan>, '
-        "model audio, tool calls (to the next response), interruptions (red).</p>",
+        '<h2>Sessions</h2><p class="note">Timelines: <span class="key user"></span>user speech'
+        '<span class="key model"></span>model audio (as played)<span class="key tool"></span>'
+        'tool calls, to the next response<span class="key cut"></span>interruptions</p>',
         *_sessions(report),
         "</body></html>",
     ]
