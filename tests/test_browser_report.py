@@ -31,7 +31,9 @@ def sessions_log() -> bytes:
     """Five sessions of the hand-built one, each slower than the last (a spread of latencies)."""
     data = b""
     for n in range(5):
-        stretched = [(int(ms * (1 + 0.35 * n)), direction, frame) for ms, direction, frame in SESSION]
+        stretched = [
+            (int(ms * (1 + 0.35 * n)), direction, frame) for ms, direction, frame in SESSION
+        ]
         data += _records(f"session-{n + 1}", stretched)
     return data
 

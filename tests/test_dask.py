@@ -129,7 +129,10 @@ def test_stats_is_what_the_command_line_gives(
 
 @pytest.mark.parametrize("blocksize", [3_000, 50_000])
 def test_report_is_what_the_command_line_gives(
-    client: Client, logs: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    client: Client,
+    logs: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     blocksize: int,
 ) -> None:
     """Sessions that span pieces (records of two interleaved sessions, a plain log) split as

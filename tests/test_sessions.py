@@ -64,13 +64,26 @@ SESSION: list[tuple[int, str, dict[str, Any]]] = [
     (1000, "server", _speech("started", 1000)),
     (3000, "server", _speech("stopped", 3000)),
     (3100, "server", {"type": "response.created", "event_id": "e", "response": _response("r1")}),
-    (3250, "server", {"type": "response.output_audio_transcript.delta", "event_id": "e",
-                      "response_id": "r1", "item_id": "i1", "output_index": 0,
-                      "content_index": 0, "delta": "Hi"}),  # fmt: skip
+    (
+        3250,
+        "server",
+        {
+            "type": "response.output_audio_transcript.delta",
+            "event_id": "e",
+            "response_id": "r1",
+            "item_id": "i1",
+            "output_index": 0,
+            "content_index": 0,
+            "delta": "Hi",
+        },
+    ),
     (3400, "server", _audio("r1", "i1")),
     (3450, "server", _audio("r1", "i1")),
-    (3600, "server", {"type": "response.done", "event_id": "e",
-                      "response": _response("r1", usage=USAGE)}),  # fmt: skip
+    (
+        3600,
+        "server",
+        {"type": "response.done", "event_id": "e", "response": _response("r1", usage=USAGE)},
+    ),
     # turn 2: interrupted at 7000 ms of the microphone's audio, 0.7 s of its 2 s played
     (5000, "server", _speech("started", 5000)),
     (6000, "server", _speech("stopped", 6000)),
@@ -78,29 +91,79 @@ SESSION: list[tuple[int, str, dict[str, Any]]] = [
     *((6300 + 10 * n, "server", _audio("r2", "i2")) for n in range(4)),
     (7000, "server", _speech("started", 7000)),
     (7020, "client", {"type": "response.cancel"}),
-    (7050, "server", {"type": "response.done", "event_id": "e",
-                      "response": _response("r2", "cancelled", USAGE)}),  # fmt: skip
-    (7060, "client", {"type": "conversation.item.truncate", "item_id": "i2", "content_index": 0,
-                      "audio_end_ms": 700}),  # fmt: skip
-    (7070, "server", {"type": "conversation.item.truncated", "event_id": "e", "item_id": "i2",
-                      "content_index": 0, "audio_end_ms": 700}),  # fmt: skip
+    (
+        7050,
+        "server",
+        {"type": "response.done", "event_id": "e", "response": _response("r2", "cancelled", USAGE)},
+    ),
+    (
+        7060,
+        "client",
+        {
+            "type": "conversation.item.truncate",
+            "item_id": "i2",
+            "content_index": 0,
+            "audio_end_ms": 700,
+        },
+    ),
+    (
+        7070,
+        "server",
+        {
+            "type": "conversation.item.truncated",
+            "event_id": "e",
+            "item_id": "i2",
+            "content_index": 0,
+            "audio_end_ms": 700,
+        },
+    ),
     # turn 3: a tool that takes 2 s, then the answer
     (8000, "server", _speech("stopped", 8000)),
     (8100, "server", {"type": "response.created", "event_id": "e", "response": _response("r3")}),
-    (8300, "server", {"type": "response.function_call_arguments.done", "event_id": "e",
-                      "response_id": "r3", "item_id": "f", "output_index": 0, "call_id": "c1",
-                      "name": "lookup_order", "arguments": "{}"}),  # fmt: skip
-    (8350, "server", {"type": "response.done", "event_id": "e",
-                      "response": _response("r3", usage=USAGE)}),  # fmt: skip
-    (10300, "client", {"type": "conversation.item.create", "item": {
-        "type": "function_call_output", "call_id": "c1", "output": "{}"}}),  # fmt: skip
+    (
+        8300,
+        "server",
+        {
+            "type": "response.function_call_arguments.done",
+            "event_id": "e",
+            "response_id": "r3",
+            "item_id": "f",
+            "output_index": 0,
+            "call_id": "c1",
+            "name": "lookup_order",
+            "arguments": "{}",
+        },
+    ),
+    (
+        8350,
+        "server",
+        {"type": "response.done", "event_id": "e", "response": _response("r3", usage=USAGE)},
+    ),
+    (
+        10300,
+        "client",
+        {
+            "type": "conversation.item.create",
+            "item": {"type": "function_call_output", "call_id": "c1", "output": "{}"},
+        },
+    ),
     (10310, "client", {"type": "response.create"}),
     (10400, "server", {"type": "response.created", "event_id": "e", "response": _response("r4")}),
     (10600, "server", _audio("r4", "i4")),
-    (10800, "server", {"type": "response.done", "event_id": "e",
-                       "response": _response("r4", usage=USAGE)}),  # fmt: skip
-    (10900, "server", {"type": "error", "event_id": "e", "error": {
-        "type": "invalid_request_error", "code": "invalid_value", "message": "no"}}),  # fmt: skip
+    (
+        10800,
+        "server",
+        {"type": "response.done", "event_id": "e", "response": _response("r4", usage=USAGE)},
+    ),
+    (
+        10900,
+        "server",
+        {
+            "type": "error",
+            "event_id": "e",
+            "error": {"type": "invalid_request_error", "code": "invalid_value", "message": "no"},
+        },
+    ),
 ]
 
 
@@ -141,7 +204,9 @@ def _fold(data: bytes, chunk: int | None = None) -> dict[str, Any]:
     traces = list(reader)
     if chunk:  # the facts cut anywhere, as pieces of a cluster cut them
         facts = [fact for trace in traces for fact in trace.facts]
-        traces = [_sessions.Trace(i == 0, facts[i : i + chunk]) for i in range(0, len(facts), chunk)]
+        traces = [
+            _sessions.Trace(i == 0, facts[i : i + chunk]) for i in range(0, len(facts), chunk)
+        ]
     sessions = _sessions.Sessions()
     for trace in traces:
         sessions.add(trace)
@@ -218,8 +283,15 @@ def test_jobs_and_the_bundled_sample(tmp_path: Path) -> None:
 
 def test_a_price_file(tmp_path: Path) -> None:
     prices = tmp_path / "prices.json"
-    prices.write_text(json.dumps({"models": {MODEL: {"text": {"input": 1, "output": 1},
-                                                     "audio": {"input": 1, "output": 1}}}}))
+    prices.write_text(
+        json.dumps(
+            {
+                "models": {
+                    MODEL: {"text": {"input": 1, "output": 1}, "audio": {"input": 1, "output": 1}}
+                }
+            }
+        )
+    )
     report = _report(tmp_path, _records(), "--prices", str(prices))
     assert report["overall"]["cost_usd"] == round(4 * 3500 / 1e6, 6)  # cached at input's rate
     assert report["prices"]["file"] == str(prices)

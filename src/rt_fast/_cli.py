@@ -259,7 +259,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         report["logs"] = list(args.log) or [_label(args.log)]
     else:
         with _sources(args.log) as sources:
-            start, shown = time.perf_counter(), []
+            start, shown = time.perf_counter(), list[Rejected]()
             keep = functools.partial(_stats.keep_first, shown)
             reader = _scan(args, sources, _sessions.trace, keep, small=True,
                            combine=_sessions.combine, measure=True)  # fmt: skip

@@ -59,9 +59,24 @@ _read = msgspec.json.Decoder(_Table).decode
 
 # usage figures (response.done, flattened) -> (modality, input tokens, of which cached, output)
 _MODALITIES = (
-    ("text", "input_token_details.text_tokens", "input_token_details.cached_tokens_details.text_tokens", "output_token_details.text_tokens"),  # noqa: E501
-    ("audio", "input_token_details.audio_tokens", "input_token_details.cached_tokens_details.audio_tokens", "output_token_details.audio_tokens"),  # noqa: E501
-    ("image", "input_token_details.image_tokens", "input_token_details.cached_tokens_details.image_tokens", "output_token_details.image_tokens"),  # noqa: E501
+    (
+        "text",
+        "input_token_details.text_tokens",
+        "input_token_details.cached_tokens_details.text_tokens",
+        "output_token_details.text_tokens",
+    ),
+    (
+        "audio",
+        "input_token_details.audio_tokens",
+        "input_token_details.cached_tokens_details.audio_tokens",
+        "output_token_details.audio_tokens",
+    ),
+    (
+        "image",
+        "input_token_details.image_tokens",
+        "input_token_details.cached_tokens_details.image_tokens",
+        "output_token_details.image_tokens",
+    ),
 )
 
 

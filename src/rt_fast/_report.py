@@ -169,7 +169,7 @@ def _histogram(report: dict[str, Any]) -> Iterator[str]:
     for value in values:
         counts[min(int((value - low) / width), _BINS - 1)] += 1
     top = max(counts)
-    yield f'<p>{name} of each turn ({len(values)} turns)</p>'
+    yield f"<p>{name} of each turn ({len(values)} turns)</p>"
     yield f'<svg width="640" height="170" role="img" aria-label="{name} histogram">'
     for i, count in enumerate(counts):
         tall = 130 * count / top
@@ -205,11 +205,18 @@ def _timeline(session: dict[str, Any], index: int) -> Iterator[str]:
         for tool in turn["tools"]:
             if tool["at_ms"] is not None:
                 span = (tool["round_trip_ms"] or 0) * scale
-                yield _bar("tool", x(tool["at_ms"]), 54, max(span, 3),
-                           f"{tool['name']}: round trip {shown(tool['round_trip_ms'])} ms")
+                yield _bar(
+                    "tool",
+                    x(tool["at_ms"]),
+                    54,
+                    max(span, 3),
+                    f"{tool['name']}: round trip {shown(tool['round_trip_ms'])} ms",
+                )
         if turn["interruption_seen_ms"] is not None:
-            yield (f'<rect class="cut" x="{x(turn["interruption_seen_ms"])}" y="4" width="3" '
-                   f'height="62"><title>turn {turn["index"]} interrupted</title></rect>')
+            yield (
+                f'<rect class="cut" x="{x(turn["interruption_seen_ms"])}" y="4" width="3" '
+                f'height="62"><title>turn {turn["index"]} interrupted</title></rect>'
+            )
     yield f'<text x="1040" y="76" text-anchor="end">{end / 1000:.1f} s</text></svg>'
 
 
@@ -217,8 +224,10 @@ def _turn_end(turn: dict[str, Any]) -> float:
     ends = [turn["at_ms"] + (turn["audio_in_s"] or 0) * 1000]
     if turn["audio_at_ms"] is not None:
         ends.append(turn["audio_at_ms"] + turn["audio_out_s"] * 1000)
-    ends += [t["at_ms"] + (t["round_trip_ms"] or 0) for t in turn["tools"] if t["at_ms"] is not None]
-    return max(ends)
+    ends += [
+        t["at_ms"] + (t["round_trip_ms"] or 0) for t in turn["tools"] if t["at_ms"] is not None
+    ]
+    return float(max(ends))
 
 
 def _bar(kind: str, x: str, y: int, width: float, title: str) -> str:
@@ -229,13 +238,15 @@ def _bar(kind: str, x: str, y: int, width: float, title: str) -> str:
 def _costs(report: dict[str, Any]) -> Iterator[str]:
     sessions = report["sessions"][:SESSIONS_SHOWN]
     top = max((s["cost_usd"] for s in sessions), default=0.0) or 1.0
-    yield '<table><tr><th>session</th><th>model</th><th>cost, USD</th><th></th></tr>'
+    yield "<table><tr><th>session</th><th>model</th><th>cost, USD</th><th></th></tr>"
     for i, session in enumerate(sessions):
         name = html.escape(_name(session))
         bar = (f'<svg width="300" height="14"><rect class="model" width="'
                f'{300 * session["cost_usd"] / top:.1f}" height="14"/></svg>')  # fmt: skip
-        yield (f"<tr><td>{name}</td><td>{html.escape(shown(session['model']))}</td>"
-               f"{_cell(f'sessions.{i}.cost_usd', session['cost_usd'])}<td>{bar}</td></tr>")
+        yield (
+            f"<tr><td>{name}</td><td>{html.escape(shown(session['model']))}</td>"
+            f"{_cell(f'sessions.{i}.cost_usd', session['cost_usd'])}<td>{bar}</td></tr>"
+        )
     yield "</table>"
 
 
@@ -255,9 +266,13 @@ def page(report: dict[str, Any]) -> str:
     """The report as one HTML page that needs nothing else: no script, font or style fetched."""
     logs = html.escape(", ".join(report["logs"]))
     prices = report["prices"]
-    times = "" if report["times"] else (
-        '<p class="note">These logs hold no arrival times (plain frames, not the relay\'s '
-        "records): latencies and timelines are unknown.</p>"
+    times = (
+        ""
+        if report["times"]
+        else (
+            '<p class="note">These logs hold no arrival times (plain frames, not the relay\'s '
+            "records): latencies and timelines are unknown.</p>"
+        )
     )
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
@@ -265,10 +280,12 @@ def page(report: dict[str, Any]) -> str:
         f"<h1>rt-fast report</h1><p>{logs}: {report['lines']} lines, "
         f"{report['rejected']} rejected</p>{times}",
         *_overall(report),
-        "<h2>Voice-to-voice latency</h2>", *_histogram(report),
-        "<h2>Cost by session</h2>", *_costs(report),
+        "<h2>Voice-to-voice latency</h2>",
+        *_histogram(report),
+        "<h2>Cost by session</h2>",
+        *_costs(report),
         f'<p class="note">Prices of {html.escape(prices["retrieved"])} from '
-        f'{html.escape(prices["source"])}{" and " + html.escape(prices["file"]) if prices["file"] else ""}.</p>',  # noqa: E501
+        f"{html.escape(prices['source'])}{' and ' + html.escape(prices['file']) if prices['file'] else ''}.</p>",  # noqa: E501
         '<h2>Sessions</h2><p class="note">Timelines: <span class="key user"></span>user speech'
         '<span class="key model"></span>model audio (as played)<span class="key tool"></span>'
         'tool calls, to the next response<span class="key cut"></span>interruptions</p>',

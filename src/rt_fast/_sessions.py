@@ -31,7 +31,18 @@ from ._models import UNSET, UnknownEvent
 from ._prices import Prices, tokens_by_modality
 from ._stats import formats, tag
 
-__all__ = ["LATENCIES", "Session", "Sessions", "Trace", "Turn", "combine", "counts", "percentiles", "summary", "trace"]
+__all__ = [
+    "LATENCIES",
+    "Session",
+    "Sessions",
+    "Trace",
+    "Turn",
+    "combine",
+    "counts",
+    "percentiles",
+    "summary",
+    "trace",
+]
 
 _DEFAULT_RATE = 48000  # bytes of audio a second until a session names its format: PCM16, 24 kHz
 
@@ -71,11 +82,21 @@ def _on_input(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None,
     fact[3] += _payload(frame, "audio", size)
 
 
-def _on_output(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None, size: Any) -> None:
+def _on_output(
+    into: _Batch, frame: Any, kind: str, t: int | None, s: str | None, size: Any
+) -> None:
     response = getattr(frame, "response_id", "")
     fact = into.outputs.get((s, response))
     if fact is None:  # out, first time, session, response, item, bytes, last time
-        fact = into.outputs[s, response] = ["out", t, s, response, getattr(frame, "item_id", ""), 0, t]
+        fact = into.outputs[s, response] = [
+            "out",
+            t,
+            s,
+            response,
+            getattr(frame, "item_id", ""),
+            0,
+            t,
+        ]
         into.facts.append(fact)
     fact[5] += _payload(frame, "delta", size)
     fact[6] = t
@@ -185,30 +206,27 @@ def _number(value: Any) -> bool:
 
 
 _Handler = Callable[[_Batch, Any, str, "int | None", "str | None", Any], None]
+_INPUTS = ("input_audio_buffer.append", "session.input_audio.append",
+           "session.input_audio_buffer.append")  # fmt: skip
+_OUTPUTS = ("response.output_audio.delta", "response.audio.delta", "session.output_audio.delta")
+_TEXTS = ("response.output_audio_transcript.delta", "response.output_text.delta",
+          "response.audio_transcript.delta", "response.text.delta")  # fmt: skip
+_CONFIGS = ("session.created", "session.started", "session.updated", "session.update",
+            "transcription_session.updated", "transcription_session.update")  # fmt: skip
+_SPEECH = ("input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped")
+_CUTS = ("conversation.item.truncated", "conversation.item.truncate", "response.cancel",
+         "output_audio_buffer.cleared", "output_audio_buffer.clear")  # fmt: skip
 _HANDLERS: dict[str, _Handler] = {
-    **dict.fromkeys(
-        ("input_audio_buffer.append", "session.input_audio.append",
-         "session.input_audio_buffer.append"), _on_input),  # fmt: skip
-    **dict.fromkeys(
-        ("response.output_audio.delta", "response.audio.delta", "session.output_audio.delta"),
-        _on_output,
-    ),
-    **dict.fromkeys(
-        ("response.output_audio_transcript.delta", "response.output_text.delta",
-         "response.audio_transcript.delta", "response.text.delta"), _on_text),  # fmt: skip
-    **dict.fromkeys(
-        ("session.created", "session.started", "session.updated", "session.update",
-         "transcription_session.updated", "transcription_session.update"), _on_session),  # fmt: skip
-    **dict.fromkeys(
-        ("input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped"), _on_speech
-    ),
+    **dict.fromkeys(_INPUTS, _on_input),
+    **dict.fromkeys(_OUTPUTS, _on_output),
+    **dict.fromkeys(_TEXTS, _on_text),
+    **dict.fromkeys(_CONFIGS, _on_session),
+    **dict.fromkeys(_SPEECH, _on_speech),
+    **dict.fromkeys(_CUTS, _on_cut),
     "conversation.item.create": _on_item,
     "response.created": _on_response,
     "response.done": _on_response,
     "response.function_call_arguments.done": _on_call,
-    **dict.fromkeys(
-        ("conversation.item.truncated", "conversation.item.truncate", "response.cancel",
-         "output_audio_buffer.cleared", "output_audio_buffer.clear"), _on_cut),  # fmt: skip
     "output_audio_buffer.started": _on_playback,
     "output_audio_buffer.stopped": _on_playback,
     "error": _on_error,
@@ -540,7 +558,9 @@ def _turn(turn: Turn, origin: int | None) -> dict[str, Any]:
         "kind": turn.kind,
         "at_ms": _ms(origin, turn.start),  # from the session's first frame
         "speech_ms": [start_ms, end_ms] if turn.kind == "speech" else None,
-        "audio_in_s": (end_ms - start_ms) / 1000 if start_ms is not None and end_ms is not None else None,
+        "audio_in_s": (end_ms - start_ms) / 1000
+        if start_ms is not None and end_ms is not None
+        else None,
         "responses": len(turn.responses),
         "voice_to_voice_ms": _ms(turn.trigger, turn.first_audio) if turn.kind == "speech" else None,
         "first_text_ms": _ms(turn.trigger, turn.first_text),
@@ -645,8 +665,13 @@ def _session(session: Session, prices: Prices) -> dict[str, Any]:
 
 def counts(reader: LogReader[Any], shown: list[Rejected]) -> dict[str, Any]:
     """The lines of logs read to the end, as ``rt-fast stats`` counts them."""
-    return {"lines": reader.lines, "decoded": reader.decoded, "rejected": reader.rejected_count,
-            "blank": reader.blank, "first_rejected": [msgspec.to_builtins(r) for r in shown]}  # fmt: skip
+    return {
+        "lines": reader.lines,
+        "decoded": reader.decoded,
+        "rejected": reader.rejected_count,
+        "blank": reader.blank,
+        "first_rejected": [msgspec.to_builtins(r) for r in shown],
+    }
 
 
 def summary(sessions: Sessions, prices: Prices) -> dict[str, Any]:

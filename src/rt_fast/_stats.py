@@ -28,7 +28,17 @@ from ._audio import pcm_bytes
 from ._jsonl import LogBatch, LogReader, Rejected
 from ._models import UNSET, UnknownEvent
 
-__all__ = ["SHOWN", "Tally", "Totals", "combine", "formats", "keep_first", "summary", "tag", "tally"]
+__all__ = [
+    "SHOWN",
+    "Tally",
+    "Totals",
+    "combine",
+    "formats",
+    "keep_first",
+    "summary",
+    "tag",
+    "tally",
+]
 
 SHOWN = 10  # rejected lines a report lists
 R = TypeVar("R")

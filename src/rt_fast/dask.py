@@ -288,8 +288,11 @@ def read_logs(paths: Paths, protocol: str = "auto", errors: str = "report", *,
 # -- stats ------------------------------------------------------------------------------------
 
 
+_Folded = tuple[list[str], LogReader[Any], list[Rejected]]
+
+
 def _folded(paths: Paths, client: Any, protocol: str, blocksize: int, fold: Callable[..., Any],
-            combine: Callable[..., Any]) -> tuple[list[str], LogReader[Any], list[Rejected]]:  # fmt: skip
+            combine: Callable[..., Any]) -> _Folded:  # fmt: skip
     """A reader of ``fold``'s results over the logs, a task a piece on the cluster, in log
     order; the names of the logs; the first rejected lines (filled as the reader is read)."""
     pieces = _pieces(paths, blocksize)
