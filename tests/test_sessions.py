@@ -318,3 +318,74 @@ def test_the_recorded_corpus(tmp_path: Path) -> None:
     models = {session["model"] for session in report["sessions"]}
     assert {"gpt-realtime-2.1", "gpt-4o-realtime-preview-2024-12-17"} <= models
     assert overall["priced_usd"] > 0 and overall["unpriced"] == {"unknown model": 3}
+
+
+def test_beta_sessions_have_the_same_turns(tmp_path: Path) -> None:
+    """The beta names of output audio and transcripts, and beta's untagged items (a tool's
+    output), give the GA session's turns."""
+    rename = {
+        "response.output_audio.delta": "response.audio.delta",
+        "response.output_audio_transcript.delta": "response.audio_transcript.delta",
+    }
+    frames = []
+    for ms, direction, frame in SESSION[1:]:  # beta's session.created has another shape
+        frame = dict(frame, type=rename.get(frame["type"], frame["type"]))
+        if isinstance(frame.get("response"), dict):
+            response = {k: v for k, v in frame["response"].items()
+                        if k not in ("output_modalities", "conversation_id")}  # fmt: skip
+            frame["response"] = response | {"modalities": ["audio", "text"]}
+        frames.append((ms, direction, frame))
+    beta = _report(tmp_path, _records("b", frames), "--protocol", "beta")
+    ga = _report(tmp_path, _records(), name="ga.jsonl")
+    assert beta["rejected"] == 0
+    keys = ("voice_to_voice_ms", "first_text_ms", "interrupted", "audio_lost_s", "audio_out_s")
+    for turn, known in zip(beta["sessions"][0]["turns"], ga["sessions"][0]["turns"], strict=True):
+        assert [turn[k] for k in keys] == [known[k] for k in keys]
+        assert [t["round_trip_ms"] for t in turn["tools"]] == [
+            t["round_trip_ms"] for t in known["tools"]]  # fmt: skip
+
+
+def test_live_sessions_are_priced_by_their_billed_seconds(tmp_path: Path) -> None:
+    from rt_fast._live_traffic import live_session_frames
+
+    data = b"".join(frame + b"\n" for _, frame in live_session_frames(seed=1))
+    report = _report(tmp_path, data)
+    (session,) = report["sessions"]
+    assert session["generation"] == "live" and session["model"] == "gpt-live-1"
+    assert session["live_usage"] == {"seconds": 18.742, "active_seconds": 18, "paused_seconds": 0}
+    assert session["cost_usd"] == round(18 * 0.05 / 60, 6)  # the last report, at $0.05 a minute
+    assert session["audio_out_s"] > 0 and session["audio_in_s"] > 0
+
+
+def test_text_from_a_log_is_shown_never_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A session id that is rich markup, HTML and a terminal escape: printed as it is written,
+    escaped on the page, never a traceback."""
+    name = "[/oops]<script>alert(1)</script>\x1b[31m"
+    log, page = tmp_path / "log.jsonl", tmp_path / "page.html"
+    log.write_bytes(_records(name))
+    assert main(["report", "--html", str(page), str(log)]) == 0
+    out = capsys.readouterr().out
+    assert "[/oops]" in out and "\x1b" not in out
+    assert "<script>" not in page.read_text() and "&lt;script&gt;" in page.read_text()
+
+
+def test_bad_prices_and_outputs_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(_records())
+    tables = {"neg.json": '{"models": {"m": {"text": {"input": -1}}}}', "bad.json": "nope",
+              "unknown.json": '{"models": {"m": {"txt": {}}}}'}  # fmt: skip
+    for name, content in tables.items():
+        (tmp_path / name).write_text(content)
+    for argv in (["--prices", str(tmp_path / name)] for name in tables):
+        assert main(["report", *argv, str(log)]) == 2
+    assert main(["report", "--prices", "/dev/zero", str(log)]) == 2
+    assert main(["report", "--html", str(log), str(log)]) == 2  # never over a log read
+    assert main(["report", "--html", str(tmp_path / "no" / "page.html"), str(log)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("rt-fast: ") == 6 and "Traceback" not in err
+    assert "not a price table" in err and "refusing to write over a log read" in err
+    assert log.read_bytes() == _records()

@@ -33,7 +33,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, NoReturn
 
 import msgspec
@@ -252,31 +252,36 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from ._prices import load_prices
 
     prices = load_prices(args.prices)  # a bad table stops the command before any log is read
-    if args.html:
-        refuse_inputs(args.html, args.log)
-    if args.scheduler:
-        report = _on_cluster(args, functools.partial(_cluster_report, prices))
-        report["logs"] = list(args.log) or [_label(args.log)]
-    else:
-        with _sources(args.log) as sources:
-            start, shown = time.perf_counter(), list[Rejected]()
-            keep = functools.partial(_stats.keep_first, shown)
-            reader = _scan(args, sources, _sessions.trace, keep, small=True,
-                           combine=_sessions.combine, measure=True)  # fmt: skip
-            sessions = _sessions.Sessions()
-            _consume(reader, sessions.add)
-            report = {"logs": list(args.log) or [_label(args.log)],
-                      **_sessions.counts(reader, shown), **_sessions.summary(sessions, prices),
-                      "jobs": args.jobs,
-                      "seconds": {"elapsed": round(time.perf_counter() - start, 4)}}  # fmt: skip
-    if args.html:
-        with written(args.html) as out:
-            out.write(page(report).encode())
+    with ExitStack() as stack:  # an --html that cannot be written stops it too
+        page_file = None
+        if args.html:
+            refuse_inputs(args.html, args.log)
+            page_file = stack.enter_context(written(args.html))
+        report = _report_of(args, prices)
+        if page_file is not None:
+            page_file.write(page(report).encode())
     if args.json:
         _print_json(report)
     elif terminal(report, _shown) is None:
         print(report_text(report, _shown))
     return 1 if report["rejected"] else 0
+
+
+def _report_of(args: argparse.Namespace, prices: Any) -> dict[str, Any]:
+    if args.scheduler:
+        report: dict[str, Any] = _on_cluster(args, functools.partial(_cluster_report, prices))
+        report["logs"] = list(args.log) or [_label(args.log)]
+        return report
+    with _sources(args.log) as sources:
+        start, shown = time.perf_counter(), list[Rejected]()
+        keep = functools.partial(_stats.keep_first, shown)
+        reader = _scan(args, sources, _sessions.trace, keep, small=True,
+                       combine=_sessions.combine, measure=True)  # fmt: skip
+        sessions = _sessions.Sessions()
+        _consume(reader, sessions.add)
+    return {"logs": list(args.log) or [_label(args.log)],
+            **_sessions.counts(reader, shown), **_sessions.summary(sessions, prices),
+            "jobs": args.jobs, "seconds": {"elapsed": round(time.perf_counter() - start, 4)}}  # fmt: skip
 
 
 # -- validate ---------------------------------------------------------------------------------

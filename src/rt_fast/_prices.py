@@ -23,6 +23,7 @@ from ._errors import DecodeError
 __all__ = ["Prices", "load_prices", "tokens_by_modality"]
 
 _MILLION = 1_000_000
+_MAX_FILE = 16_000_000  # bytes of a price table at most
 _SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
 
@@ -150,7 +151,9 @@ def load_prices(file: str | None = None) -> Prices:
     if file is None:
         return Prices(shipped)
     with open(file, "rb") as opened:
-        data = opened.read()
+        data = opened.read(_MAX_FILE + 1)  # not /dev/zero to the end
+    if len(data) > _MAX_FILE:
+        raise DecodeError(f"{file}: not a price table: over {_MAX_FILE // 1_000_000} MB")
     try:
         given = _read(data)
     except msgspec.DecodeError as exc:  # msgspec's ValidationError is one too

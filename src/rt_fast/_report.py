@@ -99,20 +99,26 @@ def text(report: dict[str, Any], control: Any = str) -> str:
 
 
 def terminal(report: dict[str, Any], control: Any = str) -> str | None:
-    """Print the report with rich; None (nothing printed) without rich: print ``text``."""
+    """Print the report with rich; None (nothing printed) without rich: print ``text``. Text
+    from logs is shown as it is (``control`` escapes it), never read as rich's markup."""
     try:
         console_module = importlib.import_module("rich.console")
         table_module = importlib.import_module("rich.table")
+        text_module = importlib.import_module("rich.text")
     except ModuleNotFoundError:
         return None
+
+    def cells(values: Any) -> list[Any]:
+        return [text_module.Text(control(value)) for value in values]
+
     console = console_module.Console(highlight=False)
     summary = table_module.Table(title="rt-fast report", show_header=False)
     for line in _lines(report):
-        summary.add_row(*map(control, line.split(": ", 1)))
+        summary.add_row(*cells(line.split(": ", 1)))
     console.print(summary)
     sessions = table_module.Table(*_HEADERS, title="sessions")
     for row in _session_rows(report):
-        sessions.add_row(*map(control, row))
+        sessions.add_row(*cells(row))
     console.print(sessions)
     return ""
 
