@@ -279,9 +279,13 @@ def _report_of(args: argparse.Namespace, prices: Any) -> dict[str, Any]:
                        combine=_sessions.combine, measure=True)  # fmt: skip
         sessions = _sessions.Sessions()
         _consume(reader, sessions.add)
-    return {"logs": list(args.log) or [_label(args.log)],
-            **_sessions.counts(reader, shown), **_sessions.summary(sessions, prices),
-            "jobs": args.jobs, "seconds": {"elapsed": round(time.perf_counter() - start, 4)}}  # fmt: skip
+    return {
+        "logs": list(args.log) or [_label(args.log)],
+        **_sessions.counts(reader, shown),
+        **_sessions.summary(sessions, prices),
+        "jobs": args.jobs,
+        "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
+    }
 
 
 # -- validate ---------------------------------------------------------------------------------

@@ -139,7 +139,9 @@ def _on_speech(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None
 
 def _on_item(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None, _: Any) -> None:
     item = frame.item
-    item_type = (tag(item) or getattr(item, "type", None)) if isinstance(item, msgspec.Struct) else None
+    if not isinstance(item, msgspec.Struct):
+        return
+    item_type = tag(item) or getattr(item, "type", None)  # beta's items are untagged
     if item_type == "function_call_output":
         into.facts.append(("tool_output", t, s, item.call_id))
     elif item_type == "message" and getattr(item, "role", None) == "user":
