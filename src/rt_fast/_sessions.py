@@ -138,7 +138,7 @@ def _on_speech(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None
 
 
 def _on_item(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None, _: Any) -> None:
-    item = frame.item
+    item: Any = frame.item
     if not isinstance(item, msgspec.Struct):
         return
     item_type = tag(item) or getattr(item, "type", None)  # beta's items are untagged
