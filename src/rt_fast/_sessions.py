@@ -138,9 +138,9 @@ def _on_speech(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None
 
 
 def _on_item(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None, _: Any) -> None:
-    item: Any = frame.item
-    if not isinstance(item, msgspec.Struct):
+    if not isinstance(frame.item, msgspec.Struct):
         return
+    item: Any = frame.item
     item_type = tag(item) or getattr(item, "type", None)  # beta's items are untagged
     if item_type == "function_call_output":
         into.facts.append(("tool_output", t, s, item.call_id))
