@@ -279,6 +279,9 @@ def test_jobs_and_the_bundled_sample(tmp_path: Path) -> None:
     assert sample["overall"]["responses"] == 4 and sample["times"] is False
     assert sample["overall"]["cost_usd"] is None  # gpt-realtime has no price in the table
     assert sample["overall"]["unpriced"] == {"gpt-realtime": 4}
+    page = tmp_path / "sample.html"
+    assert main(["report", "--html", str(page)]) == 0  # a page with no times and no prices
+    assert 'data-key="sessions.0.cost_usd">unknown<' in page.read_text()
 
 
 def test_a_price_file(tmp_path: Path) -> None:

@@ -242,17 +242,17 @@ def _bar(kind: str, x: str, y: int, width: float, title: str) -> str:
 
 
 def _costs(report: dict[str, Any]) -> Iterator[str]:
+    """Each session's cost, and a bar of what could be priced (all of it, unless unknown)."""
     sessions = report["sessions"][:SESSIONS_SHOWN]
-    top = max((s["cost_usd"] for s in sessions), default=0.0) or 1.0
+    top = max((s["priced_usd"] for s in sessions), default=0.0) or 1.0
     yield "<table><tr><th>session</th><th>model</th><th>cost, USD</th><th></th></tr>"
     for i, session in enumerate(sessions):
         name = html.escape(_name(session))
-        bar = (f'<svg width="300" height="14"><rect class="model" width="'
-               f'{300 * session["cost_usd"] / top:.1f}" height="14"/></svg>')  # fmt: skip
-        yield (
-            f"<tr><td>{name}</td><td>{html.escape(shown(session['model']))}</td>"
-            f"{_cell(f'sessions.{i}.cost_usd', session['cost_usd'])}<td>{bar}</td></tr>"
-        )
+        width = 300 * session["priced_usd"] / top
+        bar = f'<svg width="300" height="14"><rect class="model" width="{width:.1f}" height="14"/>'
+        cost = _cell(f"sessions.{i}.cost_usd", session["cost_usd"])
+        model = html.escape(shown(session["model"]))
+        yield f"<tr><td>{name}</td><td>{model}</td>{cost}<td>{bar}</svg></td></tr>"
     yield "</table>"
 
 
