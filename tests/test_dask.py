@@ -127,7 +127,7 @@ def test_stats_is_what_the_command_line_gives(
         (4, '{"type": '), (54, "not json "), (LAST, '{"type":"')]  # fmt: skip
 
 
-@pytest.mark.parametrize("blocksize", [3_000, 50_000])
+@pytest.mark.parametrize("blocksize", [40_000, 300_000])
 def test_report_is_what_the_command_line_gives(
     client: Client,
     logs: list[str],

@@ -267,13 +267,14 @@ def test_traces_cut_anywhere_give_the_same_report(chunk: int) -> None:
     assert _fold(plain, chunk) == whole and whole["overall"]["sessions"] == 2
 
 
-def test_jobs_and_the_bundled_sample(tmp_path: Path) -> None:
-    data = (_records("a") + _records("b")) * 300
+def test_jobs_and_the_bundled_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("rt_fast._jsonl._SPLIT", 60_000)  # sessions cut between workers
+    data = (_records("a") + _records("b")) * 10
     one = _report(tmp_path, data)
     two = _report(tmp_path, data, "--jobs", "2")
     for report in (one, two):
         report.pop("seconds"), report.pop("jobs")
-    assert one == two and one["overall"]["sessions"] == 2 and one["overall"]["turns"] == 1800
+    assert one == two and one["overall"]["sessions"] == 2 and one["overall"]["turns"] == 60
     sample = _run([])
     assert (sample["overall"]["sessions"], sample["overall"]["turns"]) == (1, 3)
     assert sample["overall"]["responses"] == 4 and sample["times"] is False
