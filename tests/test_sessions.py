@@ -393,3 +393,24 @@ def test_bad_prices_and_outputs_are_one_line(
     assert err.count("rt-fast: ") == 6 and "Traceback" not in err
     assert "not a price table" in err and "refusing to write over a log read" in err
     assert log.read_bytes() == _records()
+
+
+def test_figures_out_of_bounds_are_held_in_them(tmp_path: Path) -> None:
+    """A truncation before the audio's start loses all of it, never more; a usage report of
+    1e999 seconds is a rejected line, and the last report that decoded is the session's."""
+    cut = {"conversation.item.truncate", "conversation.item.truncated"}
+    frames = [
+        (ms, d, dict(f, audio_end_ms=-5000) if f["type"] in cut else f) for ms, d, f in SESSION
+    ]
+    assert (
+        _report(tmp_path, _records("n", frames))["sessions"][0]["turns"][1]["audio_lost_s"] == 2.0
+    )
+    from rt_fast._live_traffic import live_session_frames
+
+    data = b"".join(frame + b"\n" for _, frame in live_session_frames(seed=1))
+    data = data.replace(b'"seconds":18.742', b'"seconds":1e999')
+    report = _report(tmp_path, data, name="live.jsonl")
+    session = report["sessions"][0]
+    assert report["rejected"] == 2  # the last update, and session.closed's usage
+    assert session["live_usage"] == {"seconds": 13.984, "active_seconds": 13, "paused_seconds": 0}
+    assert session["cost_usd"] == round(13 * 0.05 / 60, 6)

@@ -19,6 +19,7 @@ The metrics are defined in ``docs/report.md``.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -204,7 +205,8 @@ _LIVE = ("seconds", "active_seconds", "paused_seconds")
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A figure: a finite int or float (1e999 decodes as infinity, which JSON cannot say)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 _Handler = Callable[[_Batch, Any, str, "int | None", "str | None", Any], None]
@@ -482,8 +484,10 @@ def _truncated(session: Session, fact: Any) -> None:
         return
     turn.truncated = turn.interrupted = True
     turn.interrupted_t = turn.interrupted_t or fact[1]
-    if seconds is not None and isinstance(played_ms, int):
-        turn.lost[item] = max(0.0, seconds - played_ms / 1000)
+    if seconds is not None and isinstance(
+        played_ms, int
+    ):  # never less than none, nor more than all
+        turn.lost[item] = min(seconds, max(0.0, seconds - played_ms / 1000))
 
 
 def _cut(session: Session, fact: Any) -> None:
