@@ -35,7 +35,7 @@ HALF_SECOND = base64.b64encode(bytes(24000)).decode()  # PCM16 at 24 kHz
 
 
 def _session_created() -> dict[str, Any]:
-    sample = resources.files("rt_fast").joinpath("data", "sample_session.jsonl.gz")
+    sample = resources.files("rt_fast").joinpath("data").joinpath("sample_session.jsonl.gz")
     with gzip.open(str(sample)) as lines:
         frame = json.loads(next(iter(lines)))
     frame["session"]["model"] = MODEL

@@ -147,7 +147,9 @@ def load_prices(file: str | None = None) -> Prices:
     """The shipped table, with the models of ``file`` (JSON of the same shape) over it."""
     from importlib import resources
 
-    shipped = _read(resources.files("rt_fast").joinpath("data", "prices.json").read_bytes())
+    shipped = _read(
+        resources.files("rt_fast").joinpath("data").joinpath("prices.json").read_bytes()
+    )
     if file is None:
         return Prices(shipped)
     with open(file, "rb") as opened:
