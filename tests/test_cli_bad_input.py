@@ -181,13 +181,21 @@ def test_a_failed_command_leaves_every_file_as_it_was(
     assert _files(tmp_path) == before
 
 
+def _as_at_a_terminal() -> None:
+    """Ctrl-C reaches the command as at a terminal: a shell's background job (CI scripts, a
+    test run with ``&``) starts with SIGINT ignored, which its children would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_midway_leaves_the_target_as_it_was(tmp_path: Path) -> None:
     """A real SIGINT while filter waits for more of standard input, its output half written:
     exit status 130, one line, the target as it was, no temporary file left."""
     target = tmp_path / "out.jsonl"
     target.write_bytes(b"old\n")
     command = [sys.executable, "-m", "rt_fast", "filter", "-t", "*", "-o", str(target), "-"]
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_as_at_a_terminal
+    ) as process:
         assert process.stdin is not None and process.stderr is not None
         process.stdin.write(LOG)  # more than a chunk: some is decoded and written
         process.stdin.flush()

@@ -301,13 +301,21 @@ def _rchar(pid: int) -> int:
     return int(text.split("rchar:")[1].split()[0])
 
 
+def _as_at_a_terminal() -> None:
+    """Ctrl-C reaches the command as at a terminal: a shell's background job (CI scripts, a
+    test run with ``&``) starts with SIGINT ignored, which its children would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _run(tmp_path: Path, args: list[str], interrupt_after: int = 0) -> tuple[int, str, int]:
     """``rt-fast ARGS`` in a process of its own, its address space capped (``CAP``): exit
     status, output (stdout and stderr) and peak resident bytes. With ``interrupt_after``, it
     is sent SIGINT (Ctrl-C) once it has read that many bytes."""
     peak = tmp_path / "peak"
     command = [sys.executable, "-c", RUN.format(cap=CAP), str(peak), *args]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as process:
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_as_at_a_terminal
+    ) as process:
         try:
             deadline = time.monotonic() + 60
             while interrupt_after and process.poll() is None and time.monotonic() < deadline:

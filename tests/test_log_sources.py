@@ -9,6 +9,7 @@ raises: a log cut inside a compressed frame is an ``OSError``, never a shorter c
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
@@ -32,9 +33,15 @@ from tests.test_jsonl import BAD, FRAMES, UNKNOWN, _log, _reference, _same
 LINES = [*FRAMES, b"", BAD[0], UNKNOWN, *FRAMES[:30], b"  \r", BAD[2], *FRAMES[30:60]] * 3
 COMPRESS: dict[str, Callable[[bytes], bytes]] = {
     "plain": lambda d: d,
-    "gzip": gzip.compress,
+    "gzip": lambda d: gzip.compress(d, 1),  # the format is the same at any level; 9 took ~10 s
     "zstd": zstandard.compress,
 }
+
+
+@functools.cache
+def _compressed(compress: str) -> bytes:
+    """The log of ``LINES``, compressed once for every test that reads it."""
+    return COMPRESS[compress](_log(LINES))
 
 
 @contextmanager
@@ -96,7 +103,7 @@ SOURCES = ["path", "file", "unbuffered", "bytesio", "fifo", "pipe"]
 def test_every_source_gives_every_line(tmp_path: Path, kind: str, compress: str, jobs: int) -> None:
     """Whole logs: the frames and rejected lines of decoding each line alone."""
     frames, rejected, blank = _reference(LINES)
-    with _source(kind, COMPRESS[compress](_log(LINES)), tmp_path) as source:
+    with _source(kind, _compressed(compress), tmp_path) as source:
         reader = rt_fast.read_log(source, jobs=jobs, errors="report")
         got = list(reader)
     assert _same(got, frames)
@@ -110,7 +117,7 @@ def test_every_source_gives_every_line(tmp_path: Path, kind: str, compress: str,
 @pytest.mark.parametrize("kind", SOURCES)
 def test_a_cut_compressed_log_raises(tmp_path: Path, kind: str, compress: str, jobs: int) -> None:
     """A compressed log cut at two thirds is an OSError naming it, from every source."""
-    data = COMPRESS[compress](_log(LINES))
+    data = _compressed(compress)
     cut = data[: len(data) * 2 // 3]
     with _source(kind, cut, tmp_path) as source, pytest.raises(OSError, match="truncated"):
         list(rt_fast.read_log(source, jobs=jobs, errors="report"))
@@ -149,7 +156,7 @@ def test_standard_input(tmp_path: Path, compress: str, jobs: str) -> None:
     frames, rejected, _ = _reference(LINES)
     done = subprocess.run(
         [sys.executable, "-m", "rt_fast", "validate", "--jobs", jobs, "-"],
-        input=COMPRESS[compress](_log(LINES)), capture_output=True, timeout=120,
+        input=_compressed(compress), capture_output=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 1, done.stderr.decode()[-2000:]
     out = done.stdout.decode() + done.stderr.decode()
@@ -167,7 +174,7 @@ def test_a_text_stream_is_refused_clearly() -> None:
 def test_a_pipe_whose_first_write_is_one_byte(compress: str, jobs: int) -> None:
     """The compression of a pipe is told from its first 4 bytes even when they come in
     several writes (a pipe's peek gives what one read got)."""
-    data = COMPRESS[compress](_log(LINES))
+    data = _compressed(compress)
     read, write = os.pipe()
 
     def feed() -> None:
