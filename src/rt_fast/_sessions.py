@@ -281,6 +281,11 @@ class Turn:
     """One user input (speech, a message, or none: a response no input waited for) and the
     responses it caused. Times are arrival times in microseconds, None where not known."""
 
+    __slots__ = ("audio_out", "cancelled", "created", "done", "first_audio", "first_text",
+                 "index", "interrupted", "interrupted_at_ms", "interrupted_t", "kind", "lost",
+                 "open", "responses", "speech", "start", "tools", "trigger", "truncated",
+                 "waiting")  # fmt: skip
+
     def __init__(self, index: int, kind: str, t: int | None) -> None:
         self.index, self.kind, self.start, self.trigger = index, kind, t, t
         self.speech: list[int | None] = [None, None]  # audio_start_ms, audio_end_ms
@@ -301,6 +306,10 @@ class Turn:
 
 class Session:
     """A session: its turns, responses' tokens, Live usage, errors and audio."""
+
+    __slots__ = ("audio_in", "audio_out", "by_response", "calls", "errors", "facts", "first",
+                 "generation", "id", "items", "key", "last", "live", "model", "playing", "rate",
+                 "responding", "turns", "usage")  # fmt: skip
 
     def __init__(self, key: str, t: int | None) -> None:
         self.key, self.first, self.last = key, t, t
