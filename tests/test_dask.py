@@ -127,6 +127,32 @@ def test_stats_is_what_the_command_line_gives(
         (4, '{"type": '), (54, "not json "), (LAST, '{"type":"')]  # fmt: skip
 
 
+@pytest.mark.parametrize("blocksize", [40_000, 300_000])
+def test_report_is_what_the_command_line_gives(
+    client: Client,
+    logs: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    blocksize: int,
+) -> None:
+    """Sessions that span pieces (records of two interleaved sessions, a plain log) split as
+    one process splits them."""
+    from tests.test_sessions import _plain, _records
+
+    records = tmp_path / "records.jsonl"
+    records.write_bytes(_records("a") + _records("b") + _records("a") + _plain())
+    paths = [str(records), *logs]
+    capsys.readouterr()
+    status = main(["report", "--json", *paths])
+    expected = json.loads(capsys.readouterr().out)
+    report = rt_dask.report(paths, client, blocksize=blocksize)
+    assert status == 1 and _timeless(report) == _timeless(expected)
+    assert report["times"] and [s["session"] for s in report["sessions"][:3]] == [
+        "a", "b", "log 1 session 1"]  # fmt: skip
+    assert report["sessions"][0]["turn_count"] == 6  # the session went on after "b"
+    assert report["sessions"][0]["turns"][2]["tools"][0]["round_trip_ms"] == 2100
+
+
 def test_stats_of_object_storage_urls_and_globs(
     client: Client, bucket: dict[str, bytes], logs: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -33,15 +33,17 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, NoReturn
 
 import msgspec
 
-from . import _export, _stats
+from . import _export, _sessions, _stats
 from ._cli_ws import add_relay, add_serve
 from ._jsonl import LogBatch, LogReader, Rejected, map_log, map_log_reporting
 from ._outputs import output, refuse_inputs, written
+from ._report import page, terminal
+from ._report import text as report_text
 from ._sources import Source, close, logs_of, open_log
 
 __all__ = ["main"]
@@ -243,6 +245,49 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 1 if report["rejected"] else 0
 
 
+# -- report -----------------------------------------------------------------------------------
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ._prices import load_prices
+
+    prices = load_prices(args.prices)  # a bad table stops the command before any log is read
+    with ExitStack() as stack:  # an --html that cannot be written stops it too
+        page_file = None
+        if args.html:
+            refuse_inputs(args.html, args.log)
+            page_file = stack.enter_context(written(args.html))
+        report = _report_of(args, prices)
+        if page_file is not None:
+            page_file.write(page(report).encode())
+    if args.json:
+        _print_json(report)
+    elif terminal(report, _shown) is None:
+        print(report_text(report, _shown))
+    return 1 if report["rejected"] else 0
+
+
+def _report_of(args: argparse.Namespace, prices: Any) -> dict[str, Any]:
+    if args.scheduler:
+        report: dict[str, Any] = _on_cluster(args, functools.partial(_cluster_report, prices))
+        report["logs"] = list(args.log) or [_label(args.log)]
+        return report
+    with _sources(args.log) as sources:
+        start, shown = time.perf_counter(), list[Rejected]()
+        keep = functools.partial(_stats.keep_first, shown)
+        reader = _scan(args, sources, _sessions.trace, keep, small=True,
+                       combine=_sessions.combine, measure=True)  # fmt: skip
+        sessions = _sessions.Sessions()
+        _consume(reader, sessions.add)
+    return {
+        "logs": list(args.log) or [_label(args.log)],
+        **_sessions.counts(reader, shown),
+        **_sessions.summary(sessions, prices),
+        "jobs": args.jobs,
+        "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
+    }
+
+
 # -- validate ---------------------------------------------------------------------------------
 
 
@@ -410,6 +455,12 @@ def _cluster_stats(on_dask: Any, args: argparse.Namespace, logs: list[str], clie
     return on_dask.stats(logs, client, protocol=args.protocol)
 
 
+def _cluster_report(
+    prices: Any, on_dask: Any, args: argparse.Namespace, logs: list[str], client: Any
+) -> Any:
+    return on_dask.report(logs, client, protocol=args.protocol, prices=prices)
+
+
 def _cluster_export(on_dask: Any, args: argparse.Namespace, logs: list[str], client: Any) -> Any:
     return on_dask.to_parquet(logs, args.output, client, protocol=args.protocol)
 
@@ -500,6 +551,29 @@ def _add_stats(commands: Any) -> None:
     stats.set_defaults(run=_cmd_stats)
 
 
+def _add_report(commands: Any) -> None:
+    report = commands.add_parser(
+        "report",
+        help="sessions and turns: latency, interruptions, tools, tokens and cost",
+        description="Split the logs into sessions and turns and measure each turn: "
+        "voice-to-voice latency, time to first text, response duration, audio in and out, "
+        "interruptions and the audio they cut, tool round trips, errors by code; per session "
+        "and overall: medians, p90 and p99, interruption rate, tokens by modality and cost. "
+        "Latencies need arrival times (the relay's records, rt-fast relay --record); plain "
+        "logs say unknown. Definitions: docs/report.md. With no LOG, the bundled sample. "
+        "Exit status 1 if a line is rejected.",
+    )
+    _common(report, logs="*")
+    report.add_argument("--json", action="store_true", help="print JSON for machines")
+    report.add_argument("--html", metavar="FILE",
+                        help="also write the report as one self-contained HTML page")  # fmt: skip
+    report.add_argument("--prices", metavar="FILE",
+                        help="a price table (JSON, the shape of rt_fast/data/prices.json) whose "
+                        "models replace or add to the shipped prices")  # fmt: skip
+    _scheduler(report, "--jobs is then the cluster's")
+    report.set_defaults(run=_cmd_report)
+
+
 def _add_validate(commands: Any) -> None:
     validate = commands.add_parser(
         "validate",
@@ -573,6 +647,7 @@ def _add_bench(commands: Any) -> None:
 
 _COMMANDS: tuple[Callable[[Any], None], ...] = (
     _add_stats,
+    _add_report,
     _add_validate,
     _add_filter,
     _add_export,

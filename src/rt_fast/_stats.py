@@ -28,7 +28,17 @@ from ._audio import pcm_bytes
 from ._jsonl import LogBatch, LogReader, Rejected
 from ._models import UNSET, UnknownEvent
 
-__all__ = ["SHOWN", "Tally", "Totals", "combine", "keep_first", "summary", "tag", "tally"]
+__all__ = [
+    "SHOWN",
+    "Tally",
+    "Totals",
+    "combine",
+    "formats",
+    "keep_first",
+    "summary",
+    "tag",
+    "tally",
+]
 
 SHOWN = 10  # rejected lines a report lists
 R = TypeVar("R")
@@ -107,7 +117,7 @@ def _rate(audio_format: Any) -> int | None:
     return _RATES.get(audio_format) if isinstance(audio_format, str) else None
 
 
-def _formats(session: dict[str, Any]) -> dict[str, int]:
+def formats(session: dict[str, Any]) -> dict[str, int]:
     """The audio formats a session announces (GA ``audio.*.format``, beta ``*_audio_format``,
     Live ``audio.format``, both directions)."""
     audio = session.get("audio") if isinstance(session.get("audio"), dict) else {}
@@ -140,7 +150,7 @@ def _on_audio(into: Tally, frame: Any, kind: str, size: int | None) -> None:
 def _on_session(into: Tally, frame: Any, kind: str, _: object) -> None:
     session = msgspec.to_builtins(frame.session) if frame.session is not UNSET else None
     if isinstance(session, dict):
-        into.rate.update(_formats(session))
+        into.rate.update(formats(session))
         if kind in _STARTS and isinstance(session.get("id"), str):
             into.sessions.append(session["id"])
             if kind == "session.started":

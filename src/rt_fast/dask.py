@@ -45,7 +45,7 @@ from typing import IO, Any, NamedTuple, Union, cast
 
 import msgspec
 
-from . import _export, _stats
+from . import _export, _sessions, _stats
 from ._codec import log_decoder
 from ._jsonl import (
     Job,
@@ -63,6 +63,7 @@ from ._jsonl import (
     renumbered,
     shifted,
 )
+from ._prices import Prices, load_prices
 from ._sources import Log, Ranged, decompressor
 
 try:
@@ -78,7 +79,16 @@ except ModuleNotFoundError as exc:  # pragma: no cover - the message is the poin
         "pip install 'rt-fast[dask]'"
     ) from exc
 
-__all__ = ["BLOCKSIZE", "Exported", "Paths", "cluster", "read_logs", "stats", "to_parquet"]
+__all__ = [
+    "BLOCKSIZE",
+    "Exported",
+    "Paths",
+    "cluster",
+    "read_logs",
+    "report",
+    "stats",
+    "to_parquet",
+]
 
 BLOCKSIZE = 32 * 1024 * 1024
 """Bytes of plain log a task decodes (a compressed log is one task, whatever its size)."""
@@ -309,6 +319,29 @@ def read_logs(paths: Paths, protocol: str = "auto", errors: str = "report", *,
 # -- stats ------------------------------------------------------------------------------------
 
 
+_Folded = tuple[list[str], LogReader[Any], list[Rejected]]
+
+
+def _folded(paths: Paths, client: Any, protocol: str, blocksize: int, fold: Callable[..., Any],
+            combine: Callable[..., Any]) -> _Folded:  # fmt: skip
+    """A reader of ``fold``'s results over the logs, a task a piece on the cluster, in log
+    order; the names of the logs; the first rejected lines (filled as the reader is read)."""
+    pieces = _pieces(paths, blocksize)
+    job = make_job(fold, protocol, "snake", "report", whole=True, numbered=False,
+                   combine=combine, measure=True)  # fmt: skip
+    tasks = [_task(_decode, caught=True)(job, piece) for piece in pieces]
+    results = _compute(tasks, client)  # a task's error is its value: no worker logs it
+    failure = next((r for r in results if isinstance(r, _Failure)), None)
+    if failure is not None:
+        raise failure.error
+    parts = (part for result in results for part in result)
+    shown: list[Rejected] = []
+    firsts = [p for i, p in enumerate(pieces) if not i or p.log != pieces[i - 1].log]
+    reader = LogReader(renumbered(parts), part_value, functools.partial(_stats.keep_first, shown),
+                       sum(piece.size for piece in firsts))  # fmt: skip
+    return [piece.log.name for piece in firsts], reader, shown
+
+
 def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
           blocksize: int = BLOCKSIZE) -> dict[str, Any]:  # fmt: skip
     """What ``rt-fast stats --json`` gives for the same logs, decoded on a Dask cluster.
@@ -333,25 +366,58 @@ def stats(paths: Paths, client: Any = None, *, protocol: str = "auto",
         OSError: A worker cannot read a log.
     """
     start = time.perf_counter()
-    pieces = _pieces(paths, blocksize)
-    job = make_job(_stats.tally, protocol, "snake", "report", whole=True, numbered=False,
-               combine=_stats.combine, measure=True)  # fmt: skip
-    tasks = [_task(_decode, caught=True)(job, piece) for piece in pieces]
-    results = _compute(tasks, client)  # a task's error is its value: no worker logs it
-    failure = next((r for r in results if isinstance(r, _Failure)), None)
-    if failure is not None:
-        raise failure.error
-    parts = (part for result in results for part in result)
-    shown: list[Rejected] = []
-    firsts = [p for i, p in enumerate(pieces) if not i or p.log != pieces[i - 1].log]
-    reader = LogReader(renumbered(parts), part_value, functools.partial(_stats.keep_first, shown),
-                       sum(piece.size for piece in firsts))  # fmt: skip
+    logs, reader, shown = _folded(paths, client, protocol, blocksize, _stats.tally,
+                                  _stats.combine)  # fmt: skip
     totals = _stats.Totals()
     for tally in reader:
         totals.add(tally)
     return {
-        "logs": [piece.log.name for piece in firsts],
+        "logs": logs,
         **_stats.summary(reader, totals, shown),
+        "jobs": _threads(client),
+        "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
+    }
+
+
+def report(paths: Paths, client: Any = None, *, protocol: str = "auto",
+           prices: str | os.PathLike[str] | Prices | None = None,
+           blocksize: int = BLOCKSIZE) -> dict[str, Any]:  # fmt: skip
+    """What ``rt-fast report --json`` gives for the same logs, decoded on a Dask cluster.
+
+    Each task gives its piece's facts; sessions that span pieces are split here, in log
+    order, as one process would, so the answer is the command's.
+
+    Args:
+        paths: A path, glob or fsspec URL, or a sequence of them (as ``stats`` takes them).
+        client: A ``distributed.Client`` to run on; None: Dask's default scheduler.
+        protocol: The generation, or ``"auto"``, as for ``rt_fast.read_log``.
+        prices: A price file (JSON) whose models replace or add to the shipped table, as
+            ``rt-fast report --prices FILE`` reads it; None: the table shipped with rt_fast.
+        blocksize: Bytes of plain log a task decodes (a compressed log is one task).
+
+    Returns:
+        The report, as ``rt-fast report --json`` prints it: sessions, turns, latencies,
+        interruptions, tools, errors, tokens and cost; ``jobs`` and ``seconds`` as for
+        ``stats``.
+
+    Raises:
+        FileNotFoundError: A path or glob names no log, or ``prices`` no file.
+        ValueError: ``protocol`` or ``blocksize`` is not valid.
+        rt_fast.DecodeError: ``prices`` is not a price table.
+        OSError: A worker cannot read a log.
+    """
+    start = time.perf_counter()
+    if not isinstance(prices, Prices):
+        prices = load_prices(prices)  # a bad table stops it before any log is read
+    logs, reader, shown = _folded(paths, client, protocol, blocksize, _sessions.trace,
+                                  _sessions.combine)  # fmt: skip
+    sessions = _sessions.Sessions()
+    for trace in reader:
+        sessions.add(trace)
+    return {
+        "logs": logs,
+        **_sessions.counts(reader, shown),
+        **_sessions.summary(sessions, prices),
         "jobs": _threads(client),
         "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
     }
