@@ -370,7 +370,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _say_written(output: str, rows: int, files: int, rejected: int) -> None:
     """What an export wrote, once it is in place: a silent success reads as nothing done."""
     parts = f" in {files:,} files" if files != 1 else ""
-    print(f"wrote {rows:,} rows{parts} to {_shown(output)} ({rejected:,} lines rejected)")
+    print(f"wrote {rows:,} rows{parts} to {_shown(output)} ({rejected:,} rejected)")
 
 
 # -- on a cluster ------------------------------------------------------------------------------
@@ -574,9 +574,9 @@ def _add_bench(commands: Any) -> None:
         help="time rt_fast against json.loads and installed peers on generated traffic",
         description="Generate a two-sided GA session in memory, check that every decoder "
         "compared (rt_fast, json.loads and, where installed, orjson and the openai SDK's "
-        "pydantic models) reads every frame as json.loads does, then time each per frame set within "
-        "the budget and print the medians, relative to rt_fast. A decoder that reads a frame "
-        "differently gets no time. Writes no file.",
+        "pydantic models) reads every frame as json.loads does, then time each per frame set "
+        "within the budget and print the medians, relative to rt_fast. A decoder that reads a "
+        "frame differently gets no time. Writes no file.",
     )
     bench.add_argument("--json", action="store_true", help="print JSON for machines")
     bench.add_argument("--quick", action="store_true", help="a 5 s timing budget (--budget 5)")
