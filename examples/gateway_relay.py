@@ -76,7 +76,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8766, help="0: a free port")
     args = parser.parse_args()
-    pairs = (pair.split(":", 1) for pair in os.environ["RELAY_TOKENS"].split(","))
+    if "OPENAI_API_KEY" not in os.environ:
+        parser.error("set OPENAI_API_KEY: the key the relay holds for the upstream")
+    pairs = [pair.split(":", 1) for pair in os.environ.get("RELAY_TOKENS", "").split(",")]
+    if not all(len(pair) == 2 and all(pair) for pair in pairs):
+        parser.error("set RELAY_TOKENS to TOKEN:USER[,TOKEN:USER...]: who may connect")
     gateway = Gateway({token: user for token, user in pairs})
     asyncio.run(serve(args.upstream, args.host, args.port, gateway))
     bill = (f"{user} {tokens} tokens" for user, tokens in gateway.billed.items())

@@ -47,7 +47,10 @@ def analyse(logs: list[str]) -> dict[str, object]:
 
 def main() -> None:
     if len(sys.argv) > 1:
-        report = analyse(sys.argv[1:])
+        try:
+            report = analyse(sys.argv[1:])
+        except OSError as error:  # a missing or unreadable log, a compressed log cut short
+            sys.exit(f"log_analysis.py: {error}")
     else:
         with as_file(files("rt_fast") / "data" / "sample_session.jsonl.gz") as sample:
             report = analyse([str(sample)])

@@ -46,6 +46,8 @@ async def one_response(url: str, key: str) -> tuple[str, int]:
 
 def main() -> None:
     if len(sys.argv) > 1:
+        if "OPENAI_API_KEY" not in os.environ:
+            sys.exit("own_loop.py: set OPENAI_API_KEY to reach the URL given")
         text, pcm = asyncio.run(one_response(sys.argv[1], os.environ["OPENAI_API_KEY"]))
     else:
         from rt_fast import server

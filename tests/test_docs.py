@@ -1,10 +1,12 @@
 """Every code block of the README and the guides runs, as a reader would run it.
 
-A page's ``python`` blocks run in order in one namespace (a later block may use what an earlier
-one made), in a fresh temporary folder; a block that needs a Realtime server starts the local
-one on 127.0.0.1 itself, as the page shows. A ``sh`` block runs in bash (``set -euo pipefail``),
-in the same folder, with this environment's ``rt-fast`` on ``PATH``, and must exit 0. The HTML
-comment right above a block, unseen on the rendered page, may change that:
+A page's ``python`` blocks run first, together, as one script in a process of its own (the page
+with every other line blank, so that a traceback names the page's own lines; a later block may
+use what an earlier one made), in a fresh temporary folder; a block that needs a Realtime
+server starts the local one on 127.0.0.1 itself, as the page shows. Then each ``sh`` block
+runs in bash (``set -euo pipefail``), in the same folder, with this environment's ``rt-fast`` on
+``PATH``, and must exit 0. The HTML comment right above a block, unseen on the rendered page,
+may change that:
 
 * ``<!-- not run: REASON -->``: the block is shown, not run (it needs a cluster, a key, the
   internet, or it runs everything CI runs); the reason is required.
@@ -62,6 +64,11 @@ def _where(block: Block) -> str:
 def test_every_block_is_run_or_says_why_not() -> None:
     """A block in a language that runs is run, or its mark gives the reason; no mark is a typo."""
     for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        indented = re.findall(r"^[ \t]+(?:```|~~~).*$", text, re.MULTILINE)
+        assert not indented, f"{page}: a fence this runner would not see: {indented}"
+        fences = re.findall(r"^```", text, re.MULTILINE)
+        assert len(fences) == 2 * len(blocks(page)), f"{page}: a fence this runner would not see"
         for block in blocks(page):
             assert block.lang in RUN | {"text", "json"}, f"{_where(block)}: {block.lang!r}"
             if block.mark:
@@ -69,9 +76,22 @@ def test_every_block_is_run_or_says_why_not() -> None:
                 assert block.mark != "not run: ", f"{_where(block)}: a reason is required"
 
 
-def _run_python(block: Block, namespace: dict[str, object]) -> None:
-    code = "\n" * (block.line - 1) + block.code  # tracebacks name the page's own lines
-    exec(compile(code, str(block.page), "exec"), namespace)
+def _run_python(page: Path, code: list[Block], folder: Path) -> None:
+    lines = [""] * page.read_text(encoding="utf-8").count("\n")
+    for block in code:
+        for number, line in enumerate(block.code.splitlines(), block.line):
+            lines[number - 1] = line
+    script = folder / f"{page.name}.py"
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-W", "error", script.name],
+        cwd=folder, env=_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, f"{page.relative_to(ROOT)}:\n{done.stdout}{done.stderr}"
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 
 def _run_pytest(block: Block, folder: Path) -> None:
@@ -85,25 +105,22 @@ def _run_pytest(block: Block, folder: Path) -> None:
 
 
 def _run_sh(block: Block, folder: Path) -> None:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(
         ["bash", "-xc", f"set -euo pipefail\n{block.code}"],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=120,
+        cwd=folder, env=_env(), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, f"{_where(block)}:\n{done.stdout}{done.stderr}"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_the_page_runs(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The page's blocks, in order, as the rules above say."""
-    monkeypatch.chdir(tmp_path)
-    namespace: dict[str, object] = {"__name__": "__main__"}
-    for block in blocks(page):
-        if block.lang not in RUN or block.mark.startswith("not run: "):
-            continue
+def test_the_page_runs(page: Path, tmp_path: Path) -> None:
+    """The page's blocks, as the rules above say."""
+    run = [b for b in blocks(page) if b.lang in RUN and not b.mark.startswith("not run: ")]
+    code = [b for b in run if b.lang == "python" and not b.mark]
+    if code:
+        _run_python(page, code, tmp_path)
+    for block in run:
         if block.mark == "run as a pytest file":
             _run_pytest(block, tmp_path)
-        elif block.lang == "python":
-            _run_python(block, namespace)
-        else:
+        elif block.lang == "sh":
             _run_sh(block, tmp_path)
