@@ -129,3 +129,26 @@ def test_gateway_relay_checks_tokens_fixes_the_session_and_bills() -> None:
     assert len(updates) == 1 and b"the gateway's agent" in updates[0]
     assert "of ada: " in out and out.splitlines()[-1].startswith("billed: ada ")
     assert int(out.splitlines()[-1].split()[2]) > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "said"),
+    [
+        (["gateway_relay.py"], {"OPENAI_API_KEY": ""}, "set RELAY_TOKENS"),
+        (
+            ["gateway_relay.py"],
+            {"OPENAI_API_KEY": "k", "RELAY_TOKENS": "no-user"},
+            "set RELAY_TOKENS",
+        ),
+        (["log_analysis.py", "/nonexistent/log.jsonl"], {}, "No such file or directory"),
+    ],
+)
+def test_examples_say_what_is_missing_in_one_line(
+    args: list[str], env: dict[str, str], said: str
+) -> None:
+    """A setting or a log missing: one line naming it, no traceback."""
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / args[0]), *args[1:]],
+        capture_output=True, text=True, timeout=60, env={**os.environ, **env},
+    )  # fmt: skip
+    assert done.returncode != 0 and said in done.stderr and "Traceback" not in done.stderr
