@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import importlib.util
 import json
 import os
 import statistics
@@ -186,7 +187,23 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true", help="leave DuckDB and Polars out")
     parser.add_argument("--no-report", action="store_true", help="leave rt-fast report out")
     args = parser.parse_args()
+    missing = [m for m in _needed(args) if importlib.util.find_spec(m) is None]
+    if missing:  # said before a log of hundreds of MB is written, not after
+        raise SystemExit(f"needs {', '.join(missing)}: pip install -e '.[bench]'")
     path = Path(tempfile.gettempdir()) / f"rt_fast_bench_{args.size_mb}mb.jsonl"
+    try:
+        _measure(args, path)
+    finally:  # whatever happens: a failed command, Ctrl-C
+        if not args.keep:
+            path.unlink(missing_ok=True)
+
+
+def _needed(args: argparse.Namespace) -> list[str]:
+    """The modules the commands asked for import: orjson always, the peers unless left out."""
+    return ["orjson"] + ([] if args.no_peers else ["duckdb", "polars"])
+
+
+def _measure(args: argparse.Namespace, path: Path) -> None:
     if not path.exists() or path.stat().st_size < args.size_mb * 1e6:
         print(f"generating {path} ...", file=sys.stderr)
         generate(path, int(args.size_mb * 1e6))
@@ -271,8 +288,6 @@ def main() -> None:
               f"{statistics.median(elapsed):.2f} s): --jobs 1 / the run once the cluster is up: "
               f"median of the rounds' ratios {statistics.median(ratios):.2f}x, of the best times "
               f"{min(one) / min(elapsed):.2f}x")  # fmt: skip
-    if not args.keep:
-        path.unlink()
 
 
 if __name__ == "__main__":

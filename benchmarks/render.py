@@ -2,7 +2,7 @@
 
     pytest benchmarks --benchmark-enable --benchmark-json=results.json
     python -m benchmarks.render results.json [more.json ...] [--out benchmarks/results]
-                                [--readme README.md]
+        [--readme README.md] [--page docs/performance.md] [--charts docs/img]
 
 writes ``results.md`` (one table per group: implementation, median, ops/s, MB/s, time relative
 to rt_fast; then the implementations left out of the group and why), ``decode.png`` and
@@ -10,7 +10,9 @@ to rt_fast; then the implementations left out of the group and why), ``decode.pn
 benchmarks, and ``results.json`` (the run without its per-round timings, small enough to keep);
 with ``--readme``, the summary (one row a frame set: rt_fast's median, and the time of the
 others relative to it) replaces what stands between the README's ``<!-- bench:summary -->``
-and ``<!-- /bench:summary -->``.
+and ``<!-- /bench:summary -->``; with ``--page``, the docs' performance page gets the summary
+between the same marks and every table between ``<!-- bench:tables -->`` and
+``<!-- /bench:tables -->``; ``--charts`` says where the charts go (default: ``--out``).
 Given several runs, each benchmark is shown from the run where its median was lowest (best of
 N), which the tables' heading says: on a shared machine, noise only ever adds time. Needs
 matplotlib (the ``bench`` extra) for the charts.
@@ -103,6 +105,7 @@ def markdown(results: dict[str, Any]) -> str:
 SUMMARY = ("msgspec Decoder", "msgspec + a Python call", "rt_fast functions", "orjson.loads",
            "openai pydantic", "json.loads")  # fmt: skip
 MARKS = ("<!-- bench:summary -->", "<!-- /bench:summary -->")
+TABLE_MARKS = ("<!-- bench:tables -->", "<!-- /bench:tables -->")
 
 
 def summary(results: dict[str, Any]) -> str:
@@ -124,10 +127,10 @@ def summary(results: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def into_readme(readme: Path, text: str) -> None:
-    """Replace what stands between the README's marks with ``text``."""
+def into_readme(readme: Path, text: str, marks: tuple[str, str] = MARKS) -> None:
+    """Replace what stands between a page's marks (the README's, the docs') with ``text``."""
     page = readme.read_text(encoding="utf-8")
-    start, end = page.index(MARKS[0]) + len(MARKS[0]), page.index(MARKS[1])
+    start, end = page.index(marks[0]) + len(marks[0]), page.index(marks[1])
     readme.write_text(page[:start] + "\n" + text + page[end:], encoding="utf-8")
 
 
@@ -195,20 +198,31 @@ def main() -> None:
     parser.add_argument("results", type=Path, nargs="+", help="pytest-benchmark JSON file(s)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--readme", type=Path, help="write the summary into this README")
+    parser.add_argument("--page", type=Path, help="write the summary and tables into this page")
+    parser.add_argument("--charts", type=Path, help="write the charts here (default: --out)")
     args = parser.parse_args()
     results = best_of([json.loads(path.read_text()) for path in args.results])
     args.out.mkdir(parents=True, exist_ok=True)
+    charts_dir = args.charts or args.out
+    charts_dir.mkdir(parents=True, exist_ok=True)
     runs = results["runs"]
     heading = f"Best of {runs} runs: each row is the run with its lowest median.\n\n"
     (args.out / "results.md").write_text((heading if runs > 1 else "") + markdown(results))
     (args.out / "results.json").write_text(json.dumps(trimmed(results), indent=1) + "\n")
     charts = [
-        name for name, prefixes in CHARTS.items() if chart(results, prefixes, args.out / name)
+        str(charts_dir / name)
+        for name, prefixes in CHARTS.items()
+        if chart(results, prefixes, charts_dir / name)
     ]
     print(f"wrote {args.out}/results.md, results.json", *charts, sep=", ")
+    best = heading if runs > 1 else ""
     if args.readme:
-        into_readme(args.readme, (heading if runs > 1 else "") + summary(results))
+        into_readme(args.readme, best + summary(results))
         print(f"wrote the summary into {args.readme}")
+    if args.page:
+        into_readme(args.page, best + summary(results))
+        into_readme(args.page, best + markdown(results), TABLE_MARKS)
+        print(f"wrote the summary and the tables into {args.page}")
 
 
 if __name__ == "__main__":

@@ -92,3 +92,64 @@ def test_instruction_counts_see_a_python_call(tmp_path: Path) -> None:
     row = next(line for line in done.stdout.splitlines() if line.startswith("| vad |"))
     bare, called = (int(cell.split()[0].replace(",", "")) for cell in row.split("|")[2:4])
     assert 1_000 < bare < called < bare * 1.5
+
+
+def test_render_writes_the_readme_and_the_performance_page(tmp_path: Path) -> None:
+    """``render --readme --page --charts``, as ``tox -e bench`` runs it: the README gets the
+    summary, the page the summary and every table, the charts go where asked; text around
+    the marks stays."""
+    from benchmarks.render import MARKS, TABLE_MARKS
+
+    run = Path(__file__).parent.parent / "benchmarks" / "results" / "results.json"  # the last run
+    readme, page = tmp_path / "README.md", tmp_path / "docs" / "performance.md"
+    page.parent.mkdir()
+    readme.write_text(f"a\n{MARKS[0]}\nold\n{MARKS[1]}\nb\n", encoding="utf-8")
+    page.write_text(f"c\n{MARKS[0]}\n{MARKS[1]}\nd\n{TABLE_MARKS[0]}\n{TABLE_MARKS[1]}\ne\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.render", str(run), "--out", str(tmp_path / "out"),
+         "--readme", str(readme), "--page", str(page), "--charts", str(page.parent / "img")],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    written = page.read_text(encoding="utf-8")
+    summary = written.split(MARKS[0])[1].split(MARKS[1])[0]
+    assert "| vad: one speech_started event" in summary
+    assert summary in readme.read_text(encoding="utf-8")
+    assert written.startswith("c\n") and written.endswith("e\n") and "\nd\n" in written
+    assert "#### vad: one" in written.split(TABLE_MARKS[0])[1]
+    assert (page.parent / "img" / "decode.png").stat().st_size > 0
+    assert (tmp_path / "out" / "results.md").exists()
+
+
+def _whole_process(
+    tmp_path: Path, *args: str, pythonpath: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``benchmarks/logs_whole_process.py`` with its temporary folder in ``tmp_path``."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = f"{pythonpath}{os.pathsep}{env.get('PYTHONPATH', '')}"
+    return subprocess.run(
+        [sys.executable, "benchmarks/logs_whole_process.py", "--size-mb", "1", "--rounds", "1", *args],
+        capture_output=True, text=True, timeout=300, cwd=Path(__file__).parent.parent, env=env,
+    )  # fmt: skip
+
+
+def test_whole_process_says_what_it_needs_before_generating(tmp_path: Path) -> None:
+    """Without a peer it runs, the script names the extra and writes no log at all."""
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "sitecustomize.py").write_text("import sys\nsys.modules['duckdb'] = None\n")
+    done = _whole_process(tmp_path, pythonpath=blocked)
+    assert done.returncode != 0 and "needs duckdb: pip install -e '.[bench]'" in done.stderr
+    assert not list(tmp_path.glob("rt_fast_bench_*"))
+
+
+def test_whole_process_removes_its_log_when_a_command_fails(tmp_path: Path) -> None:
+    """A command that fails (an orjson that cannot be imported, in the loops' processes) ends
+    the run, and the generated log goes with it."""
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "orjson.py").write_text("raise ImportError('a broken orjson')\n")
+    done = _whole_process(tmp_path, "--no-peers", pythonpath=broken)
+    assert done.returncode != 0 and "a broken orjson" in done.stderr
+    assert "generating" in done.stderr and not list(tmp_path.glob("rt_fast_bench_*"))

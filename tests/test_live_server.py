@@ -421,20 +421,6 @@ def test_rt_fast_serve_protocol_live_from_a_shell() -> None:
     assert "--protocol {ga,live}" in out
 
 
-def test_the_readmes_live_example_passes_under_pytest(tmp_path: Path) -> None:
-    """The README's ``live_server`` example, written to a file and run by pytest in a process of
-    its own: the fixture comes from the installed package's pytest11 entry point."""
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### GPT-Live") :]
-    code = section[section.index("```python\n") + 10 : section.index("```\n", 10)]
-    (tmp_path / "test_voice.py").write_text(code, encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "-W", "error", str(tmp_path / "test_voice.py")], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "1 passed" in done.stdout
-
-
 def _start_answer(url: str, start: dict[str, Any], then: list[str] | None = None) -> list[Any]:
     """The answers to a ``session.start`` (and the frames ``then``, one answer each), as SDK
     models."""

@@ -5,12 +5,10 @@ sessions in one file. Real websockets peers and the official SDK's client on 127
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
 import io
 import json
-import os
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -438,45 +436,40 @@ def test_two_sessions_in_one_record_are_told_apart() -> None:
     assert sorted(map(sorted, by_session.values())) == [["a"], ["b"]]
 
 
-# -- the README's gateway ------------------------------------------------------------------------
+# -- the relay guide's gateway -------------------------------------------------------------------
 
 
-def _readme_gateway() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("A gateway that fixes the instructions") :]
+def _guides_gateway() -> dict[str, Any]:
+    """What the relay guide's gateway defines (its users, hooks and handler), without the part
+    that runs it: the test below runs it against a recording, checking more."""
+    guide = (ROOT / "docs" / "relay.md").read_text(encoding="utf-8")
+    section = guide[guide.index("A gateway that fixes the instructions") :]
     match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
     assert match is not None
-    return match.group(1)
+    names: dict[str, Any] = {"__name__": "gateway"}
+    exec(compile(match.group(1).split("\nwith server.running(")[0], "docs/relay.md", "exec"), names)
+    return names
 
 
-def test_the_readmes_gateway_runs_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The README's gateway, its upstream and port pointed at the local server: the gateway's
-    ``session.update`` goes first, the client's is dropped, the user is billed the usage."""
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    billed: list[tuple[str, int]] = []
-
-    class Users:
-        async def by_token(self, token: str | None) -> Any:
-            return type("User", (), {"id": "user-1"}) if token == TOKEN else None
+def test_the_guides_gateway_fixes_the_session_and_bills() -> None:
+    """The relay guide's gateway in front of a recorded upstream: a wrong token is refused, the
+    gateway's ``session.update`` goes first, the client's is dropped, the user is billed the
+    usage of the response."""
+    gateway = _guides_gateway()
+    token = next(iter(gateway["USERS"]))
 
     async def main() -> None:
         async with await server.serve(RECORDING) as up:
-            url = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
-            code = _readme_gateway().replace("wss://api.openai.com/v1/realtime", url)
-            code = code.replace("port=8766", "port=0")
-            done = asyncio.Event()
-
-            def bill(*args: Any) -> None:
-                billed.append(args)
-                done.set()
-
-            names: dict[str, Any] = {"users": Users(), "os": os, "bill": bill}
-            flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-            await eval(compile(code, "README.md", "exec", flags=flags), names)
-            async with names["running"] as running:
+            running = await relay.relay(
+                f"ws://127.0.0.1:{_port(up)}/v1/realtime", port=0, api_key=KEY,
+                authenticate=gateway["authenticate"],
+                client={"session.update": gateway["no_session_changes"]},
+                on_open=gateway["on_open"], on_close=gateway["on_close"],
+            )  # fmt: skip
+            async with running:
                 base = f"ws://127.0.0.1:{_port(running)}/v1/realtime"
                 assert await _refused_with(base) == 401
-                auth = {"Authorization": f"Bearer {TOKEN}"}
+                auth = {"Authorization": f"Bearer {token}"}
                 async with connect(base, additional_headers=auth) as ws:
                     assert await ws.recv(decode=False) == RECORDING.created
                     assert rt_fast.peek_type(await ws.recv(decode=False)) == "session.updated"
@@ -484,11 +477,10 @@ def test_the_readmes_gateway_runs_as_written(monkeypatch: pytest.MonkeyPatch) ->
                     await ws.send('{"type":"response.create"}')
                     frames = [await ws.recv(decode=False) for _ in RECORDING.responses[0]]
                     assert frames == list(RECORDING.responses[0])  # no second session.updated
-                await asyncio.wait_for(done.wait(), 10)  # on_close, once the relay saw the close
 
     asyncio.run(asyncio.wait_for(main(), 60))
     usage = json.loads(RECORDING.responses[0][-2])["response"]["usage"]
-    assert billed == [("user-1", usage["total_tokens"])]
+    assert gateway["BILLED"] == {gateway["USERS"][token]: usage["total_tokens"]}
 
 
 # -- what an outsider tries ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The pytest plugin the package registers: the realtime_server fixture, and the README's
-pytest example run as a user runs it (a pytest of its own, the plugin found by its entry point)."""
+"""The pytest plugin the package registers: the realtime_server fixture, and the test-server
+guide's pytest example run as a user runs it (a pytest of its own, the plugin found by its entry
+point)."""
 
 from __future__ import annotations
 
@@ -22,14 +23,14 @@ from .conftest import ROOT
 
 
 def _readme_test() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### Testing an agent with pytest") :]
+    guide = (ROOT / "docs" / "server.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## Testing an agent with pytest") :]
     match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
     assert match is not None
     return match.group(1)
 
 
-def test_the_readme_example_passes_under_pytest(tmp_path: Path) -> None:
+def test_the_guides_example_passes_under_pytest(tmp_path: Path) -> None:
     """Written to a file and run by pytest in a process of its own: the fixture comes from the
     installed package's pytest11 entry point, nothing else."""
     code = _readme_test()

@@ -25,9 +25,7 @@ from ._guard import MAX_FRAME_SIZE
 from ._jsonl import LogBatch, LogReader, Rejected, map_log, read_log
 from ._models import UnknownEvent, Untagged
 from ._stack import max_depth
-
-__version__ = "0.1.0"
-"""The installed version of rt_fast."""
+from ._version import __version__
 
 __all__ = [
     "DecodeError",
