@@ -194,6 +194,38 @@ def test_only_the_apis_paths_and_allowed_models_are_served() -> None:
     _gateway(session, _told, models=["gpt-realtime"])
 
 
+def test_a_session_update_asking_for_a_model_outside_the_allowlist_is_refused() -> None:
+    """The allowlist holds for the model a ``session.update`` asks for, not only the URL's: the
+    client gets the API's ``error`` and the upstream never sees the frame; an update naming an
+    allowed model, or none, is forwarded."""
+
+    def update(model: str | None) -> str:
+        session: dict[str, Any] = {"type": "realtime", "instructions": "Be brief."}
+        if model is not None:
+            session["model"] = model
+        return json.dumps({"type": "session.update", "session": session})
+
+    async def run() -> tuple[list[Any], list[str]]:
+        received = server.Received()
+        async with await server.serve(RECORDING, received=received) as up:
+            upstream = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
+            async with await relay.relay(upstream, models=["gpt-realtime"]) as running:
+                url = f"ws://127.0.0.1:{_port(running)}/v1/realtime?model=gpt-realtime"
+                async with connect(url) as socket:
+                    assert json.loads(await socket.recv())["type"] == "session.created"
+                    got = []
+                    for model in ("gpt-4o-realtime-preview", "gpt-realtime", None):
+                        await socket.send(update(model))
+                        got.append(json.loads(await asyncio.wait_for(socket.recv(), 30)))
+        return got, received.types()
+
+    refused, allowed, unnamed = (got := asyncio.run(run()))[0]
+    assert refused["type"] == "error" and refused["error"]["param"] == "$.session.model"
+    assert "model not allowed: gpt-4o-realtime-preview" in refused["error"]["message"]
+    assert allowed["type"] == unnamed["type"] == "session.updated"
+    assert got[1] == ["session.update", "session.update"]
+
+
 def test_authenticate_async_gives_the_session_its_context_or_refuses() -> None:
     contexts: list[Any] = []
 

@@ -16,6 +16,7 @@ from typing import Any
 from ._audio import peek_type
 from ._codec import decode_server_event
 from ._errors import DecodeError
+from ._models import UNSET
 from ._protocol import client_event, tags
 
 __all__ = [
@@ -97,6 +98,12 @@ def _frame_of(handler: Handler, returned: Any) -> bytes:
 Bound = tuple[Handler, bool]  # a handler, and whether it takes the session
 
 
+_NAME_A_MODEL = {"session.start": True, "session.update": False}
+"""Client events whose session asks for a model, and whether it must: Live's ``session.start``
+(its model is there, not in the URL) must; a ``session.update`` (GA's, beta's, Live's) may, and
+a relay with ``models`` holds both to them, not only the URL's ``?model=``."""
+
+
 class Router:
     """One direction's handlers: a table by type, built once from the types rt_fast knows
     (others are matched as they come, never kept), and how the direction types a frame."""
@@ -152,9 +159,10 @@ class Router:
         """The frame's type, its event (None where not decoded) and its handlers;
         ``DecodeError`` refuses it."""
         event = client_event(frame, self.protocol, text=text)
-        if self.models is not None and event.type == "session.start":
-            model = getattr(getattr(event, "session", None), "model", None)
-            if model not in self.models:  # Live's model is in its first frame, not the URL
+        must = _NAME_A_MODEL.get(event.type)
+        if self.models is not None and must is not None:
+            model = getattr(getattr(event, "session", None), "model", UNSET)
+            if (must or model is not UNSET) and model not in self.models:
                 raise DecodeError(f"model not allowed: {model}", path="$.session.model")
         return event.type, event, self.wanted(event.type)
 

@@ -739,7 +739,9 @@ async def relay(
         client_token: One shared token clients must present (bearer, or the browser's
             subprotocol), instead of ``authenticate``.
         forward_headers: The client headers that reach the upstream (lower-case names).
-        models: The ``?model=`` values clients may ask for (403 else); None: any.
+        models: The models clients may ask for, in the URL's ``?model=`` (403 else) or in a
+            ``session.update``'s or Live's ``session.start``'s session (the API's
+            ``error`` else, the frame not forwarded); None: any.
         paths: The paths served (404 else).
         on_open: Runs before a session's first frame is relayed (sync or async).
         on_close: Runs once both sides of a session closed (sync or async).
