@@ -92,4 +92,7 @@ def local_cluster(workers: int) -> Iterator[Any]:
     ):  # fmt: skip
         yield client
     distributed.utils._offload_executor.shutdown(wait=True)
+    for thread in threading.enumerate():  # a worker's queue watcher ends a moment after it
+        if thread is not threading.main_thread():
+            thread.join(timeout=10)
     assert threading.active_count() == 1, threading.enumerate()
