@@ -14,9 +14,11 @@ import importlib
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
+
 from ._sessions import LATENCIES
 
-__all__ = ["page", "shown", "terminal", "text"]
+__all__ = ["json_text", "page", "shown", "terminal", "text"]
 
 SESSIONS_SHOWN = 50  # sessions a report lists (and draws a timeline of); all are in --json
 _BINS = 20
@@ -48,6 +50,21 @@ def shown(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def _formatted(value: Any) -> str:
+    return msgspec.json.format(msgspec.json.encode(value), indent=2).decode()
+
+
+def json_text(report: dict[str, Any]) -> Iterator[str]:
+    """The report as ``--json`` prints it (JSON indented by two), in pieces: a session at a
+    time, each made only as it is written (``report["sessions"]`` may be ``Listed``)."""
+    sessions = report["sessions"]
+    head, _, tail = _formatted({**report, "sessions": []}).partition('"sessions": []')
+    yield head + '"sessions": ['  # the only such text: quotes inside JSON strings are escaped
+    for index, session in enumerate(sessions):
+        yield ("," if index else "") + "\n    " + _formatted(session).replace("\n", "\n    ")
+    yield ("\n  ]" if sessions else "]") + tail
 
 
 def _lines(report: dict[str, Any]) -> Iterator[str]:
