@@ -57,14 +57,26 @@ def _formatted(value: Any) -> str:
 
 
 def json_text(report: dict[str, Any]) -> Iterator[str]:
-    """The report as ``--json`` prints it (JSON indented by two), in pieces: a session at a
-    time, each made only as it is written (``report["sessions"]`` may be ``Listed``)."""
-    sessions = report["sessions"]
-    head, _, tail = _formatted({**report, "sessions": []}).partition('"sessions": []')
-    yield head + '"sessions": ['  # the only such text: quotes inside JSON strings are escaped
-    for index, session in enumerate(sessions):
-        yield ("," if index else "") + "\n    " + _formatted(session).replace("\n", "\n    ")
-    yield ("\n  ]" if sessions else "]") + tail
+    """The report as ``--json`` prints it (JSON indented by two), in pieces: a session, a turn
+    at a time, each made only as it is written (``rt_fast._sessions.Listed``)."""
+    return _streamed(report, "sessions", "", lambda session, pad: _streamed(session, "turns", pad))
+
+
+def _streamed(value: dict[str, Any], key: str, pad: str, inner: Any = None) -> Iterator[str]:
+    """``value`` formatted with its lines indented by ``pad``, its list ``key`` an item at a
+    time (each by ``inner``, else whole). The only text ``"key": []`` is the key's: quotes
+    inside JSON strings are escaped."""
+    items, more = value[key], pad + "    "
+    formatted = _formatted({**value, key: []}).replace("\n", "\n" + pad)
+    head, _, tail = formatted.partition(f'"{key}": []')
+    yield head + f'"{key}": ['
+    for index, item in enumerate(items):
+        yield ("," if index else "") + "\n" + more
+        if inner is None:
+            yield _formatted(item).replace("\n", "\n" + more)
+        else:
+            yield from inner(item, more)
+    yield (f"\n{pad}  ]" if items else "]") + tail
 
 
 def _lines(report: dict[str, Any]) -> Iterator[str]:

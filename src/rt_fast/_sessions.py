@@ -19,6 +19,7 @@ The metrics are defined in ``docs/report.md``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -632,19 +633,12 @@ def percentiles(values: list[float]) -> dict[str, Any]:
     return {"count": n, "median": rank(50), "p90": rank(90), "p99": rank(99)}
 
 
-def _values(turns: list[dict[str, Any]]) -> dict[str, list[float]]:
-    found: dict[str, list[float]] = {name: [] for name in LATENCIES}
-    for turn in turns:
-        for name in LATENCIES[:3]:
-            if turn[name] is not None:
-                found[name].append(turn[name])
-        found["tool_round_trip_ms"] += [t["round_trip_ms"] for t in turn["tools"]
-                                        if t["round_trip_ms"] is not None]  # fmt: skip
-    return found
-
-
-def _latencies(turns: list[dict[str, Any]]) -> dict[str, Any]:
-    return {name: percentiles(values) for name, values in _values(turns).items()}
+def _add_values(found: dict[str, list[float]], turn: dict[str, Any]) -> None:
+    for name in LATENCIES[:3]:
+        if turn[name] is not None:
+            found[name].append(turn[name])
+    found["tool_round_trip_ms"] += [t["round_trip_ms"] for t in turn["tools"]
+                                    if t["round_trip_ms"] is not None]  # fmt: skip
 
 
 def _seconds(start: int | None, end: int | None) -> float | None:
@@ -681,12 +675,18 @@ class _Cost:
 
 
 def _session(session: Session, prices: Prices) -> dict[str, Any]:
-    turns = [_turn(turn, session.first) for turn in session.turns or ()]
-    answered = [turn for turn in turns if turn["responses"]]
+    turns = Listed(session.turns or [], functools.partial(_turn, origin=session.first))
+    answered = interrupted = 0
+    lost = 0.0
+    values: dict[str, list[float]] = {name: [] for name in LATENCIES}
+    for turn in turns:  # once: each turn's figures are made as they are read
+        answered += 1 if turn["responses"] else 0
+        interrupted += turn["interrupted"]
+        lost += turn["audio_lost_s"] or 0.0
+        _add_values(values, turn)
     cost = _Cost()
     if session.usage or session.live:
         cost.add(prices, session)
-    interrupted = sum(turn["interrupted"] for turn in turns)
     return {
         "session": session.key,
         "id": session.id,
@@ -697,11 +697,11 @@ def _session(session: Session, prices: Prices) -> dict[str, Any]:
         "turn_count": len(turns),
         "responses": len(session.usage or ()),
         "interrupted_turns": interrupted,
-        "interruption_rate": _rate(interrupted, len(answered)),
+        "interruption_rate": _rate(interrupted, answered),
         "audio_in_s": round(session.audio_in, 3),
         "audio_out_s": round(session.audio_out, 3),
-        "audio_lost_s": round(sum((t["audio_lost_s"] or 0.0 for t in turns), 0.0), 3),
-        "latency": _latencies(turns),
+        "audio_lost_s": round(lost, 3),
+        "latency": {name: percentiles(found) for name, found in values.items()},
         "tokens": dict(sorted(cost.tokens.items())),
         "cost_usd": None if cost.unpriced else round(cost.usd, 6),  # no partial sum as the whole
         "priced_usd": round(cost.usd, 6),
@@ -724,15 +724,15 @@ def counts(reader: LogReader[Any], shown: list[Rejected]) -> dict[str, Any]:
 
 
 class Listed(Sequence[dict[str, Any]]):
-    """A report's sessions, each made into its figures when read: the sessions of a fleet's
-    log are never all held as figures at once (``rt-fast report --json`` writes them one by
-    one; ``list()`` makes them JSON's list)."""
+    """Figures made when read, one at a time: a report's sessions, a session's turns. The
+    sessions and turns of a fleet's log are never all held as figures at once (``rt-fast
+    report --json`` writes them one by one; ``list()`` makes them JSON's list)."""
 
-    def __init__(self, sessions: list[Session], prices: Prices) -> None:
-        self._sessions, self._prices = sessions, prices
+    def __init__(self, items: Sequence[Any], make: Callable[[Any], dict[str, Any]]) -> None:
+        self._items, self._make = items, make
 
     def __len__(self) -> int:
-        return len(self._sessions)
+        return len(self._items)
 
     def __eq__(self, other: object) -> bool:  # as the list it stands for
         return isinstance(other, (Listed, list)) and list(self) == list(other)
@@ -745,8 +745,8 @@ class Listed(Sequence[dict[str, Any]]):
     def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
-            return [_session(session, self._prices) for session in self._sessions[index]]
-        return _session(self._sessions[index], self._prices)
+            return [self._make(item) for item in self._items[index]]
+        return self._make(self._items[index])
 
 
 class _Overall:
@@ -767,12 +767,12 @@ class _Overall:
         self.turns += len(turns)
         self.responses += session["responses"]
         self.interrupted += session["interrupted_turns"]
-        self.answered += sum(1 for turn in turns if turn["responses"])
         for key in self.audio:
             self.audio[key] += session[key]
         self.priced += session["priced_usd"]
-        for name, values in _values(turns).items():
-            self.latency[name] += values
+        for turn in turns:  # made as read: once
+            self.answered += 1 if turn["responses"] else 0
+            _add_values(self.latency, turn)
         self.tokens.update(session["tokens"])
         self.errors.update(session["errors"])
         self.unpriced.update(session["unpriced"])
@@ -797,7 +797,7 @@ class _Overall:
 def summary(sessions: Sessions, prices: Prices) -> dict[str, Any]:
     """What ``rt-fast report --json`` says of the sessions (but the logs' counts and rejected
     lines, which the caller knows); its ``sessions`` are ``Listed``: made when read."""
-    listed = Listed(list(sessions.sessions.values()), prices)
+    listed = Listed(list(sessions.sessions.values()), functools.partial(_session, prices=prices))
     overall = _Overall()
     for session in listed:
         overall.add(session)

@@ -419,7 +419,7 @@ def report(paths: Paths, client: Any = None, *, protocol: str = "auto",
         "logs": logs,
         **_sessions.counts(reader, shown),
         **figures,
-        "sessions": list(figures["sessions"]),
+        "sessions": [{**s, "turns": list(s["turns"])} for s in figures["sessions"]],  # builtins
         "jobs": _threads(client),
         "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
     }
