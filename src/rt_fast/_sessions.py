@@ -122,8 +122,10 @@ def _on_session(into: _Batch, frame: Any, kind: str, t: int | None, s: str | Non
     config = msgspec.to_builtins(session) if session is not None else {}
     config = config if isinstance(config, dict) else {}
     if kind in _STARTS:
-        if s is None:  # a plain log: a new session; its microphone audio so far is the last's
-            into.inputs.pop(None, None)
+        if s is None:  # a plain log: a new session; audio and text so far are the last's
+            into.inputs.pop(None, None)  # (its responses' ids may be the next's again)
+            into.outputs = {key: fact for key, fact in into.outputs.items() if key[0] is not None}
+            into.texts = {key for key in into.texts if key[0] is not None}
         generation = type(frame).__module__.split(".")[1]
         into.facts.append(("start", t, s, config.get("id"), generation))
     into.facts.append(("config", t, s, formats(config), _model(session)))
