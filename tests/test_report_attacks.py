@@ -121,7 +121,7 @@ def _hostile(turns: int) -> bytes:
         add(session, {"type": "error", "event_id": "e", "error": {
             "type": "invalid_request_error", "code": EVIL, "message": EVIL}})  # fmt: skip
         for i in range(turns):
-            response = {"object": "realtime.response", "id": f"r{i}", "status": "completed",
+            response: dict[str, Any] = {"object": "realtime.response", "id": f"r{i}", "status": "completed",
                         "output": [], "usage": None}  # fmt: skip
             add(session, {"type": "input_audio_buffer.speech_started", "event_id": "e",
                           "audio_start_ms": i * 1000, "item_id": "u"})  # fmt: skip
