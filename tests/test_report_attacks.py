@@ -147,3 +147,17 @@ def test_the_page_escapes_logs_and_stays_small(tmp_path: Path) -> None:
         sizes.append(len(text))
     assert sizes[1] < sizes[0] * 1.05, sizes  # ten times the turns: the same page, and a note
     assert sizes[1] < 600_000
+
+
+def test_a_beta_tool_call_without_its_name(tmp_path: Path) -> None:
+    """beta's ``response.function_call_arguments.done`` may leave ``name`` out (the spec's
+    own example does): the tool is named null, where --json once failed with a traceback."""
+    frames = [
+        {"type": "response.created", "event_id": "e", "response": {"object": "realtime.response",
+         "id": "r1", "status": "in_progress", "output": []}},
+        {"type": "response.function_call_arguments.done", "event_id": "e", "response_id": "r1",
+         "item_id": "f", "output_index": 0, "call_id": "c1", "arguments": "{}"},
+    ]  # fmt: skip
+    report = _report(tmp_path, b"".join(json.dumps(f).encode() + b"\n" for f in frames),
+                     "--protocol", "beta")  # fmt: skip
+    assert report["sessions"][0]["turns"][0]["tools"][0]["name"] is None

@@ -174,8 +174,9 @@ def _flat(prefix: str, value: Any, into: Counter[str]) -> None:
 
 
 def _on_call(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None, _: Any) -> None:
-    name = getattr(frame, "name", None)
-    into.facts.append(("tool_call", t, s, frame.response_id, frame.call_id, name))
+    name = getattr(frame, "name", None)  # beta's may be unset
+    into.facts.append(("tool_call", t, s, frame.response_id, frame.call_id,
+                       name if isinstance(name, str) else None))  # fmt: skip
 
 
 def _on_cut(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None, _: Any) -> None:
