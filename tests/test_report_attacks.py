@@ -161,3 +161,19 @@ def test_a_beta_tool_call_without_its_name(tmp_path: Path) -> None:
     report = _report(tmp_path, b"".join(json.dumps(f).encode() + b"\n" for f in frames),
                      "--protocol", "beta")  # fmt: skip
     assert report["sessions"][0]["turns"][0]["tools"][0]["name"] is None
+
+
+def test_a_clock_that_goes_back_measures_nothing_rather_than_less_than_nothing(
+    tmp_path: Path,
+) -> None:
+    """The first audio recorded 5 s before the speech stopped: voice-to-voice is unknown."""
+    frames = [(ms - 5000 if n == 5 else ms, d, f) for n, (ms, d, f) in enumerate(SESSION)]
+    assert frames[5][2]["type"] == "response.output_audio.delta"
+    report = _report(tmp_path, _records("s", frames))
+    first = report["sessions"][0]["turns"][0]
+    assert first["voice_to_voice_ms"] is None and first["first_text_ms"] == 250
+    assert report["overall"]["latency"]["voice_to_voice_ms"]["count"] == 2
+    for session in report["sessions"]:
+        for turn in session["turns"]:
+            assert all(turn[name] is None or turn[name] >= 0 for name in
+                       ("voice_to_voice_ms", "first_text_ms", "response_ms"))  # fmt: skip

@@ -582,7 +582,11 @@ LATENCIES = ("voice_to_voice_ms", "first_text_ms", "response_ms", "tool_round_tr
 
 
 def _ms(start: int | None, end: int | None) -> float | None:
-    return None if start is None or end is None else round((end - start) / 1000, 3)
+    """Milliseconds from ``start`` to ``end``; None if either is unknown, or if ``end`` came
+    first (a recorder's clock that went back: no measure, rather than a negative one)."""
+    if start is None or end is None or end < start:
+        return None
+    return round((end - start) / 1000, 3)
 
 
 def _tool(tool: Tool, origin: int | None) -> dict[str, Any]:
