@@ -177,3 +177,16 @@ def test_a_clock_that_goes_back_measures_nothing_rather_than_less_than_nothing(
         for turn in session["turns"]:
             assert all(turn[name] is None or turn[name] >= 0 for name in
                        ("voice_to_voice_ms", "first_text_ms", "response_ms"))  # fmt: skip
+
+
+def test_a_translation_session_is_unpriced_not_free(tmp_path: Path) -> None:
+    """The golden translation session (its frames): no turns, its audio counted, and its cost
+    unknown: the table has no translation rates (it once said 0.0 USD)."""
+    golden = Path(__file__).parent / "data" / "golden" / "translation.jsonl"
+    frames = [json.loads(line)["frame"] for line in golden.read_text().splitlines()]
+    data = b"".join(json.dumps(frame).encode() + b"\n" for frame in frames if "type" in frame)
+    report = _report(tmp_path, data)
+    (session,) = [s for s in report["sessions"] if s["generation"] == "translation"]
+    assert session["turn_count"] == 0 and session["audio_out_s"] > 0
+    assert session["cost_usd"] is None and session["unpriced"] == {session["model"]: 1}
+    assert report["overall"]["cost_usd"] is None

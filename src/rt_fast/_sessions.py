@@ -672,6 +672,8 @@ class _Cost:
             self._priced(model, prices.tokens(model, tokens))
         if session.live:
             self._priced(session.model, prices.seconds(session.model, session.live))
+        if session.generation == "translation":  # billed, but the table has no rates for it
+            self._priced(session.model, None)
 
     def _priced(self, model: str | None, cost: float | None) -> None:
         if cost is None:
@@ -692,7 +694,7 @@ def _session(session: Session, prices: Prices) -> dict[str, Any]:
         lost += turn["audio_lost_s"] or 0.0
         _add_values(values, turn)
     cost = _Cost()
-    if session.usage or session.live:
+    if session.usage or session.live or session.generation == "translation":
         cost.add(prices, session)
     return {
         "session": session.key,
