@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, overload
 
 import msgspec
@@ -743,6 +743,9 @@ class Listed(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(self._make, self._items)
+
     def __eq__(self, other: object) -> bool:  # as the list it stands for
         return isinstance(other, (Listed, list)) and list(self) == list(other)
 
@@ -782,9 +785,10 @@ class _Overall:
         for turn in turns:  # made as read: once
             self.answered += 1 if turn["responses"] else 0
             _add_values(self.latency, turn)
-        self.tokens.update(session["tokens"])
-        self.errors.update(session["errors"])
-        self.unpriced.update(session["unpriced"])
+        for total, counts in ((self.tokens, session["tokens"]), (self.errors, session["errors"]),
+                              (self.unpriced, session["unpriced"])):  # fmt: skip
+            if counts:
+                total.update(counts)
 
     def figures(self) -> dict[str, Any]:
         return {
