@@ -19,7 +19,7 @@ import msgspec
 from rt_fast._record import record_line
 from rt_fast._report import TURNS_DRAWN, json_text
 from tests.test_log_bounds import CAP, RUN, _kib
-from tests.test_sessions import SESSION, T0, _fold, _plain, _records, _report
+from tests.test_sessions import SESSION, T0, _fold, _plain, _records, _report, _response
 
 CREATED = {"type": "session.created", "event_id": "e",
            "session": {"type": "realtime", "id": "sess", "model": "gpt-realtime"}}  # fmt: skip
@@ -190,3 +190,21 @@ def test_a_translation_session_is_unpriced_not_free(tmp_path: Path) -> None:
     assert session["turn_count"] == 0 and session["audio_out_s"] > 0
     assert session["cost_usd"] is None and session["unpriced"] == {session["model"]: 1}
     assert report["overall"]["cost_usd"] is None
+
+
+def test_usage_figures_never_make_a_cost_negative(tmp_path: Path) -> None:
+    """A response.done whose usage says -5,000,000 output tokens and 1,000,000 cached of 10
+    input tokens once cost -83.6 USD: a count below zero is none, the cached part at most all."""
+    usage = {"total_tokens": 10, "input_tokens": 10, "output_tokens": -5_000_000,
+             "input_token_details": {"text_tokens": 10, "audio_tokens": 0,
+                                     "cached_tokens": 1_000_000},
+             "output_token_details": {"text_tokens": -5_000_000, "audio_tokens": 0}}  # fmt: skip
+    frames = [(0, "server", SESSION[0][2]),
+              (1, "server", {"type": "response.created", "event_id": "e",
+                             "response": _response("r1", "in_progress")}),
+              (2, "server", {"type": "response.done", "event_id": "e",
+                             "response": _response("r1", "completed", usage)})]  # fmt: skip
+    report = _report(tmp_path, _records("s", frames))
+    tokens = report["overall"]["tokens"]
+    assert (tokens["text_in"], tokens["text_cached"], tokens["text_out"]) == (10, 10, 0)
+    assert report["overall"]["cost_usd"] == round(10 * 0.4 / 1e6, 6)  # cached text at 0.4/1M
