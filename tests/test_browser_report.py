@@ -6,6 +6,7 @@ screenshot is kept (``RT_FAST_ARTIFACTS``, else the test's folder). Runs in ``to
 from __future__ import annotations
 
 import contextlib
+import html
 import html.parser
 import io
 import json
@@ -107,3 +108,19 @@ def test_the_page_shows_what_json_says(tmp_path: Path) -> None:
     chromium(page, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1150,1500",
              "--hide-scrollbars")  # fmt: skip
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+@pytest.mark.skipif(WITHOUT, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_hostile_log_makes_a_page_of_text(tmp_path: Path) -> None:
+    """Session ids, a model, error codes and tool names that are markup (``</script>``,
+    ``<svg onload=...>``): the browser shows them as text, runs nothing, logs nothing."""
+    from tests.test_report_attacks import EVIL, _hostile
+
+    log, page = tmp_path / "hostile.jsonl", tmp_path / "hostile.html"
+    log.write_bytes(_hostile(3))
+    report_of(log, page)
+    dumped = chromium(page, tmp_path / "profile", "--dump-dom")
+    assert not [line for line in dumped.stderr.splitlines() if "CONSOLE" in line]
+    assert "<img" not in dumped.stdout and "<script" not in dumped.stdout
+    assert " onload=" not in dumped.stdout.replace("&lt;svg onload=", "")
+    assert html.escape(EVIL, quote=False) in dumped.stdout  # shown, as text

@@ -42,7 +42,7 @@ from . import _export, _sessions, _stats
 from ._cli_ws import add_relay, add_serve
 from ._jsonl import LogBatch, LogReader, Rejected, map_log, map_log_reporting
 from ._outputs import output, refuse_inputs, written
-from ._report import page, terminal
+from ._report import json_text, page, terminal
 from ._report import text as report_text
 from ._sources import Source, close, logs_of, open_log
 from ._version import __version__
@@ -262,10 +262,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if page_file is not None:
             page_file.write(page(report).encode())
     if args.json:
-        _print_json(report)
+        _write_all(json_text(report), sys.stdout.write)
     elif terminal(report, _shown) is None:
         print(report_text(report, _shown))
     return 1 if report["rejected"] else 0
+
+
+def _write_all(pieces: Iterator[str], write: Callable[[str], object]) -> None:
+    """Write ``pieces`` and a newline, a megabyte or so at a time (not a call a piece)."""
+    held, size = [], 0
+    for piece in pieces:
+        held.append(piece)
+        size += len(piece)
+        if size > 2**20:
+            write("".join(held))
+            held, size = [], 0
+    write("".join(held) + "\n")
 
 
 def _report_of(args: argparse.Namespace, prices: Any) -> dict[str, Any]:

@@ -84,15 +84,19 @@ _MODALITIES = (
 
 def tokens_by_modality(usage: dict[str, int]) -> dict[str, int]:
     """A response's tokens by modality: ``text_in``, ``text_cached`` (of ``text_in``), ``text_out``,
-    the same for audio and image. Cached tokens without their split by modality are text's."""
+    the same for audio and image. Cached tokens without their split by modality are text's.
+    A count below zero is none, and the cached part of an input at most all of it: a log's
+    figures never make a cost negative."""
     found: dict[str, int] = {}
     split = any(key.startswith("input_token_details.cached_tokens_details.") for key in usage)
     for modality, given, cached, out in _MODALITIES:
-        found[f"{modality}_in"] = usage.get(given, 0)
-        found[f"{modality}_cached"] = usage.get(cached, 0)
-        found[f"{modality}_out"] = usage.get(out, 0)
+        found[f"{modality}_in"] = max(0, usage.get(given, 0))
+        found[f"{modality}_cached"] = max(0, usage.get(cached, 0))
+        found[f"{modality}_out"] = max(0, usage.get(out, 0))
     if not split:
-        found["text_cached"] = usage.get("input_token_details.cached_tokens", 0)
+        found["text_cached"] = max(0, usage.get("input_token_details.cached_tokens", 0))
+    for modality, *_ in _MODALITIES:
+        found[f"{modality}_cached"] = min(found[f"{modality}_cached"], found[f"{modality}_in"])
     return found
 
 

@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import html
 import importlib
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
+
 from ._sessions import LATENCIES
 
-__all__ = ["page", "shown", "terminal", "text"]
+__all__ = ["json_text", "page", "shown", "terminal", "text"]
 
 SESSIONS_SHOWN = 50  # sessions a report lists (and draws a timeline of); all are in --json
+TURNS_DRAWN = 200  # turns a timeline draws (its first): a page stays small, whatever the log
+TOOLS_DRAWN = 10  # tool calls drawn of each turn
+LONGEST = 200  # characters of a name from a log that the page shows
 _BINS = 20
 
 _OVERALL = (  # key of "overall" -> label
@@ -48,6 +54,33 @@ def shown(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def _formatted(value: Any) -> str:
+    return msgspec.json.format(msgspec.json.encode(value), indent=2).decode()
+
+
+def json_text(report: dict[str, Any]) -> Iterator[str]:
+    """The report as ``--json`` prints it (JSON indented by two), in pieces: a session, a turn
+    at a time, each made only as it is written (``rt_fast._sessions.Listed``)."""
+    return _streamed(report, "sessions", "", lambda session, pad: _streamed(session, "turns", pad))
+
+
+def _streamed(value: dict[str, Any], key: str, pad: str, inner: Any = None) -> Iterator[str]:
+    """``value`` formatted with its lines indented by ``pad``, its list ``key`` an item at a
+    time (each by ``inner``, else whole). The only text ``"key": []`` is the key's: quotes
+    inside JSON strings are escaped."""
+    items, more = value[key], pad + "    "
+    formatted = _formatted({**value, key: []}).replace("\n", "\n" + pad)
+    head, _, tail = formatted.partition(f'"{key}": []')
+    yield head + f'"{key}": ['
+    for index, item in enumerate(items):
+        yield ("," if index else "") + "\n" + more
+        if inner is None:
+            yield _formatted(item).replace("\n", "\n" + more)
+        else:
+            yield from inner(item, more)
+    yield (f"\n{pad}  ]" if items else "]") + tail
 
 
 def _lines(report: dict[str, Any]) -> Iterator[str]:
@@ -188,7 +221,8 @@ def _histogram(report: dict[str, Any]) -> Iterator[str]:
 
 
 def _timeline(session: dict[str, Any], index: int) -> Iterator[str]:
-    turns = [t for t in session["turns"] if t["at_ms"] is not None]
+    turns = list(itertools.islice((t for t in session["turns"] if t["at_ms"] is not None),
+                                  TURNS_DRAWN))  # fmt: skip
     if not turns:
         return
     end = max(_turn_end(t) for t in turns) or 1.0
@@ -208,7 +242,7 @@ def _timeline(session: dict[str, Any], index: int) -> Iterator[str]:
             played = turn["audio_out_s"] - (turn["audio_lost_s"] or 0)
             yield _bar("model", x(turn["audio_at_ms"]), 32, played * 1000 * scale,
                        f"turn {turn['index']}: model audio {turn['audio_out_s']} s")  # fmt: skip
-        for tool in turn["tools"]:
+        for tool in turn["tools"][:TOOLS_DRAWN]:
             if tool["at_ms"] is not None:
                 span = (tool["round_trip_ms"] or 0) * scale
                 yield _bar(
@@ -224,6 +258,9 @@ def _timeline(session: dict[str, Any], index: int) -> Iterator[str]:
                 f'height="62"><title>turn {turn["index"]} interrupted</title></rect>'
             )
     yield f'<text x="1040" y="76" text-anchor="end">{end / 1000:.1f} s</text></svg>'
+    if len(session["turns"]) > len(turns):
+        yield (f'<p class="note">The first {len(turns)} of its {len(session["turns"])} turns '
+               "drawn (all in --json).</p>")  # fmt: skip
 
 
 def _turn_end(turn: dict[str, Any]) -> float:
@@ -238,7 +275,12 @@ def _turn_end(turn: dict[str, Any]) -> float:
 
 def _bar(kind: str, x: str, y: int, width: float, title: str) -> str:
     return (f'<rect class="{kind}" x="{x}" y="{y}" width="{max(width, 1):.1f}" height="14">'
-            f"<title>{html.escape(title)}</title></rect>")  # fmt: skip
+            f"<title>{_escaped(title)}</title></rect>")  # fmt: skip
+
+
+def _escaped(text: str) -> str:
+    """Text from a log as the page shows it: escaped, and cut at ``LONGEST`` characters."""
+    return html.escape(text if len(text) <= LONGEST else text[:LONGEST] + "...")
 
 
 def _costs(report: dict[str, Any]) -> Iterator[str]:
@@ -247,18 +289,18 @@ def _costs(report: dict[str, Any]) -> Iterator[str]:
     top = max((s["priced_usd"] for s in sessions), default=0.0) or 1.0
     yield "<table><tr><th>session</th><th>model</th><th>cost, USD</th><th></th></tr>"
     for i, session in enumerate(sessions):
-        name = html.escape(_name(session))
+        name = _escaped(_name(session))
         width = 300 * session["priced_usd"] / top
         bar = f'<svg width="300" height="14"><rect class="model" width="{width:.1f}" height="14"/>'
         cost = _cell(f"sessions.{i}.cost_usd", session["cost_usd"])
-        model = html.escape(shown(session["model"]))
+        model = _escaped(shown(session["model"]))
         yield f"<tr><td>{name}</td><td>{model}</td>{cost}<td>{bar}</svg></td></tr>"
     yield "</table>"
 
 
 def _sessions(report: dict[str, Any]) -> Iterator[str]:
     for i, session in enumerate(report["sessions"][:SESSIONS_SHOWN]):
-        yield f"<h3>{html.escape(_name(session))}</h3><table><tr>"
+        yield f"<h3>{_escaped(_name(session))}</h3><table><tr>"
         yield "".join(f"<th>{label}</th>" for _, label in _SESSION) + "</tr><tr>"
         yield "".join(_cell(f"sessions.{i}.{key}", session[key]) for key, _ in _SESSION)
         yield "</tr></table>"

@@ -19,10 +19,11 @@ The metrics are defined in ``docs/report.md``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple, overload
 
 import msgspec
 
@@ -34,6 +35,7 @@ from ._stats import formats, tag
 
 __all__ = [
     "LATENCIES",
+    "Listed",
     "Session",
     "Sessions",
     "Trace",
@@ -120,8 +122,10 @@ def _on_session(into: _Batch, frame: Any, kind: str, t: int | None, s: str | Non
     config = msgspec.to_builtins(session) if session is not None else {}
     config = config if isinstance(config, dict) else {}
     if kind in _STARTS:
-        if s is None:  # a plain log: a new session; its microphone audio so far is the last's
-            into.inputs.pop(None, None)
+        if s is None:  # a plain log: a new session; audio and text so far are the last's
+            into.inputs.pop(None, None)  # (its responses' ids may be the next's again)
+            into.outputs = {key: fact for key, fact in into.outputs.items() if key[0] is not None}
+            into.texts = {key for key in into.texts if key[0] is not None}
         generation = type(frame).__module__.split(".")[1]
         into.facts.append(("start", t, s, config.get("id"), generation))
     into.facts.append(("config", t, s, formats(config), _model(session)))
@@ -170,8 +174,9 @@ def _flat(prefix: str, value: Any, into: Counter[str]) -> None:
 
 
 def _on_call(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None, _: Any) -> None:
-    name = getattr(frame, "name", None)
-    into.facts.append(("tool_call", t, s, frame.response_id, frame.call_id, name))
+    name = getattr(frame, "name", None)  # beta's may be unset
+    into.facts.append(("tool_call", t, s, frame.response_id, frame.call_id,
+                       name if isinstance(name, str) else None))  # fmt: skip
 
 
 def _on_cut(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None, _: Any) -> None:
@@ -269,28 +274,30 @@ def combine(traces: list[Trace]) -> Trace:
 class Tool:
     """A tool call: when its arguments were done, its output sent, the next response created."""
 
-    __slots__ = ("call_id", "called", "name", "next", "output")
+    __slots__ = ("call_id", "called", "name", "next", "output", "turn")
 
-    def __init__(self, call_id: str, name: str | None, called: int | None) -> None:
-        self.call_id, self.name, self.called = call_id, name, called
+    def __init__(self, call_id: str, name: str | None, called: int | None, turn: Turn) -> None:
+        self.call_id, self.name, self.called, self.turn = call_id, name, called, turn
         self.output: int | None = None
         self.next: int | None = None
 
 
 class Turn:
     """One user input (speech, a message, or none: a response no input waited for) and the
-    responses it caused. Times are arrival times in microseconds, None where not known."""
+    responses it caused. Times are arrival times in microseconds, None where not known.
+    Containers are made when first needed (None until then)."""
 
     __slots__ = ("audio_out", "cancelled", "created", "done", "first_audio", "first_text",
                  "index", "interrupted", "interrupted_at_ms", "interrupted_t", "kind", "lost",
-                 "open", "responses", "speech", "start", "tools", "trigger", "truncated",
-                 "waiting")  # fmt: skip
+                 "open", "pending", "responses", "speech_end", "speech_start", "start", "tools",
+                 "trigger", "truncated", "waiting")  # fmt: skip
 
     def __init__(self, index: int, kind: str, t: int | None) -> None:
         self.index, self.kind, self.start, self.trigger = index, kind, t, t
-        self.speech: list[int | None] = [None, None]  # audio_start_ms, audio_end_ms
-        self.responses: list[str] = []
-        self.open: set[str] = set()  # responses created and not done
+        self.speech_start: int | None = None  # audio_start_ms
+        self.speech_end: int | None = None  # audio_end_ms
+        self.responses = 0  # created
+        self.open: set[str] | None = None  # responses created and not done
         self.created: int | None = None
         self.done: int | None = None
         self.first_audio: int | None = None
@@ -299,13 +306,16 @@ class Turn:
         self.interrupted = self.cancelled = self.truncated = False
         self.interrupted_at_ms: int | None = None
         self.interrupted_t: int | None = None  # when the interruption was seen
-        self.lost: dict[str, float] = {}  # output item truncated -> seconds of its audio unplayed
-        self.tools: list[Tool] = []
+        self.lost: dict[str, float] | None = None  # output item truncated -> seconds unplayed
+        self.tools: list[Tool] | None = None
+        self.pending: list[Tool] | None = None  # output sent, no response created since
         self.waiting = False  # a tool's output was sent: the next response is this turn's
 
 
 class Session:
-    """A session: its turns, responses' tokens, Live usage, errors and audio."""
+    """A session: its turns, responses' tokens, Live usage, errors and audio. Its containers
+    are made when first needed (None until then): a fleet's log holds many sessions that never
+    speak, and each holds no more than its key, its id and a few figures."""
 
     __slots__ = ("audio_in", "audio_out", "by_response", "calls", "errors", "facts", "first",
                  "generation", "id", "items", "key", "last", "live", "model", "playing", "rate",
@@ -316,26 +326,35 @@ class Session:
         self.id: str | None = None  # the API's
         self.model: str | None = None
         self.generation: str | None = None
-        self.rate = {"client": _DEFAULT_RATE, "server": _DEFAULT_RATE}
-        self.turns: list[Turn] = []
-        self.by_response: dict[str, Turn] = {}
-        self.items: dict[str, tuple[Turn, float]] = {}  # output item -> its turn, seconds
-        self.calls: dict[str, Tool] = {}
+        self.rate: dict[str, int] | None = None  # direction -> bytes a second; None: default
+        self.turns: list[Turn] | None = None
+        self.by_response: dict[str, Turn] | None = None
+        self.items: dict[str, tuple[Turn, float]] | None = None  # output item -> turn, seconds
+        self.calls: dict[str, Tool] | None = None
         self.audio_in = self.audio_out = 0.0
-        self.usage: list[tuple[str | None, dict[str, int]]] = []  # each response's model, tokens
-        self.live: dict[str, float] = {}  # the last Live usage report
-        self.errors: Counter[str] = Counter()
+        self.usage: list[tuple[str | None, dict[str, int]]] | None = None  # model, tokens
+        self.live: dict[str, float] | None = None  # the last Live usage report
+        self.errors: Counter[str] | None = None
         self.playing = False  # output_audio_buffer.started and not yet stopped or cleared
         self.responding: Turn | None = None  # the turn of the last response created
         self.facts = 0
 
+    def rate_of(self, direction: str) -> int:
+        return self.rate.get(direction, _DEFAULT_RATE) if self.rate else _DEFAULT_RATE
+
+    def last_turn(self) -> Turn | None:
+        return self.turns[-1] if self.turns else None
+
     def new_turn(self, kind: str, t: int | None) -> Turn:
+        if self.turns is None:
+            self.turns = []
         turn = Turn(len(self.turns), kind, t)
         self.turns.append(turn)
         return turn
 
     def turn_of(self, response: str) -> Turn | None:
-        return self.by_response.get(response) or (self.turns[-1] if self.turns else None)
+        found = self.by_response.get(response) if self.by_response else None
+        return found or self.last_turn()
 
 
 class Sessions:
@@ -381,12 +400,13 @@ def _start(session: Session, fact: Any) -> None:
 
 
 def _config(session: Session, fact: Any) -> None:
-    session.rate.update(fact[3])
+    if fact[3]:
+        session.rate = {**(session.rate or {}), **fact[3]}
     session.model = fact[4] or session.model
 
 
 def _input(session: Session, fact: Any) -> None:
-    session.audio_in += fact[3] / session.rate["client"]
+    session.audio_in += fact[3] / session.rate_of("client")
 
 
 def _still_playing(session: Session, turn: Turn | None, t: int | None) -> bool:
@@ -402,19 +422,19 @@ def _still_playing(session: Session, turn: Turn | None, t: int | None) -> bool:
 
 
 def _speech_started(session: Session, fact: Any) -> None:
-    turn = session.turns[-1] if session.turns else None
+    turn = session.last_turn()
     if turn is not None and turn.responses and _still_playing(session, turn, fact[1]):
         turn.interrupted, turn.interrupted_at_ms = True, fact[3]
         turn.interrupted_t = turn.interrupted_t or fact[1]
     turn = session.new_turn("speech", fact[1])
-    turn.speech[0], turn.trigger = fact[3], None
+    turn.speech_start, turn.trigger = fact[3], None
 
 
 def _speech_stopped(session: Session, fact: Any) -> None:
-    turn = session.turns[-1] if session.turns else None
-    if turn is None or turn.kind != "speech" or turn.speech[1] is not None or turn.responses:
+    turn = session.last_turn()
+    if turn is None or turn.kind != "speech" or turn.speech_end is not None or turn.responses:
         turn = session.new_turn("speech", fact[1])  # its start is not in the log
-    turn.speech[1], turn.trigger = fact[3], fact[1]
+    turn.speech_end, turn.trigger = fact[3], fact[1]
 
 
 def _user_item(session: Session, fact: Any) -> None:
@@ -423,16 +443,18 @@ def _user_item(session: Session, fact: Any) -> None:
 
 def _created(session: Session, fact: Any) -> None:
     t, response = fact[1], fact[3]
-    turn = session.turns[-1] if session.turns else None
+    turn = session.last_turn()
     if turn is None or (turn.responses and not turn.waiting):
         turn = session.new_turn("response", t)
-    for tool in turn.tools:
-        if tool.output is not None and tool.next is None:
-            tool.next = t
-    turn.waiting = False
-    turn.responses.append(response)
+    for tool in turn.pending or ():
+        tool.next = t if tool.next is None else tool.next
+    turn.pending, turn.waiting = None, False
+    turn.responses += 1
+    turn.open = turn.open or set()
     turn.open.add(response)
     turn.created = t if turn.created is None else turn.created
+    if session.by_response is None:
+        session.by_response = {}
     session.by_response[response] = session.responding = turn
 
 
@@ -444,25 +466,28 @@ def _text(session: Session, fact: Any) -> None:
 
 def _output(session: Session, fact: Any) -> None:
     _, first, _, response, item, size, _ = fact
-    seconds = size / session.rate["server"]
+    seconds = size / session.rate_of("server")
     session.audio_out += seconds
-    turn = session.by_response.get(response) if response else None
+    turn = session.by_response.get(response) if response and session.by_response else None
     if turn is None:  # Live and translation audio belongs to no response
         return
     turn.audio_out += seconds
     if first is not None:
         turn.first_audio = first if turn.first_audio is None else min(turn.first_audio, first)
     if item:
-        session.items[item] = (turn, session.items.get(item, (turn, 0.0))[1] + seconds)
+        items = session.items = session.items or {}
+        items[item] = (turn, items.get(item, (turn, 0.0))[1] + seconds)
 
 
 def _done(session: Session, fact: Any) -> None:
     _, t, _, response, status, tokens = fact
+    session.usage = session.usage or []
     session.usage.append((session.model, tokens))
-    turn = session.by_response.get(response)
+    turn = session.by_response.get(response) if session.by_response else None
     if turn is None:
         return
-    turn.open.discard(response)
+    if turn.open:
+        turn.open.discard(response)
     turn.done = t if turn.done is None or t is None else max(turn.done, t)
     if status == "cancelled":
         turn.cancelled = turn.interrupted = True
@@ -473,22 +498,26 @@ def _tool_call(session: Session, fact: Any) -> None:
     _, t, _, response, call_id, name = fact
     turn = session.turn_of(response)
     if turn is not None:
-        tool = session.calls[call_id] = Tool(call_id, name, t)
+        session.calls = session.calls or {}
+        tool = session.calls[call_id] = Tool(call_id, name, t, turn)
+        turn.tools = turn.tools or []
         turn.tools.append(tool)
 
 
 def _tool_output(session: Session, fact: Any) -> None:
-    tool = session.calls.get(fact[3])
-    turn = session.turns[-1] if session.turns else None
+    tool = session.calls.get(fact[3]) if session.calls else None
+    turn = session.last_turn()
     if tool is not None:
         tool.output = fact[1]
-        if turn is not None and tool in turn.tools:
+        if tool.turn is turn and turn is not None:
+            turn.pending = turn.pending or []
+            turn.pending.append(tool)
             turn.waiting = True
 
 
 def _truncated(session: Session, fact: Any) -> None:
     _, _, _, item, played_ms = fact
-    turn, seconds = session.items.get(item, (session.responding, None))
+    turn, seconds = (session.items or {}).get(item, (session.responding, None))
     if turn is None:
         return
     turn.truncated = turn.interrupted = True
@@ -496,6 +525,7 @@ def _truncated(session: Session, fact: Any) -> None:
     if seconds is not None and isinstance(
         played_ms, int
     ):  # never less than none, nor more than all
+        turn.lost = turn.lost or {}
         turn.lost[item] = min(seconds, max(0.0, seconds - played_ms / 1000))
 
 
@@ -517,6 +547,7 @@ def _playing(session: Session, fact: Any) -> None:
 
 
 def _error(session: Session, fact: Any) -> None:
+    session.errors = session.errors or Counter()
     session.errors[fact[3]] += 1
 
 
@@ -551,7 +582,11 @@ LATENCIES = ("voice_to_voice_ms", "first_text_ms", "response_ms", "tool_round_tr
 
 
 def _ms(start: int | None, end: int | None) -> float | None:
-    return None if start is None or end is None else round((end - start) / 1000, 3)
+    """Milliseconds from ``start`` to ``end``; None if either is unknown, or if ``end`` came
+    first (a recorder's clock that went back: no measure, rather than a negative one)."""
+    if start is None or end is None or end < start:
+        return None
+    return round((end - start) / 1000, 3)
 
 
 def _tool(tool: Tool, origin: int | None) -> dict[str, Any]:
@@ -566,7 +601,7 @@ def _tool(tool: Tool, origin: int | None) -> dict[str, Any]:
 
 
 def _turn(turn: Turn, origin: int | None) -> dict[str, Any]:
-    start_ms, end_ms = turn.speech
+    start_ms, end_ms = turn.speech_start, turn.speech_end
     lost = round(sum(turn.lost.values()), 3) if turn.lost else None
     return {
         "index": turn.index,
@@ -576,7 +611,7 @@ def _turn(turn: Turn, origin: int | None) -> dict[str, Any]:
         "audio_in_s": (end_ms - start_ms) / 1000
         if start_ms is not None and end_ms is not None
         else None,
-        "responses": len(turn.responses),
+        "responses": turn.responses,
         "voice_to_voice_ms": _ms(turn.trigger, turn.first_audio) if turn.kind == "speech" else None,
         "first_text_ms": _ms(turn.trigger, turn.first_text),
         "response_ms": _ms(turn.created, turn.done),
@@ -588,30 +623,29 @@ def _turn(turn: Turn, origin: int | None) -> dict[str, Any]:
         "cancelled": turn.cancelled,
         "truncated": turn.truncated,
         "audio_lost_s": lost,
-        "tools": [_tool(tool, origin) for tool in turn.tools],
+        "tools": [_tool(tool, origin) for tool in turn.tools or ()],
     }
 
 
 def percentiles(values: list[float]) -> dict[str, Any]:
     """Count, median, p90 and p99 of ``values`` by nearest rank (None without values)."""
+    if not values:
+        return {"count": 0, "median": None, "p90": None, "p99": None}
     ordered = sorted(values)
     n = len(ordered)
 
-    def rank(p: int) -> float | None:
-        return ordered[max(0, -(-p * n // 100) - 1)] if n else None
+    def rank(p: int) -> float:
+        return ordered[max(0, -(-p * n // 100) - 1)]
 
     return {"count": n, "median": rank(50), "p90": rank(90), "p99": rank(99)}
 
 
-def _latencies(turns: list[dict[str, Any]]) -> dict[str, Any]:
-    found: dict[str, list[float]] = {name: [] for name in LATENCIES}
-    for turn in turns:
-        for name in LATENCIES[:3]:
-            if turn[name] is not None:
-                found[name].append(turn[name])
-        found["tool_round_trip_ms"] += [t["round_trip_ms"] for t in turn["tools"]
-                                        if t["round_trip_ms"] is not None]  # fmt: skip
-    return {name: percentiles(values) for name, values in found.items()}
+def _add_values(found: dict[str, list[float]], turn: dict[str, Any]) -> None:
+    for name in LATENCIES[:3]:
+        if turn[name] is not None:
+            found[name].append(turn[name])
+    found["tool_round_trip_ms"] += [t["round_trip_ms"] for t in turn["tools"]
+                                    if t["round_trip_ms"] is not None]  # fmt: skip
 
 
 def _seconds(start: int | None, end: int | None) -> float | None:
@@ -627,32 +661,41 @@ class _Cost:
 
     def __init__(self) -> None:
         self.usd = 0.0
-        self.tokens: Counter[str] = Counter()
-        self.unpriced: Counter[str] = Counter()  # model -> responses (or Live sessions) unpriced
+        self.tokens: dict[str, int] = {}
+        self.unpriced: dict[str, int] = {}  # model -> responses (or Live sessions) unpriced
 
     def add(self, prices: Prices, session: Session) -> None:
-        for model, usage in session.usage:
+        for model, usage in session.usage or ():
             tokens = tokens_by_modality(usage)
-            self.tokens.update(tokens)
-            cost = prices.tokens(model, tokens)
-            if cost is None:
-                self.unpriced[model or "unknown model"] += 1
-            else:
-                self.usd += cost
+            for modality, count in tokens.items():
+                self.tokens[modality] = self.tokens.get(modality, 0) + count
+            self._priced(model, prices.tokens(model, tokens))
         if session.live:
-            cost = prices.seconds(session.model, session.live)
-            if cost is None:
-                self.unpriced[session.model or "unknown model"] += 1
-            else:
-                self.usd += cost
+            self._priced(session.model, prices.seconds(session.model, session.live))
+        if session.generation == "translation":  # billed, but the table has no rates for it
+            self._priced(session.model, None)
+
+    def _priced(self, model: str | None, cost: float | None) -> None:
+        if cost is None:
+            name = model or "unknown model"
+            self.unpriced[name] = self.unpriced.get(name, 0) + 1
+        else:
+            self.usd += cost
 
 
 def _session(session: Session, prices: Prices) -> dict[str, Any]:
-    turns = [_turn(turn, session.first) for turn in session.turns]
-    answered = [turn for turn in turns if turn["responses"]]
+    turns = Listed(session.turns or [], functools.partial(_turn, origin=session.first))
+    answered = interrupted = 0
+    lost = 0.0
+    values: dict[str, list[float]] = {name: [] for name in LATENCIES}
+    for turn in turns:  # once: each turn's figures are made as they are read
+        answered += 1 if turn["responses"] else 0
+        interrupted += turn["interrupted"]
+        lost += turn["audio_lost_s"] or 0.0
+        _add_values(values, turn)
     cost = _Cost()
-    cost.add(prices, session)
-    interrupted = sum(turn["interrupted"] for turn in turns)
+    if session.usage or session.live or session.generation == "translation":
+        cost.add(prices, session)
     return {
         "session": session.key,
         "id": session.id,
@@ -661,19 +704,19 @@ def _session(session: Session, prices: Prices) -> dict[str, Any]:
         "start_us": session.first,
         "duration_s": _seconds(session.first, session.last),
         "turn_count": len(turns),
-        "responses": len(session.usage),
+        "responses": len(session.usage or ()),
         "interrupted_turns": interrupted,
-        "interruption_rate": _rate(interrupted, len(answered)),
+        "interruption_rate": _rate(interrupted, answered),
         "audio_in_s": round(session.audio_in, 3),
         "audio_out_s": round(session.audio_out, 3),
-        "audio_lost_s": round(sum(t["audio_lost_s"] or 0 for t in turns), 3),
-        "latency": _latencies(turns),
+        "audio_lost_s": round(lost, 3),
+        "latency": {name: percentiles(found) for name, found in values.items()},
         "tokens": dict(sorted(cost.tokens.items())),
         "cost_usd": None if cost.unpriced else round(cost.usd, 6),  # no partial sum as the whole
         "priced_usd": round(cost.usd, 6),
-        "unpriced": dict(cost.unpriced),
-        "live_usage": session.live,
-        "errors": dict(session.errors.most_common()),
+        "unpriced": cost.unpriced,
+        "live_usage": session.live or {},
+        "errors": dict(session.errors.most_common()) if session.errors else {},
         "turns": turns,
     }
 
@@ -689,35 +732,87 @@ def counts(reader: LogReader[Any], shown: list[Rejected]) -> dict[str, Any]:
     }
 
 
+class Listed(Sequence[dict[str, Any]]):
+    """Figures made when read, one at a time: a report's sessions, a session's turns. The
+    sessions and turns of a fleet's log are never all held as figures at once (``rt-fast
+    report --json`` writes them one by one; ``list()`` makes them JSON's list)."""
+
+    def __init__(self, items: Sequence[Any], make: Callable[[Any], dict[str, Any]]) -> None:
+        self._items, self._make = items, make
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(self._make, self._items)
+
+    def __eq__(self, other: object) -> bool:  # as the list it stands for
+        return isinstance(other, (Listed, list)) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self._make(item) for item in self._items[index]]
+        return self._make(self._items[index])
+
+
+class _Overall:
+    """The figures of all sessions, added a session at a time (in order: the same sums)."""
+
+    def __init__(self) -> None:
+        self.sessions = self.turns = self.responses = self.interrupted = self.answered = 0
+        self.audio = {"audio_in_s": 0.0, "audio_out_s": 0.0, "audio_lost_s": 0.0}
+        self.priced = 0.0
+        self.latency: dict[str, list[float]] = {name: [] for name in LATENCIES}
+        self.tokens: Counter[str] = Counter()
+        self.errors: Counter[str] = Counter()
+        self.unpriced: Counter[str] = Counter()
+
+    def add(self, session: dict[str, Any]) -> None:
+        turns = session["turns"]
+        self.sessions += 1
+        self.turns += len(turns)
+        self.responses += session["responses"]
+        self.interrupted += session["interrupted_turns"]
+        for key in self.audio:
+            self.audio[key] += session[key]
+        self.priced += session["priced_usd"]
+        for turn in turns:  # made as read: once
+            self.answered += 1 if turn["responses"] else 0
+            _add_values(self.latency, turn)
+        for total, counts in ((self.tokens, session["tokens"]), (self.errors, session["errors"]),
+                              (self.unpriced, session["unpriced"])):  # fmt: skip
+            if counts:
+                total.update(counts)
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "sessions": self.sessions,
+            "turns": self.turns,
+            "responses": self.responses,
+            "interrupted_turns": self.interrupted,
+            "interruption_rate": _rate(self.interrupted, self.answered),
+            **{key: round(total, 3) for key, total in self.audio.items()},
+            "latency": {name: percentiles(values) for name, values in self.latency.items()},
+            "tokens": dict(sorted(self.tokens.items())),
+            "cost_usd": None if self.unpriced else round(self.priced, 6),
+            "priced_usd": round(self.priced, 6),
+            "unpriced": dict(self.unpriced),
+            "errors": dict(self.errors.most_common()),
+        }
+
+
 def summary(sessions: Sessions, prices: Prices) -> dict[str, Any]:
     """What ``rt-fast report --json`` says of the sessions (but the logs' counts and rejected
-    lines, which the caller knows)."""
-    listed = [_session(session, prices) for session in sessions.sessions.values()]
-    turns = [turn for session in listed for turn in session["turns"]]
-    answered = sum(1 for turn in turns if turn["responses"])
-    interrupted = sum(session["interrupted_turns"] for session in listed)
-    tokens: Counter[str] = Counter()
-    errors: Counter[str] = Counter()
-    unpriced: Counter[str] = Counter()
+    lines, which the caller knows); its ``sessions`` are ``Listed``: made when read."""
+    listed = Listed(list(sessions.sessions.values()), functools.partial(_session, prices=prices))
+    overall = _Overall()
     for session in listed:
-        tokens.update(session["tokens"])
-        errors.update(session["errors"])
-        unpriced.update(session["unpriced"])
-    overall = {
-        "sessions": len(listed),
-        "turns": len(turns),
-        "responses": sum(session["responses"] for session in listed),
-        "interrupted_turns": interrupted,
-        "interruption_rate": _rate(interrupted, answered),
-        "audio_in_s": round(sum(s["audio_in_s"] for s in listed), 3),
-        "audio_out_s": round(sum(s["audio_out_s"] for s in listed), 3),
-        "audio_lost_s": round(sum(s["audio_lost_s"] for s in listed), 3),
-        "latency": _latencies(turns),
-        "tokens": dict(sorted(tokens.items())),
-        "cost_usd": None if unpriced else round(sum(s["priced_usd"] for s in listed), 6),
-        "priced_usd": round(sum(s["priced_usd"] for s in listed), 6),
-        "unpriced": dict(unpriced),
-        "errors": dict(errors.most_common()),
-    }
-    return {"times": sessions.timed, "overall": overall, "sessions": listed,
+        overall.add(session)
+    return {"times": sessions.timed, "overall": overall.figures(), "sessions": listed,
             "prices": prices.described()}  # fmt: skip

@@ -414,10 +414,12 @@ def report(paths: Paths, client: Any = None, *, protocol: str = "auto",
     sessions = _sessions.Sessions()
     for trace in reader:
         sessions.add(trace)
+    figures = _sessions.summary(sessions, prices)
     return {
         "logs": logs,
         **_sessions.counts(reader, shown),
-        **_sessions.summary(sessions, prices),
+        **figures,
+        "sessions": [{**s, "turns": list(s["turns"])} for s in figures["sessions"]],  # builtins
         "jobs": _threads(client),
         "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
     }
