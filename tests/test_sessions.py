@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from rt_fast import _sessions
+from rt_fast import _figures, _sessions
 from rt_fast._cli import main
 from rt_fast._jsonl import map_log_reporting
 from rt_fast._prices import load_prices
@@ -210,7 +210,7 @@ def _fold(data: bytes, chunk: int | None = None) -> dict[str, Any]:
     sessions = _sessions.Sessions()
     for trace in traces:
         sessions.add(trace)
-    return _sessions.summary(sessions, load_prices())
+    return _figures.summary(sessions, load_prices())
 
 
 def test_every_metric_of_a_hand_built_session(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ from typing import Any, NoReturn
 
 import msgspec
 
-from . import _export, _sessions, _stats
+from . import _export, _figures, _sessions, _stats
 from ._cli_ws import add_relay, add_serve
 from ._jsonl import LogBatch, LogReader, Rejected, map_log, map_log_reporting
 from ._outputs import output, refuse_inputs, written
@@ -294,8 +294,8 @@ def _report_of(args: argparse.Namespace, prices: Any) -> dict[str, Any]:
         _consume(reader, sessions.add)
     return {
         "logs": list(args.log) or [_label(args.log)],
-        **_sessions.counts(reader, shown),
-        **_sessions.summary(sessions, prices),
+        **_figures.counts(reader, shown),
+        **_figures.summary(sessions, prices),
         "jobs": args.jobs,
         "seconds": {"elapsed": round(time.perf_counter() - start, 4)},
     }

@@ -1,7 +1,7 @@
 """The report of ``rt-fast report``, drawn: for a terminal (rich, else plain text with the same
 numbers) and as one self-contained HTML page (inline SVG and CSS: nothing fetched).
 
-Every figure comes from the report's JSON (``rt_fast._sessions.summary``) and is shown by one
+Every figure comes from the report's JSON (``rt_fast._figures.summary``) and is shown by one
 rule (``shown``); on the page each figure's element names its place in the JSON
 (``data-key="overall.turns"``), so that a reader, a test, can check the page says what the
 JSON says.
@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from ._sessions import LATENCIES
+from ._figures import LATENCIES
 
 __all__ = ["json_text", "page", "shown", "terminal", "text"]
 
@@ -62,7 +62,7 @@ def _formatted(value: Any) -> str:
 
 def json_text(report: dict[str, Any]) -> Iterator[str]:
     """The report as ``--json`` prints it (JSON indented by two), in pieces: a session, a turn
-    at a time, each made only as it is written (``rt_fast._sessions.Listed``)."""
+    at a time, each made only as it is written (``rt_fast._figures.Listed``)."""
     return _streamed(report, "sessions", "", lambda session, pad: _streamed(session, "turns", pad))
 
 

@@ -45,7 +45,7 @@ from typing import IO, Any, NamedTuple, Union, cast
 
 import msgspec
 
-from . import _export, _sessions, _stats
+from . import _export, _figures, _sessions, _stats
 from ._codec import log_decoder
 from ._jsonl import (
     Job,
@@ -414,10 +414,10 @@ def report(paths: Paths, client: Any = None, *, protocol: str = "auto",
     sessions = _sessions.Sessions()
     for trace in reader:
         sessions.add(trace)
-    figures = _sessions.summary(sessions, prices)
+    figures = _figures.summary(sessions, prices)
     return {
         "logs": logs,
-        **_sessions.counts(reader, shown),
+        **_figures.counts(reader, shown),
         **figures,
         "sessions": [{**s, "turns": list(s["turns"])} for s in figures["sessions"]],  # builtins
         "jobs": _threads(client),
