@@ -25,6 +25,7 @@ openai = pytest.importorskip("openai")
 from openai.types.live import ServerEvent  # noqa: E402
 from pydantic import TypeAdapter  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
+from websockets.exceptions import ConnectionClosedOK  # noqa: E402
 
 import rt_fast  # noqa: E402
 from rt_fast import live, relay, server, ws  # noqa: E402
@@ -584,3 +585,26 @@ def test_the_path_decides_the_upstreams_endpoint(upstream: str, path: str, expec
     from rt_fast._handshake import Gate, client_request
 
     assert Gate(upstream, {}).url(client_request(path, Headers(), None)) == expected
+
+
+def test_frames_sent_behind_session_close_do_not_hold_the_close() -> None:
+    """A client still streaming (audio behind its ``session.close``) sees the server's close at
+    once, not after websockets' ``close_timeout``: the server closes beside its receive loop."""
+
+    async def run() -> tuple[list[str], float]:
+        async with await server.serve(server.Script(), protocol="live") as up:
+            url = f"ws://127.0.0.1:{_port(up)}/v1/live/sessions"
+            async with connect(url) as client:
+                await client.send(json.dumps({"type": "session.start", "session": CONFIG}))
+                await client.send(json.dumps({"type": "session.close"}))
+                for audio in SPEECH:
+                    await client.send(json.dumps({"type": "session.input_audio.append",
+                                                  "audio": audio}))  # fmt: skip
+                started, tags = asyncio.get_running_loop().time(), []
+                with pytest.raises(ConnectionClosedOK):
+                    for _ in range(10):
+                        tags.append(json.loads(await asyncio.wait_for(client.recv(), 5))["type"])
+                return tags, asyncio.get_running_loop().time() - started
+
+    tags, seconds = asyncio.run(run())
+    assert tags == ["session.started", "session.closed"] and seconds < 2

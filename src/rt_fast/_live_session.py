@@ -31,7 +31,7 @@ it says so here):
   ``decision.create``) and telephony (``transport.dtmf.send``) are not played: an ``error``
   (``unsupported``) says so;
 * ``session.close`` -> ``session.closed`` (``close_requested``, the session, its usage), then
-  the server closes the connection (1000);
+  the server closes the connection (1000); frames the client sent behind it are not answered;
 * ``pace="realtime"`` spaces the output audio deltas by the audio they carry (a recording's
   too), ``"fast"`` sends them as fast as the client reads;
 * a frame rt_fast cannot decode as a Live client event (not JSON, a wrong field, a type Live
@@ -134,18 +134,23 @@ class LiveSession:
         self.detector = Detector()
         self.speaking: asyncio.Event | None = None  # set to stop the reply playing
         self.tasks: set[asyncio.Future[None]] = set()
+        self.closing: asyncio.Future[None] | None = None  # the close session.close asked
 
     async def run(self) -> None:
         try:
             async for message in self.connection:
                 if self.received is not None:
                     self.received.add(message.encode() if isinstance(message, str) else message)
-                await self.take(message)
+                if self.closing is None:  # after session.close, frames are read, not answered
+                    await self.take(message)
         except ConnectionClosed:
             pass
         finally:
             for task in list(self.tasks):
                 task.cancel()
+            if self.closing is not None:
+                with contextlib.suppress(ConnectionClosed):
+                    await self.closing
 
     async def take(self, message: str | bytes) -> None:
         try:
@@ -224,7 +229,10 @@ class LiveSession:
         self.stop()
         await self.emit("session.closed", event.event_id, reason="close_requested",
                         session=self.session, usage=self.usage())  # fmt: skip
-        await self.connection.close(1000)
+        # Closed beside the receive loop, which goes on reading: awaited in it, a frame the
+        # client sent behind session.close would fill the one-frame queue, and the client's
+        # answer to the close could not be read until close_timeout ran out.
+        self.closing = asyncio.ensure_future(self.connection.close(1000))
 
     def usage(self) -> Json:
         return {"seconds": round(max(self.heard_ms, self.spoken_ms) / 1000, 3)}
