@@ -608,3 +608,52 @@ def test_frames_sent_behind_session_close_do_not_hold_the_close() -> None:
 
     tags, seconds = asyncio.run(run())
     assert tags == ["session.started", "session.closed"] and seconds < 2
+
+
+def _answers(frames: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """The first ``count`` frames a Live server answers ``frames`` with, each validated."""
+
+    async def run() -> list[dict[str, Any]]:
+        async with await server.serve(server.Script(), protocol="live") as up:
+            url = f"ws://127.0.0.1:{_port(up)}/v1/live/sessions"
+            async with connect(url) as client:
+                for frame in frames:
+                    await client.send(json.dumps(frame))
+                return [_checked(await asyncio.wait_for(client.recv(), TIMEOUT))
+                        for _ in range(count)]  # fmt: skip
+
+    return asyncio.run(run())
+
+
+def test_an_update_keeps_the_settings_it_omits_and_the_delegations_type() -> None:
+    """``session.update`` is sparse: a delegation's omitted settings keep their values (the
+    session stays one the SDK's models take); its type cannot change; null is omitted."""
+    delegation = {"type": "responses", "acknowledgement_delay_ms": 100,
+                  "responses": {"model": "gpt-5", "instructions": "Look it up."}}  # fmt: skip
+    update = {
+        "type": "session.update",
+        "session": {
+            "delegation": {
+                "type": "responses",
+                "acknowledgement_delay_ms": 5,
+                "responses": {"model": "gpt-5.1"},
+            }
+        },
+    }
+    retype = {"type": "session.update", "event_id": "evt_retype",
+              "session": {"delegation": {"type": "decisions"}}}  # fmt: skip
+    nulls = {"type": "session.update", "session": {"delegation": None, "triggers": None}}
+    started, updated, refused, kept = _answers(
+        [{"type": "session.start", "session": {**CONFIG, "delegation": delegation}},
+         update, retype, nulls], 4)  # fmt: skip
+    assert updated["session"]["delegation"] == {
+        "type": "responses", "acknowledgement_delay_ms": 5,
+        "responses": {"model": "gpt-5.1", "instructions": "Look it up."}}  # fmt: skip
+    assert refused["error"]["code"] == "invalid_value"
+    assert refused["error"]["param"] == "session.delegation.type"
+    assert refused["client_event_id"] == "evt_retype"
+    assert kept["session"] == updated["session"] != started["session"]
+    _, client_owned = _answers([{"type": "session.start", "session": CONFIG},
+                                {"type": "session.update", "session": {"delegation": {
+                                    "type": "decisions"}}}], 2)  # fmt: skip
+    assert client_owned["error"]["message"].endswith("(client to decisions).")

@@ -13,7 +13,10 @@ it says so here):
   session. Any other frame first, or a second ``session.start``, gets an ``error`` (codes
   ``session_not_started``, ``session_already_started``: rt_fast's; Live's are not published);
 * ``session.update`` -> ``session.updated`` with the whole session, its ``delegation`` and
-  ``triggers`` replaced where given (what ``session.update`` may change);
+  ``triggers`` (what ``session.update`` may change) updated where given: a setting omitted
+  (or null) keeps its value, ``triggers`` given are replaced whole; a delegation of another
+  type than the session's (omitted or null: ``client``) gets an ``error`` (``invalid_value``:
+  its type cannot change);
 * ``session.input_audio.append``: the audio's energy starts and stops speech
   (``rt_fast._vad``, at its defaults: Live has no turn detection settings); once speech stops,
   the server sends what it heard (``session.input_transcript.delta``: the script's ``hear``,
@@ -80,6 +83,8 @@ _BAD_AUDIO = ("invalid_value", "Invalid 'audio': not valid base64.")
 _BAD_RATE = ("invalid_value", "Invalid 'session.audio.format.rate': {} takes {}.")
 _LIVE_RATES = {"audio/pcm": (16_000, 24_000), "audio/pcmu": (8_000,), "audio/pcma": (8_000,)}
 """The sample rates Live takes of each format (the SDK's ``AudioFormat``)."""
+_FIXED_TYPE = ("invalid_value", "Invalid 'session.delegation.type': the delegation type cannot "
+               "change ({} to {}).")  # fmt: skip
 _UNSUPPORTED = ("unsupported", "rt_fast's local server does not play {!r}.")
 _NO_TURN = ("server_error", "the script has no more turns (Script(otherwise=None))")
 _CALL = ("server_error", "the script's turn holds a function call (Call), which GPT-Live "
@@ -116,6 +121,20 @@ def _live(event: Any) -> Any:
 
 def _given(value: Any) -> Any:
     return None if value is msgspec.UNSET else value
+
+
+def _merged(old: Any, new: Any) -> Any:
+    """``new`` over ``old``, objects key by key: the settings an update omits keep their
+    values (a list, such as ``triggers``, is replaced whole)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return {**old, **{key: _merged(old.get(key), value) for key, value in new.items()}}
+    return new
+
+
+def _owner(session: Json) -> str:
+    """Who a session's delegated work goes to (omitted or null: the client)."""
+    delegation = session.get("delegation")
+    return str(delegation.get("type")) if isinstance(delegation, dict) else "client"
 
 
 class LiveSession:
@@ -222,7 +241,13 @@ class LiveSession:
 
     async def update(self, event: Any) -> None:
         assert self.session is not None
-        self.session.update(msgspec.to_builtins(event.session))
+        change = {k: v for k, v in msgspec.to_builtins(event.session).items() if v is not None}
+        was, asked = _owner(self.session), _owner(change) if "delegation" in change else None
+        if asked not in (None, was):
+            await self.error(_FIXED_TYPE, was, asked, client=event.event_id,
+                             param="session.delegation.type")  # fmt: skip
+            return
+        self.session = _merged(self.session, change)
         await self.emit("session.updated", event.event_id, session=self.session)
 
     async def close(self, event: Any) -> None:
