@@ -657,3 +657,18 @@ def test_an_update_keeps_the_settings_it_omits_and_the_delegations_type() -> Non
                                 {"type": "session.update", "session": {"delegation": {
                                     "type": "decisions"}}}], 2)  # fmt: skip
     assert client_owned["error"]["message"].endswith("(client to decisions).")
+
+
+def test_a_created_decision_item_is_stored_with_an_id() -> None:
+    """``decision.item.created`` holds the item as stored, with an id (the SDK's models need
+    one): the client's where it gave one, else a fresh ``item_`` id."""
+    message = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
+    call = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "look_up",
+            "arguments": "{}"}  # fmt: skip
+    _, fresh, given = _answers(
+        [{"type": "session.start", "session": CONFIG},
+         *({"type": "decision.item.create", "item": item} for item in (message, call))], 3)  # fmt: skip
+    assert (
+        fresh["item"]["id"].startswith("item_") and fresh["item"]["content"] == message["content"]
+    )
+    assert given["item"] == call

@@ -30,9 +30,9 @@ it says so here):
 * ``session.output_audio.fixture.play`` -> ``.fixture.playing`` and ``.fixture.played``;
   ``session.instructions.append``, ``.thinking.append``, ``.commentary.append`` ->
   their ``.appended`` at the session's time; ``decision.item.create`` and ``.delete`` ->
-  ``.created`` and ``.deleted``. Delegation (``response.create``, ``response.item.create``,
-  ``decision.create``) and telephony (``transport.dtmf.send``) are not played: an ``error``
-  (``unsupported``) says so;
+  ``.created`` (the item stored: a fresh ``item_`` id where it had none) and ``.deleted``.
+  Delegation (``response.create``, ``response.item.create``, ``decision.create``) and telephony
+  (``transport.dtmf.send``) are not played: an ``error`` (``unsupported``) says so;
 * ``session.close`` -> ``session.closed`` (``close_requested``, the session, its usage), then
   the server closes the connection (1000); frames the client sent behind it are not answered;
 * ``pace="realtime"`` spaces the output audio deltas by the audio they carry (a recording's
@@ -393,8 +393,10 @@ class LiveSession:
         await self.emit(_ACKS[event.type], event.event_id, start_ms=at, end_ms=at)
 
     async def item_create(self, event: Any) -> None:
-        await self.emit("decision.item.created", event.event_id,
-                        item=msgspec.to_builtins(event.item))  # fmt: skip
+        item = msgspec.to_builtins(event.item)
+        if not item.get("id"):  # a stored item has one: where the client gave none, a fresh one
+            item["id"] = self.ids("item")
+        await self.emit("decision.item.created", event.event_id, item=item)
 
     async def item_delete(self, event: Any) -> None:
         await self.emit("decision.item.deleted", event.event_id, item_id=event.item_id)
