@@ -672,3 +672,12 @@ def test_a_created_decision_item_is_stored_with_an_id() -> None:
         fresh["item"]["id"].startswith("item_") and fresh["item"]["content"] == message["content"]
     )
     assert given["item"] == call
+
+
+@pytest.mark.parametrize("output", [{}, {"voice": None}, None])
+def test_an_output_config_without_a_voice_gets_the_default_voice(output: Any) -> None:
+    """The voice ``marin`` where the config names none, an ``output`` without a voice too."""
+    (started,) = _answers([{"type": "session.start", "session": {**CONFIG, "audio": {
+        "format": {"type": "audio/pcm", "rate": 16000}, "output": output}}}], 1)  # fmt: skip
+    assert started["session"]["audio"] == {"format": {"type": "audio/pcm", "rate": 16000},
+                                           "output": {"voice": "marin"}}  # fmt: skip

@@ -124,10 +124,13 @@ def _given(value: Any) -> Any:
 
 
 def _merged(old: Any, new: Any) -> Any:
-    """``new`` over ``old``, objects key by key: the settings an update omits keep their
-    values (a list, such as ``triggers``, is replaced whole)."""
+    """``new`` over ``old``, objects key by key: the settings ``new`` omits (or gives as null)
+    keep their values (a list, such as ``triggers``, is replaced whole)."""
+    if new is None:
+        return old
     if isinstance(old, dict) and isinstance(new, dict):
-        return {**old, **{key: _merged(old.get(key), value) for key, value in new.items()}}
+        given = {key: _merged(old.get(key), value) for key, value in new.items()}
+        return {**old, **{key: value for key, value in given.items() if value is not None}}
     return new
 
 
@@ -224,10 +227,9 @@ class LiveSession:
             await self.send(self.source.created)
         else:
             config = msgspec.to_builtins(event.session)
-            given = {k: v for k, v in (config.get("audio") or {}).items() if v is not None}
             self.session = {**config, "id": self.ids("live"), "status": "active",
                             "expires_at": int(time.time()) + _EXPIRES_S,
-                            "audio": {**_DEFAULT_AUDIO, **given}}  # fmt: skip
+                            "audio": _merged(_DEFAULT_AUDIO, config.get("audio"))}  # fmt: skip
             await self.emit("session.started", event.event_id, session=self.session)
         fmt = self.format()
         self.detector = Detector(fmt["type"], rate=fmt.get("rate", 0))
