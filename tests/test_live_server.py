@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import io
 import json
 import subprocess
@@ -681,3 +682,21 @@ def test_an_output_config_without_a_voice_gets_the_default_voice(output: Any) ->
         "format": {"type": "audio/pcm", "rate": 16000}, "output": output}}}], 1)  # fmt: skip
     assert started["session"]["audio"] == {"format": {"type": "audio/pcm", "rate": 16000},
                                            "output": {"voice": "marin"}}  # fmt: skip
+
+
+def test_a_log_mixing_ga_and_live_plays_one_protocols_frames() -> None:
+    """A plain log of a GA session then a Live one (or the other way) plays its first session,
+    cut where the other protocol's opens; a GA frame inside a Live session is refused at load,
+    naming its line (played, the SDK's Live client would misread it as ``session.started``)."""
+    ga_log = gzip.decompress(
+        (Path(rt_fast.__file__).parent / "data" / "sample_session.jsonl.gz").read_bytes())  # fmt: skip
+    played = server.Recording.load(io.BytesIO(_live_log() + ga_log))
+    assert played == _live_recording()
+    played = server.Recording.load(io.BytesIO(ga_log + _live_log()))
+    assert played == server.Recording.load(io.BytesIO(ga_log)) and played.protocol == "ga"
+    lines = _live_log().splitlines(keepends=True)
+    ga_frame = next(line for line in ga_log.splitlines(keepends=True)
+                    if b'"response.output_audio_transcript.delta"' in line)  # fmt: skip
+    with pytest.raises(ValueError, match=r"line 3: a response\.output_audio_transcript\.delta "
+                                         r"frame in a GPT-Live session"):  # fmt: skip
+        server.Recording.load(io.BytesIO(b"".join([*lines[:2], ga_frame, *lines[2:]])))
