@@ -700,3 +700,17 @@ def test_a_log_mixing_ga_and_live_plays_one_protocols_frames() -> None:
     with pytest.raises(ValueError, match=r"line 3: a response\.output_audio_transcript\.delta "
                                          r"frame in a GPT-Live session"):  # fmt: skip
         server.Recording.load(io.BytesIO(b"".join([*lines[:2], ga_frame, *lines[2:]])))
+
+
+def test_a_log_with_no_session_names_lives_opening_too(tmp_path: Path) -> None:
+    """``rt-fast serve --protocol live --replay`` of a log without a session says what a Live
+    log opens with, in one line (exit 2), as it does of GA's."""
+    log = tmp_path / "empty.jsonl"
+    log.write_bytes(b'{"type":"session.closed","event_id":"e","reason":"close_requested"}\n')
+    result = subprocess.run([sys.executable, "-m", "rt_fast", "serve", "--protocol", "live",
+                             "--replay", str(log), "--port", "0"],
+                            capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith(
+        "no session.created (or GPT-Live's session.started) to play"
+    )

@@ -135,7 +135,7 @@ class Recording:
         protocol = _OPENS[opening]
         created = _session_frame(name, opening, frames, protocol)
         if created is None:
-            raise ValueError(f"{name}: no session.created frame to play")
+            raise ValueError(f"{name}: no session.created (or GPT-Live's session.started) to play")
         other = next((i for i, f in enumerate(frames) if _OPENS.get(f[0], protocol) != protocol),
                      len(frames))  # fmt: skip
         frames = frames[:other]  # a plain log's session ends where one of the other opens
