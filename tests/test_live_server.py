@@ -714,3 +714,29 @@ def test_a_log_with_no_session_names_lives_opening_too(tmp_path: Path) -> None:
     assert result.stderr.strip().endswith(
         "no session.created (or GPT-Live's session.started) to play"
     )
+
+
+def test_send_audio_over_the_frame_limit_is_refused_and_the_session_goes_on(
+    live_server: Any,
+) -> None:
+    """``send_audio`` of more audio than a 16 MiB frame holds raises ``DecodeError`` and sends
+    nothing, as ``send`` does: sent, the server would close the connection (1009)."""
+    too_much = bytes(13_000_000)
+
+    async def run() -> str:
+        async with await ws.connect(live_server.url, protocol="live") as connection:
+            await connection.send(json.dumps({"type": "session.start", "session": CONFIG}))
+            await connection.recv()
+            with pytest.raises(rt_fast.DecodeError):
+                await connection.send_audio(too_much)
+            await connection.send('{"type":"session.input_audio.mute"}')
+            return str((await asyncio.wait_for(connection.recv(), TIMEOUT)).type)
+
+    assert asyncio.run(run()) == "session.input_audio.muted"
+    with ws.connect_sync(live_server.url, protocol="live") as connection:
+        connection.send(json.dumps({"type": "session.start", "session": CONFIG}))
+        connection.recv(TIMEOUT)
+        with pytest.raises(rt_fast.DecodeError):
+            connection.send_audio(too_much)
+        connection.send('{"type":"session.input_audio.mute"}')
+        assert connection.recv(TIMEOUT).type == "session.input_audio.muted"
