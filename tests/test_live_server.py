@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import gzip
 import io
 import json
@@ -740,3 +741,40 @@ def test_send_audio_over_the_frame_limit_is_refused_and_the_session_goes_on(
             connection.send_audio(too_much)
         connection.send('{"type":"session.input_audio.mute"}')
         assert connection.recv(TIMEOUT).type == "session.input_audio.muted"
+
+
+@pytest.mark.parametrize("pace", ["fast", "realtime"])
+def test_nothing_follows_session_closed_when_it_stops_a_reply(pace: str) -> None:
+    """``session.close`` while the model speaks: the reply stops and ``session.closed`` is the
+    last frame (its usage report does not follow it), whether the reply had started or not (a
+    reply stopped before it ran was an ``AssertionError`` in a task nobody awaited)."""
+    speech = json.dumps({"type": "session.input_audio.append",
+                         "audio": b64(tone(400) + silence(600))})  # fmt: skip
+
+    async def session(port: int, wait: float) -> list[str]:
+        async with connect(f"ws://127.0.0.1:{port}/v1/live/sessions") as client:
+            await client.send(json.dumps({"type": "session.start", "session": CONFIG}))
+            await client.recv()
+            await client.send(speech)
+            await asyncio.sleep(wait)
+            await client.send('{"type":"session.close"}')
+            tags = []
+            with pytest.raises(ConnectionClosedOK):
+                for _ in range(400):
+                    tags.append(json.loads(await asyncio.wait_for(client.recv(), 5))["type"])
+            return tags
+
+    async def run() -> tuple[list[list[str]], list[Any]]:
+        faults: list[Any] = []
+        asyncio.get_running_loop().set_exception_handler(lambda _, context: faults.append(context))
+        script = server.Script(otherwise=server.Say("a b c d e f", audio_ms=3_000))
+        async with await server.serve(script, protocol="live", pace=pace) as up:
+            got = [await session(_port(up), n / 1000) for n in range(6)]
+        gc.collect()  # an exception no task awaited is reported when the task is collected
+        await asyncio.sleep(0)
+        return got, faults
+
+    got, faults = asyncio.run(run())
+    assert not faults
+    for tags in got:
+        assert tags[-1] == "session.closed" and tags.count("session.closed") == 1

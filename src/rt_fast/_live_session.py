@@ -157,13 +157,14 @@ class LiveSession:
         self.speaking: asyncio.Event | None = None  # set to stop the reply playing
         self.tasks: set[asyncio.Future[None]] = set()
         self.closing: asyncio.Future[None] | None = None  # the close session.close asked
+        self.ended = False  # session.closed was sent: nothing follows it
 
     async def run(self) -> None:
         try:
             async for message in self.connection:
                 if self.received is not None:
                     self.received.add(message.encode() if isinstance(message, str) else message)
-                if self.closing is None:  # after session.close, frames are read, not answered
+                if not self.ended:  # after session.close, frames are read, not answered
                     await self.take(message)
         except ConnectionClosed:
             pass
@@ -190,14 +191,20 @@ class LiveSession:
 
     # -- sending
 
-    async def send(self, frame: bytes) -> None:
+    async def send(self, frame: bytes, *, last: bool = False) -> None:
+        """Send ``frame``, unless the session ended (a reply still playing, a script's
+        ``Fail``, would otherwise follow ``session.closed``); ``last`` ends it."""
+        if self.ended:
+            return
+        self.ended = last
         with contextlib.suppress(ConnectionClosed):  # the receive loop ends the session
             await self.connection.send(frame, text=True)
 
-    async def emit(self, tag: str, client: Any = None, **fields: Any) -> None:
+    async def emit(self, tag: str, client: Any = None, *, last: bool = False,
+                   **fields: Any) -> None:  # fmt: skip
         answer = {} if _given(client) is None else {"client_event_id": client}
         frame = {"type": tag, "event_id": self.ids("event"), **answer, **fields}
-        await self.send(msgspec.json.encode(frame))
+        await self.send(msgspec.json.encode(frame), last=last)
 
     async def error(self, fault: tuple[str, str], *args: Any, client: Any = None,
                     param: str | None = None) -> None:  # fmt: skip
@@ -254,7 +261,7 @@ class LiveSession:
 
     async def close(self, event: Any) -> None:
         self.stop()
-        await self.emit("session.closed", event.event_id, reason="close_requested",
+        await self.emit("session.closed", event.event_id, last=True, reason="close_requested",
                         session=self.session, usage=self.usage())  # fmt: skip
         # Closed beside the receive loop, which goes on reading: awaited in it, a frame the
         # client sent behind session.close would fill the one-frame queue, and the client's
@@ -290,12 +297,12 @@ class LiveSession:
         self.detector.reset()
         turn = self.next_turn()
         if isinstance(turn, Replay):
-            self.play(self.replay(turn))
+            self.play(lambda stopped: self.replay(turn, stopped))
             return
         heard = self.source.next_transcript() if isinstance(self.source, Script) else "..."
         await self.emit("session.input_transcript.delta", delta=heard, start_ms=self.speech_ms,
                         end_ms=change.ms)  # fmt: skip
-        self.play(self.reply(turn))
+        self.play(lambda stopped: self.reply(turn, stopped))
 
     async def mute(self, event: Any) -> None:
         self.muted = event.type == "session.input_audio.mute"
@@ -308,10 +315,11 @@ class LiveSession:
             self.speaking.set()
             self.speaking = None
 
-    def play(self, work: Awaitable[None]) -> None:
+    def play(self, work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """Play ``work``, given the event that stops it (it may be set before work starts)."""
         self.stop()
         self.speaking = asyncio.Event()
-        self.spawn(work)
+        self.spawn(work(self.speaking))
 
     async def pause(self, stopped: asyncio.Event, seconds: float) -> None:
         if seconds <= 0 or self.pace != "realtime":
@@ -320,9 +328,7 @@ class LiveSession:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stopped.wait(), seconds)
 
-    async def reply(self, turn: Turn | None) -> None:
-        stopped = self.speaking
-        assert stopped is not None
+    async def reply(self, turn: Turn | None, stopped: asyncio.Event) -> None:
         if turn is None:
             await self.error(_NO_TURN)
         elif isinstance(turn, Respond) and any(isinstance(o, Call) for o in turn.outputs):
@@ -363,9 +369,7 @@ class LiveSession:
                        "end_ms": end}, seconds  # fmt: skip
                 start = self.spoken_ms = end
 
-    async def replay(self, turn: Replay) -> None:
-        stopped = self.speaking
-        assert stopped is not None
+    async def replay(self, turn: Replay, stopped: asyncio.Event) -> None:
         fmt = self.format()
         rate, width = RATES[fmt["type"]]
         per_second = (fmt.get("rate") or rate) * width
