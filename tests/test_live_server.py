@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
+import gzip
 import io
 import json
 import subprocess
@@ -25,6 +27,7 @@ openai = pytest.importorskip("openai")
 from openai.types.live import ServerEvent  # noqa: E402
 from pydantic import TypeAdapter  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
+from websockets.exceptions import ConnectionClosedOK  # noqa: E402
 
 import rt_fast  # noqa: E402
 from rt_fast import live, relay, server, ws  # noqa: E402
@@ -570,3 +573,194 @@ def test_the_path_decides_the_upstreams_endpoint(upstream: str, path: str, expec
     from rt_fast._handshake import Gate, client_request
 
     assert Gate(upstream, {}).url(client_request(path, Headers(), None)) == expected
+
+
+def test_frames_sent_behind_session_close_do_not_hold_the_close() -> None:
+    """A client still streaming (audio behind its ``session.close``) sees the server's close at
+    once, not after websockets' ``close_timeout``: the server closes beside its receive loop."""
+
+    async def run() -> tuple[list[str], float]:
+        async with await server.serve(server.Script(), protocol="live") as up:
+            url = f"ws://127.0.0.1:{_port(up)}/v1/live/sessions"
+            async with connect(url) as client:
+                await client.send(json.dumps({"type": "session.start", "session": CONFIG}))
+                await client.send(json.dumps({"type": "session.close"}))
+                for audio in SPEECH:
+                    await client.send(json.dumps({"type": "session.input_audio.append",
+                                                  "audio": audio}))  # fmt: skip
+                started, tags = asyncio.get_running_loop().time(), []
+                with pytest.raises(ConnectionClosedOK):
+                    for _ in range(10):
+                        tags.append(json.loads(await asyncio.wait_for(client.recv(), 5))["type"])
+                return tags, asyncio.get_running_loop().time() - started
+
+    tags, seconds = asyncio.run(run())
+    assert tags == ["session.started", "session.closed"] and seconds < 2
+
+
+def _answers(frames: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """The first ``count`` frames a Live server answers ``frames`` with, each validated."""
+
+    async def run() -> list[dict[str, Any]]:
+        async with await server.serve(server.Script(), protocol="live") as up:
+            url = f"ws://127.0.0.1:{_port(up)}/v1/live/sessions"
+            async with connect(url) as client:
+                for frame in frames:
+                    await client.send(json.dumps(frame))
+                return [_checked(await asyncio.wait_for(client.recv(), TIMEOUT))
+                        for _ in range(count)]  # fmt: skip
+
+    return asyncio.run(run())
+
+
+def test_an_update_keeps_the_settings_it_omits_and_the_delegations_type() -> None:
+    """``session.update`` is sparse: a delegation's omitted settings keep their values (the
+    session stays one the SDK's models take); its type cannot change; null is omitted."""
+    delegation = {"type": "responses", "acknowledgement_delay_ms": 100,
+                  "responses": {"model": "gpt-5", "instructions": "Look it up."}}  # fmt: skip
+    update = {
+        "type": "session.update",
+        "session": {
+            "delegation": {
+                "type": "responses",
+                "acknowledgement_delay_ms": 5,
+                "responses": {"model": "gpt-5.1"},
+            }
+        },
+    }
+    retype = {"type": "session.update", "event_id": "evt_retype",
+              "session": {"delegation": {"type": "decisions"}}}  # fmt: skip
+    nulls = {"type": "session.update", "session": {"delegation": None, "triggers": None}}
+    started, updated, refused, kept = _answers(
+        [{"type": "session.start", "session": {**CONFIG, "delegation": delegation}},
+         update, retype, nulls], 4)  # fmt: skip
+    assert updated["session"]["delegation"] == {
+        "type": "responses", "acknowledgement_delay_ms": 5,
+        "responses": {"model": "gpt-5.1", "instructions": "Look it up."}}  # fmt: skip
+    assert refused["error"]["code"] == "invalid_value"
+    assert refused["error"]["param"] == "session.delegation.type"
+    assert refused["client_event_id"] == "evt_retype"
+    assert kept["session"] == updated["session"] != started["session"]
+    _, client_owned = _answers([{"type": "session.start", "session": CONFIG},
+                                {"type": "session.update", "session": {"delegation": {
+                                    "type": "decisions"}}}], 2)  # fmt: skip
+    assert client_owned["error"]["message"].endswith("(client to decisions).")
+
+
+def test_a_created_decision_item_is_stored_with_an_id() -> None:
+    """``decision.item.created`` holds the item as stored, with an id (the SDK's models need
+    one): the client's where it gave one, else a fresh ``item_`` id."""
+    message = {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}
+    call = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "look_up",
+            "arguments": "{}"}  # fmt: skip
+    _, fresh, given = _answers(
+        [{"type": "session.start", "session": CONFIG},
+         *({"type": "decision.item.create", "item": item} for item in (message, call))], 3)  # fmt: skip
+    assert (
+        fresh["item"]["id"].startswith("item_") and fresh["item"]["content"] == message["content"]
+    )
+    assert given["item"] == call
+
+
+@pytest.mark.parametrize("output", [{}, {"voice": None}, None])
+def test_an_output_config_without_a_voice_gets_the_default_voice(output: Any) -> None:
+    """The voice ``marin`` where the config names none, an ``output`` without a voice too."""
+    (started,) = _answers([{"type": "session.start", "session": {**CONFIG, "audio": {
+        "format": {"type": "audio/pcm", "rate": 16000}, "output": output}}}], 1)  # fmt: skip
+    assert started["session"]["audio"] == {"format": {"type": "audio/pcm", "rate": 16000},
+                                           "output": {"voice": "marin"}}  # fmt: skip
+
+
+def test_a_log_mixing_ga_and_live_plays_one_protocols_frames() -> None:
+    """A plain log of a GA session then a Live one (or the other way) plays its first session,
+    cut where the other protocol's opens; a GA frame inside a Live session is refused at load,
+    naming its line (played, the SDK's Live client would misread it as ``session.started``)."""
+    ga_log = gzip.decompress(
+        (Path(rt_fast.__file__).parent / "data" / "sample_session.jsonl.gz").read_bytes())  # fmt: skip
+    played = server.Recording.load(io.BytesIO(_live_log() + ga_log))
+    assert played == _live_recording()
+    played = server.Recording.load(io.BytesIO(ga_log + _live_log()))
+    assert played == server.Recording.load(io.BytesIO(ga_log)) and played.protocol == "ga"
+    lines = _live_log().splitlines(keepends=True)
+    ga_frame = next(line for line in ga_log.splitlines(keepends=True)
+                    if b'"response.output_audio_transcript.delta"' in line)  # fmt: skip
+    with pytest.raises(ValueError, match=r"line 3: a response\.output_audio_transcript\.delta "
+                                         r"frame in a GPT-Live session"):  # fmt: skip
+        server.Recording.load(io.BytesIO(b"".join([*lines[:2], ga_frame, *lines[2:]])))
+
+
+def test_a_log_with_no_session_names_lives_opening_too(tmp_path: Path) -> None:
+    """``rt-fast serve --protocol live --replay`` of a log without a session says what a Live
+    log opens with, in one line (exit 2), as it does of GA's."""
+    log = tmp_path / "empty.jsonl"
+    log.write_bytes(b'{"type":"session.closed","event_id":"e","reason":"close_requested"}\n')
+    result = subprocess.run([sys.executable, "-m", "rt_fast", "serve", "--protocol", "live",
+                             "--replay", str(log), "--port", "0"],
+                            capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith(
+        "no session.created (or GPT-Live's session.started) to play"
+    )
+
+
+def test_send_audio_over_the_frame_limit_is_refused_and_the_session_goes_on(
+    live_server: Any,
+) -> None:
+    """``send_audio`` of more audio than a 16 MiB frame holds raises ``DecodeError`` and sends
+    nothing, as ``send`` does: sent, the server would close the connection (1009)."""
+    too_much = bytes(13_000_000)
+
+    async def run() -> str:
+        async with await ws.connect(live_server.url, protocol="live") as connection:
+            await connection.send(json.dumps({"type": "session.start", "session": CONFIG}))
+            await connection.recv()
+            with pytest.raises(rt_fast.DecodeError):
+                await connection.send_audio(too_much)
+            await connection.send('{"type":"session.input_audio.mute"}')
+            return str((await asyncio.wait_for(connection.recv(), TIMEOUT)).type)
+
+    assert asyncio.run(run()) == "session.input_audio.muted"
+    with ws.connect_sync(live_server.url, protocol="live") as connection:
+        connection.send(json.dumps({"type": "session.start", "session": CONFIG}))
+        connection.recv(TIMEOUT)
+        with pytest.raises(rt_fast.DecodeError):
+            connection.send_audio(too_much)
+        connection.send('{"type":"session.input_audio.mute"}')
+        assert connection.recv(TIMEOUT).type == "session.input_audio.muted"
+
+
+@pytest.mark.parametrize("pace", ["fast", "realtime"])
+def test_nothing_follows_session_closed_when_it_stops_a_reply(pace: str) -> None:
+    """``session.close`` while the model speaks: the reply stops and ``session.closed`` is the
+    last frame (its usage report does not follow it), whether the reply had started or not (a
+    reply stopped before it ran was an ``AssertionError`` in a task nobody awaited)."""
+    speech = json.dumps({"type": "session.input_audio.append",
+                         "audio": b64(tone(400) + silence(600))})  # fmt: skip
+
+    async def session(port: int, wait: float) -> list[str]:
+        async with connect(f"ws://127.0.0.1:{port}/v1/live/sessions") as client:
+            await client.send(json.dumps({"type": "session.start", "session": CONFIG}))
+            await client.recv()
+            await client.send(speech)
+            await asyncio.sleep(wait)
+            await client.send('{"type":"session.close"}')
+            tags = []
+            with pytest.raises(ConnectionClosedOK):
+                for _ in range(400):
+                    tags.append(json.loads(await asyncio.wait_for(client.recv(), 5))["type"])
+            return tags
+
+    async def run() -> tuple[list[list[str]], list[Any]]:
+        faults: list[Any] = []
+        asyncio.get_running_loop().set_exception_handler(lambda _, context: faults.append(context))
+        script = server.Script(otherwise=server.Say("a b c d e f", audio_ms=3_000))
+        async with await server.serve(script, protocol="live", pace=pace) as up:
+            got = [await session(_port(up), n / 1000) for n in range(6)]
+        gc.collect()  # an exception no task awaited is reported when the task is collected
+        await asyncio.sleep(0)
+        return got, faults
+
+    got, faults = asyncio.run(run())
+    assert not faults
+    for tags in got:
+        assert tags[-1] == "session.closed" and tags.count("session.closed") == 1

@@ -13,7 +13,10 @@ it says so here):
   session. Any other frame first, or a second ``session.start``, gets an ``error`` (codes
   ``session_not_started``, ``session_already_started``: rt_fast's; Live's are not published);
 * ``session.update`` -> ``session.updated`` with the whole session, its ``delegation`` and
-  ``triggers`` replaced where given (what ``session.update`` may change);
+  ``triggers`` (what ``session.update`` may change) updated where given: a setting omitted
+  (or null) keeps its value, ``triggers`` given are replaced whole; a delegation of another
+  type than the session's (omitted or null: ``client``) gets an ``error`` (``invalid_value``:
+  its type cannot change);
 * ``session.input_audio.append``: the audio's energy starts and stops speech
   (``rt_fast._vad``, at its defaults: Live has no turn detection settings); once speech stops,
   the server sends what it heard (``session.input_transcript.delta``: the script's ``hear``,
@@ -27,11 +30,11 @@ it says so here):
 * ``session.output_audio.fixture.play`` -> ``.fixture.playing`` and ``.fixture.played``;
   ``session.instructions.append``, ``.thinking.append``, ``.commentary.append`` ->
   their ``.appended`` at the session's time; ``decision.item.create`` and ``.delete`` ->
-  ``.created`` and ``.deleted``. Delegation (``response.create``, ``response.item.create``,
-  ``decision.create``) and telephony (``transport.dtmf.send``) are not played: an ``error``
-  (``unsupported``) says so;
+  ``.created`` (the item stored: a fresh ``item_`` id where it had none) and ``.deleted``.
+  Delegation (``response.create``, ``response.item.create``, ``decision.create``) and telephony
+  (``transport.dtmf.send``) are not played: an ``error`` (``unsupported``) says so;
 * ``session.close`` -> ``session.closed`` (``close_requested``, the session, its usage), then
-  the server closes the connection (1000);
+  the server closes the connection (1000); frames the client sent behind it are not answered;
 * ``pace="realtime"`` spaces the output audio deltas by the audio they carry (a recording's
   too), ``"fast"`` sends them as fast as the client reads;
 * a frame rt_fast cannot decode as a Live client event (not JSON, a wrong field, a type Live
@@ -80,6 +83,8 @@ _BAD_AUDIO = ("invalid_value", "Invalid 'audio': not valid base64.")
 _BAD_RATE = ("invalid_value", "Invalid 'session.audio.format.rate': {} takes {}.")
 _LIVE_RATES = {"audio/pcm": (16_000, 24_000), "audio/pcmu": (8_000,), "audio/pcma": (8_000,)}
 """The sample rates Live takes of each format (the SDK's ``AudioFormat``)."""
+_FIXED_TYPE = ("invalid_value", "Invalid 'session.delegation.type': the delegation type cannot "
+               "change ({} to {}).")  # fmt: skip
 _UNSUPPORTED = ("unsupported", "rt_fast's local server does not play {!r}.")
 _NO_TURN = ("server_error", "the script has no more turns (Script(otherwise=None))")
 _CALL = ("server_error", "the script's turn holds a function call (Call), which GPT-Live "
@@ -118,6 +123,23 @@ def _given(value: Any) -> Any:
     return None if value is msgspec.UNSET else value
 
 
+def _merged(old: Any, new: Any) -> Any:
+    """``new`` over ``old``, objects key by key: the settings ``new`` omits (or gives as null)
+    keep their values (a list, such as ``triggers``, is replaced whole)."""
+    if new is None:
+        return old
+    if isinstance(old, dict) and isinstance(new, dict):
+        given = {key: _merged(old.get(key), value) for key, value in new.items()}
+        return {**old, **{key: value for key, value in given.items() if value is not None}}
+    return new
+
+
+def _owner(session: Json) -> str:
+    """Who a session's delegated work goes to (omitted or null: the client)."""
+    delegation = session.get("delegation")
+    return str(delegation.get("type")) if isinstance(delegation, dict) else "client"
+
+
 class LiveSession:
     """One client's Live connection: the flow of the module."""
 
@@ -134,18 +156,24 @@ class LiveSession:
         self.detector = Detector()
         self.speaking: asyncio.Event | None = None  # set to stop the reply playing
         self.tasks: set[asyncio.Future[None]] = set()
+        self.closing: asyncio.Future[None] | None = None  # the close session.close asked
+        self.ended = False  # session.closed was sent: nothing follows it
 
     async def run(self) -> None:
         try:
             async for message in self.connection:
                 if self.received is not None:
                     self.received.add(message.encode() if isinstance(message, str) else message)
-                await self.take(message)
+                if not self.ended:  # after session.close, frames are read, not answered
+                    await self.take(message)
         except ConnectionClosed:
             pass
         finally:
             for task in list(self.tasks):
                 task.cancel()
+            if self.closing is not None:
+                with contextlib.suppress(ConnectionClosed):
+                    await self.closing
 
     async def take(self, message: str | bytes) -> None:
         try:
@@ -163,14 +191,20 @@ class LiveSession:
 
     # -- sending
 
-    async def send(self, frame: bytes) -> None:
+    async def send(self, frame: bytes, *, last: bool = False) -> None:
+        """Send ``frame``, unless the session ended (a reply still playing, a script's
+        ``Fail``, would otherwise follow ``session.closed``); ``last`` ends it."""
+        if self.ended:
+            return
+        self.ended = last
         with contextlib.suppress(ConnectionClosed):  # the receive loop ends the session
             await self.connection.send(frame, text=True)
 
-    async def emit(self, tag: str, client: Any = None, **fields: Any) -> None:
+    async def emit(self, tag: str, client: Any = None, *, last: bool = False,
+                   **fields: Any) -> None:  # fmt: skip
         answer = {} if _given(client) is None else {"client_event_id": client}
         frame = {"type": tag, "event_id": self.ids("event"), **answer, **fields}
-        await self.send(msgspec.json.encode(frame))
+        await self.send(msgspec.json.encode(frame), last=last)
 
     async def error(self, fault: tuple[str, str], *args: Any, client: Any = None,
                     param: str | None = None) -> None:  # fmt: skip
@@ -200,10 +234,9 @@ class LiveSession:
             await self.send(self.source.created)
         else:
             config = msgspec.to_builtins(event.session)
-            given = {k: v for k, v in (config.get("audio") or {}).items() if v is not None}
             self.session = {**config, "id": self.ids("live"), "status": "active",
                             "expires_at": int(time.time()) + _EXPIRES_S,
-                            "audio": {**_DEFAULT_AUDIO, **given}}  # fmt: skip
+                            "audio": _merged(_DEFAULT_AUDIO, config.get("audio"))}  # fmt: skip
             await self.emit("session.started", event.event_id, session=self.session)
         fmt = self.format()
         self.detector = Detector(fmt["type"], rate=fmt.get("rate", 0))
@@ -217,14 +250,23 @@ class LiveSession:
 
     async def update(self, event: Any) -> None:
         assert self.session is not None
-        self.session.update(msgspec.to_builtins(event.session))
+        change = {k: v for k, v in msgspec.to_builtins(event.session).items() if v is not None}
+        was, asked = _owner(self.session), _owner(change) if "delegation" in change else None
+        if asked not in (None, was):
+            await self.error(_FIXED_TYPE, was, asked, client=event.event_id,
+                             param="session.delegation.type")  # fmt: skip
+            return
+        self.session = _merged(self.session, change)
         await self.emit("session.updated", event.event_id, session=self.session)
 
     async def close(self, event: Any) -> None:
         self.stop()
-        await self.emit("session.closed", event.event_id, reason="close_requested",
+        await self.emit("session.closed", event.event_id, last=True, reason="close_requested",
                         session=self.session, usage=self.usage())  # fmt: skip
-        await self.connection.close(1000)
+        # Closed beside the receive loop, which goes on reading: awaited in it, a frame the
+        # client sent behind session.close would fill the one-frame queue, and the client's
+        # answer to the close could not be read until close_timeout ran out.
+        self.closing = asyncio.ensure_future(self.connection.close(1000))
 
     def usage(self) -> Json:
         return {"seconds": round(max(self.heard_ms, self.spoken_ms) / 1000, 3)}
@@ -255,12 +297,12 @@ class LiveSession:
         self.detector.reset()
         turn = self.next_turn()
         if isinstance(turn, Replay):
-            self.play(self.replay(turn))
+            self.play(lambda stopped: self.replay(turn, stopped))
             return
         heard = self.source.next_transcript() if isinstance(self.source, Script) else "..."
         await self.emit("session.input_transcript.delta", delta=heard, start_ms=self.speech_ms,
                         end_ms=change.ms)  # fmt: skip
-        self.play(self.reply(turn))
+        self.play(lambda stopped: self.reply(turn, stopped))
 
     async def mute(self, event: Any) -> None:
         self.muted = event.type == "session.input_audio.mute"
@@ -273,10 +315,11 @@ class LiveSession:
             self.speaking.set()
             self.speaking = None
 
-    def play(self, work: Awaitable[None]) -> None:
+    def play(self, work: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        """Play ``work``, given the event that stops it (it may be set before work starts)."""
         self.stop()
         self.speaking = asyncio.Event()
-        self.spawn(work)
+        self.spawn(work(self.speaking))
 
     async def pause(self, stopped: asyncio.Event, seconds: float) -> None:
         if seconds <= 0 or self.pace != "realtime":
@@ -285,9 +328,7 @@ class LiveSession:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stopped.wait(), seconds)
 
-    async def reply(self, turn: Turn | None) -> None:
-        stopped = self.speaking
-        assert stopped is not None
+    async def reply(self, turn: Turn | None, stopped: asyncio.Event) -> None:
         if turn is None:
             await self.error(_NO_TURN)
         elif isinstance(turn, Respond) and any(isinstance(o, Call) for o in turn.outputs):
@@ -328,9 +369,7 @@ class LiveSession:
                        "end_ms": end}, seconds  # fmt: skip
                 start = self.spoken_ms = end
 
-    async def replay(self, turn: Replay) -> None:
-        stopped = self.speaking
-        assert stopped is not None
+    async def replay(self, turn: Replay, stopped: asyncio.Event) -> None:
         fmt = self.format()
         rate, width = RATES[fmt["type"]]
         per_second = (fmt.get("rate") or rate) * width
@@ -360,8 +399,10 @@ class LiveSession:
         await self.emit(_ACKS[event.type], event.event_id, start_ms=at, end_ms=at)
 
     async def item_create(self, event: Any) -> None:
-        await self.emit("decision.item.created", event.event_id,
-                        item=msgspec.to_builtins(event.item))  # fmt: skip
+        item = msgspec.to_builtins(event.item)
+        if not item.get("id"):  # a stored item has one: where the client gave none, a fresh one
+            item["id"] = self.ids("item")
+        await self.emit("decision.item.created", event.event_id, item=item)
 
     async def item_delete(self, event: Any) -> None:
         await self.emit("decision.item.deleted", event.event_id, item_id=event.item_id)

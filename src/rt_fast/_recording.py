@@ -4,8 +4,10 @@
 relay records, the first session's server frames.
 
 ``Recording.load`` refuses a log it cannot play (a beta or missing ``session.created``, no
-response, a line that does not decode) with a ``ValueError`` in one line naming the log and
-line (``DecodeError`` for a bad line), before any client connects.
+response, a line that does not decode, a frame only the other protocol has: GA's in a Live
+session, Live's in a GA one; a plain log's session ends where one of the other protocol
+opens) with a ``ValueError`` in one line naming the log and line (``DecodeError`` for a bad
+line), before any client connects.
 
 A GPT-Live log (its session opens with ``session.started``, not ``session.created``) is a
 Live recording (``protocol`` ``"live"``): its ``session.started`` answers a client's
@@ -24,7 +26,7 @@ from importlib import resources
 
 from . import ga, live
 from ._audio import peek_type
-from ._codec import decode
+from ._codec import GENERATIONS, decode
 from ._errors import DecodeError
 from ._jsonl import LogBatch, map_log
 from ._protocol import tags
@@ -42,6 +44,12 @@ _SESSIONS: dict[str, dict[str, type]] = {
 _OPENS = {"session.created": "ga", "session.started": "live"}  # a session's first frame: whose
 _LIVE_TURN = "session.input_transcript.delta"  # what starts a Live turn
 _LIVE_SESSION = frozenset({"session.started", "session.updated", "session.closed"})
+_REALTIME = frozenset(t for g, gen in GENERATIONS.items() if g != "live" for t in gen.SERVER_EVENTS)
+_FOREIGN = {"ga": frozenset(live.SERVER_EVENTS) - _REALTIME,
+            "live": _REALTIME - frozenset(live.SERVER_EVENTS)}  # fmt: skip
+"""The server types only the other protocol has: a session holding one is refused (its client
+would get a frame it cannot read, as the SDK's Live client misreads a GA one)."""
+_KINDS = {"ga": "a Realtime", "live": "a GPT-Live"}
 
 
 def _server_frames(batch: LogBatch) -> list[tuple[str, bytes, int, str | None]]:
@@ -127,8 +135,15 @@ class Recording:
         protocol = _OPENS[opening]
         created = _session_frame(name, opening, frames, protocol)
         if created is None:
-            raise ValueError(f"{name}: no session.created frame to play")
+            raise ValueError(f"{name}: no session.created (or GPT-Live's session.started) to play")
+        other = next((i for i, f in enumerate(frames) if _OPENS.get(f[0], protocol) != protocol),
+                     len(frames))  # fmt: skip
+        frames = frames[:other]  # a plain log's session ends where one of the other opens
         updated = _session_frame(name, "session.updated", frames, protocol)
+        for tag, _, number in frames:
+            if tag in _FOREIGN[protocol]:
+                raise ValueError(f"{name}, line {number}: a {tag} frame in {_KINDS[protocol]} "
+                                 "session; rt-fast serve plays one protocol's")  # fmt: skip
         turns = _live_turns if protocol == "live" else _responses
         responses = tuple(turns((t, raw) for t, raw, _ in frames))
         if not responses:

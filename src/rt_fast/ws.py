@@ -18,8 +18,9 @@ as the decoders read one (a view of other memory is copied once). A frame goes o
 decoders would take it as text (rt_fast's guard: at most 16 MiB, UTF-8, no lone surrogate in a
 ``str``, nested no deeper than the thread could decode); else, as for a strided view, ``send``
 raises ``DecodeError``, nothing is sent and the connection stays open (a peer closes 1007 on a
-text frame that is not UTF-8); ``send_audio(pcm)`` sends microphone PCM as
-``input_audio_buffer.append``, built by ``rt_fast.encode_audio``.
+text frame that is not UTF-8); ``send_audio(pcm)`` sends microphone PCM as the protocol's
+append (``input_audio_buffer.append``, Live's ``session.input_audio.append``), built by
+``rt_fast.encode_audio`` and held to the same size limit.
 
 A frame that does not decode never ends the receive loop unless asked: with
 ``errors="report"`` (the default) it is handed to ``on_reject``, counted in
@@ -59,6 +60,7 @@ from websockets.sync.client import connect as _connect_sync
 
 from ._audio import AUDIO_EVENTS
 from ._codec import GENERATIONS, encode_audio
+from ._guard import check
 from ._protocol import Errors, Reader, Rejected, text_frame
 
 __all__ = [
@@ -180,6 +182,13 @@ class _Frames:
 
     frame = staticmethod(text_frame)
 
+    def audio(self, pcm: bytes | bytearray | memoryview, **fields: Any) -> bytes:
+        """The append of ``pcm``, held to the limits ``send`` keeps (``DecodeError``): a peer
+        closes the connection (1009) on a frame over them."""
+        frame = encode_audio(self.append, pcm, **fields)
+        check(frame)
+        return frame
+
 
 def _headers(api_key: str | None, headers: Mapping[str, str] | None) -> dict[str, str]:
     merged = dict(headers or {})
@@ -271,9 +280,11 @@ class Connection:
 
         Raises:
             TypeError: A field is unknown, or ``pcm`` is not a buffer.
+            DecodeError: The frame would be over 16 MiB (about 12 MiB of audio): nothing is
+                sent and the connection stays open.
             websockets.exceptions.ConnectionClosed: The connection is closed.
         """
-        await self.socket.send(encode_audio(self._frames.append, pcm, **fields), text=True)
+        await self.socket.send(self._frames.audio(pcm, **fields), text=True)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection and wait for the closing handshake.
@@ -419,7 +430,7 @@ class SyncConnection:
         self.socket.send(self._frames.frame(event), text=True)
 
     def send_audio(self, pcm: bytes | bytearray | memoryview, **fields: Any) -> None:
-        """Send microphone PCM as an ``input_audio_buffer.append`` of this protocol.
+        """Send microphone PCM as this protocol's append of input audio.
 
         Args:
             pcm: The audio (PCM16 or G.711 bytes, as the session's format says).
@@ -427,9 +438,11 @@ class SyncConnection:
 
         Raises:
             TypeError: A field is unknown, or ``pcm`` is not a buffer.
+            DecodeError: The frame would be over 16 MiB (about 12 MiB of audio): nothing is
+                sent and the connection stays open.
             websockets.exceptions.ConnectionClosed: The connection is closed.
         """
-        self.socket.send(encode_audio(self._frames.append, pcm, **fields), text=True)
+        self.socket.send(self._frames.audio(pcm, **fields), text=True)
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Close the connection and wait for the closing handshake.
