@@ -294,7 +294,7 @@ def _report_of(args: argparse.Namespace, prices: Any) -> dict[str, Any]:
         _consume(reader, sessions.add)
     return {
         "logs": list(args.log) or [_label(args.log)],
-        **_figures.counts(reader, shown),
+        **_stats.counts(reader, shown),
         **_figures.summary(sessions, prices),
         "jobs": args.jobs,
         "seconds": {"elapsed": round(time.perf_counter() - start, 4)},

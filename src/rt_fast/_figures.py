@@ -11,13 +11,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
-import msgspec
-
-from ._jsonl import LogReader, Rejected
 from ._prices import Prices, tokens_by_modality
 from ._sessions import Session, Sessions, Tool, Turn
 
-__all__ = ["LATENCIES", "Listed", "counts", "percentiles", "summary"]
+__all__ = ["LATENCIES", "Listed", "percentiles", "summary"]
 
 LATENCIES = ("voice_to_voice_ms", "first_text_ms", "response_ms", "tool_round_trip_ms")
 
@@ -159,17 +156,6 @@ def _session(session: Session, prices: Prices) -> dict[str, Any]:
         "live_usage": session.live or {},
         "errors": dict(session.errors.most_common()) if session.errors else {},
         "turns": turns,
-    }
-
-
-def counts(reader: LogReader[Any], shown: list[Rejected]) -> dict[str, Any]:
-    """The lines of logs read to the end, as ``rt-fast stats`` counts them."""
-    return {
-        "lines": reader.lines,
-        "decoded": reader.decoded,
-        "rejected": reader.rejected_count,
-        "blank": reader.blank,
-        "first_rejected": [msgspec.to_builtins(r) for r in shown],
     }
 
 

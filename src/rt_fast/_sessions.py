@@ -19,7 +19,6 @@ What is measured of them is ``rt_fast._figures``'s, defined in ``docs/report.md`
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -29,7 +28,7 @@ import msgspec
 from ._audio import pcm_bytes
 from ._jsonl import LogBatch
 from ._models import UNSET, UnknownEvent
-from ._stats import formats, tag
+from ._stats import LIVE_USAGE, flat, formats, number, tag
 
 __all__ = ["Session", "Sessions", "Tool", "Trace", "Turn", "combine", "trace"]
 
@@ -147,16 +146,8 @@ def _on_response(into: _Batch, frame: Any, kind: str, t: int | None, s: str | No
     usage = response.usage
     tokens: Counter[str] = Counter()
     if isinstance(usage, msgspec.Struct):
-        _flat("", msgspec.to_builtins(usage), tokens)
+        flat("", msgspec.to_builtins(usage), tokens)
     into.facts.append(("done", t, s, response.id, response.status, dict(tokens)))
-
-
-def _flat(prefix: str, value: Any, into: Counter[str]) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _flat(f"{prefix}{key}.", item, into)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        into[prefix[:-1]] += value
 
 
 def _on_call(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None, _: Any) -> None:
@@ -188,16 +179,8 @@ def _on_usage(into: _Batch, frame: Any, kind: str, t: int | None, s: str | None,
     if usage is None:  # translation's session.closed carries none
         return
     figures = msgspec.to_builtins(usage)
-    seconds = {k: v for k, v in figures.items() if k in _LIVE and _number(v)}
+    seconds = {k: v for k, v in figures.items() if k in LIVE_USAGE and number(v)}
     into.facts.append(("usage", t, s, seconds))
-
-
-_LIVE = ("seconds", "active_seconds", "paused_seconds")
-
-
-def _number(value: Any) -> bool:
-    """A figure: a finite int or float (1e999 decodes as infinity, which JSON cannot say)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 _Handler = Callable[[_Batch, Any, str, "int | None", "str | None", Any], None]

@@ -18,6 +18,7 @@ decisions model's in each ``decision.event``; those add up (``delegated_usage``)
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -29,12 +30,16 @@ from ._jsonl import LogBatch, LogReader, Rejected
 from ._models import UNSET, UnknownEvent
 
 __all__ = [
+    "LIVE_USAGE",
     "SHOWN",
     "Tally",
     "Totals",
     "combine",
+    "counts",
+    "flat",
     "formats",
     "keep_first",
+    "number",
     "summary",
     "tag",
     "tally",
@@ -131,10 +136,12 @@ def formats(session: dict[str, Any]) -> dict[str, int]:
     return found
 
 
-def _flat(prefix: str, value: Any, into: Counter[str]) -> None:
+def flat(prefix: str, value: Any, into: Counter[str]) -> None:
+    """Add the integers of ``value`` (a usage, as JSON data) into ``into`` by their dotted
+    paths after ``prefix`` (``input_token_details.audio_tokens``)."""
     if isinstance(value, dict):
         for key, item in value.items():
-            _flat(f"{prefix}{key}.", item, into)
+            flat(f"{prefix}{key}.", item, into)
     elif isinstance(value, int) and not isinstance(value, bool):
         into[prefix[:-1]] += value
 
@@ -164,7 +171,7 @@ def _on_done(into: Tally, frame: Any, kind: str, _: object) -> None:
     into.responses += 1
     usage = frame.response.usage  # a model in every generation (the output is not converted)
     if isinstance(usage, msgspec.Struct):
-        _flat("", msgspec.to_builtins(usage), into.usage)
+        flat("", msgspec.to_builtins(usage), into.usage)
 
 
 def _on_live_usage(into: Tally, frame: Any, kind: str, session: str | None) -> None:
@@ -174,31 +181,32 @@ def _on_live_usage(into: Tally, frame: Any, kind: str, session: str | None) -> N
     if usage is None:
         return
     usage = msgspec.to_builtins(usage)
-    figures = {key: usage[key] for key in _LIVE_USAGE if _number(usage.get(key))}
+    figures = {key: usage[key] for key in LIVE_USAGE if number(usage.get(key))}
     if kind == "session.closed":
         into.final[session or frame.session.id] = figures
     else:
         into.live[session or into.in_force] = figures
 
 
-_LIVE_USAGE = ("seconds", "active_seconds", "paused_seconds")
+LIVE_USAGE = ("seconds", "active_seconds", "paused_seconds")
 _RESPONSE_ENDS = ("response.completed", "response.incomplete", "response.failed")
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def number(value: Any) -> bool:
+    """A figure: a finite int or float, not a bool."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _on_delegated(into: Tally, frame: Any, kind: str, _: object) -> None:
     """The tokens of a delegated response (``response.event``) or decision (``decision.event``)."""
     if kind == "decision.event":
-        _flat("decisions.", msgspec.to_builtins(frame.event.decision.usage), into.delegated)
+        flat("decisions.", msgspec.to_builtins(frame.event.decision.usage), into.delegated)
         return
     event = frame.event
     response = event.get("response") if event.get("type") in _RESPONSE_ENDS else None
     usage = response.get("usage") if isinstance(response, dict) else None
     if isinstance(usage, dict):
-        _flat("responses.", usage, into.delegated)
+        flat("responses.", usage, into.delegated)
 
 
 _HANDLERS: dict[str, Callable[[Tally, Any, str, Any], None]] = {
@@ -311,7 +319,7 @@ class Totals:
         total: Counter[str] = Counter()
         for figures in sessions.values():
             total.update(figures)
-        return {**{key: round(total[key], 3) for key in _LIVE_USAGE}, "sessions": sessions}
+        return {**{key: round(total[key], 3) for key in LIVE_USAGE}, "sessions": sessions}
 
 
 def keep_first(shown: list[R], rejected: R) -> None:
@@ -321,17 +329,25 @@ def keep_first(shown: list[R], rejected: R) -> None:
         shown.append(rejected)
 
 
-def summary(reader: LogReader[Any], totals: Totals, shown: list[Rejected]) -> dict[str, Any]:
-    """What ``rt-fast stats --json`` reports of logs read to the end (but ``logs``, ``jobs``
-    and ``seconds``, which the caller knows): ``reader``'s counts, ``totals`` of its tallies,
-    and the first rejected lines ``shown``."""
-    by_type = dict(totals.by_type.most_common())
+def counts(reader: LogReader[Any], shown: list[Rejected]) -> dict[str, Any]:
+    """The lines of logs read to the end (``reader``'s counts) and the first rejected ones
+    ``shown``: what ``rt-fast stats`` and ``rt-fast report`` both begin with."""
     return {
         "lines": reader.lines,
         "decoded": reader.decoded,
         "rejected": reader.rejected_count,
         "blank": reader.blank,
         "first_rejected": [msgspec.to_builtins(r) for r in shown],
+    }
+
+
+def summary(reader: LogReader[Any], totals: Totals, shown: list[Rejected]) -> dict[str, Any]:
+    """What ``rt-fast stats --json`` reports of logs read to the end (but ``logs``, ``jobs``
+    and ``seconds``, which the caller knows): ``reader``'s counts, ``totals`` of its tallies,
+    and the first rejected lines ``shown``."""
+    by_type = dict(totals.by_type.most_common())
+    return {
+        **counts(reader, shown),
         "bytes": reader.bytes,
         "by_type": by_type,
         "bytes_by_type": {tag: totals.bytes_by_type[tag] for tag in by_type},

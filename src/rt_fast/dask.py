@@ -417,7 +417,7 @@ def report(paths: Paths, client: Any = None, *, protocol: str = "auto",
     figures = _figures.summary(sessions, prices)
     return {
         "logs": logs,
-        **_figures.counts(reader, shown),
+        **_stats.counts(reader, shown),
         **figures,
         "sessions": [{**s, "turns": list(s["turns"])} for s in figures["sessions"]],  # builtins
         "jobs": _threads(client),
