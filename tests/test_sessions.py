@@ -19,6 +19,7 @@ from rt_fast._cli import main
 from rt_fast._jsonl import map_log_reporting
 from rt_fast._prices import load_prices
 from rt_fast._record import record_line
+from tests.conftest import REAL, require
 
 T0 = 1_765_000_000_000_000  # microseconds since the epoch
 MODEL = "gpt-realtime-1.5"
@@ -302,9 +303,7 @@ def test_a_price_file(tmp_path: Path) -> None:
 
 
 def test_the_recorded_corpus(tmp_path: Path) -> None:
-    corpus = Path("/work/shared/corpus/real/recorded.jsonl")
-    if not corpus.exists():
-        pytest.skip("the recorded corpus is not on this machine")
+    corpus = require(REAL / "recorded.jsonl")
     report = _run([str(corpus)])
     overall = report["overall"]
     assert report["decoded"] > 2500 and overall["sessions"] >= 13
