@@ -159,10 +159,9 @@ class Router:
         """The frame's type, its event (None where not decoded) and its handlers;
         ``DecodeError`` refuses it."""
         event = client_event(frame, self.protocol, text=text)
-        must = _NAME_A_MODEL.get(event.type)
-        if self.models is not None and must is not None:
+        if self.models is not None and event.type in _NAME_A_MODEL:
             model = getattr(getattr(event, "session", None), "model", UNSET)
-            if (must or model is not UNSET) and model not in self.models:
+            if (_NAME_A_MODEL[event.type] or model is not UNSET) and model not in self.models:
                 raise DecodeError(f"model not allowed: {model}", path="$.session.model")
         return event.type, event, self.wanted(event.type)
 
