@@ -360,3 +360,17 @@ def test_export_of_a_response_without_usage(tmp_path: Path) -> None:
     assert main(["export", "--format", "parquet", "-o", str(out), str(log)]) == 0
     (row,) = pq.read_table(out).to_pylist()
     assert row["type"] == "response.done" and row["total_tokens"] is None
+
+
+def test_relay_help_gives_each_limit_its_default(capsys: pytest.CaptureFixture[str]) -> None:
+    """rt-fast relay --help shows each limit's value, as the relay applies it, not where to look
+    it up; and it needs no websockets to say so."""
+    from rt_fast.relay import Limits
+
+    assert main(["relay", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for field, flag in (("sessions", "--max-sessions"), ("idle_seconds", "--idle-timeout"),
+                        ("client_frame_bytes", "--max-client-frame")):  # fmt: skip
+        assert flag in text and f"(default: {getattr(Limits, field)})" in text
+    code = "import sys, rt_fast._cli_ws; sys.exit('websockets' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

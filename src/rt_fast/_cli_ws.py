@@ -23,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._limits import LIMITS
+
 
 def _gateway(module: str, command: str) -> Any:
     """``rt_fast.<module>``, or the error that says which extra to install."""
@@ -202,7 +204,7 @@ def _add_limits(parser: Any) -> None:
     for flag, field, kind, text in _LIMIT_FLAGS:
         metavar = "N" if kind is int else "SECONDS"
         parser.add_argument(flag, dest=field, type=_positive(kind), metavar=metavar,
-                            help=f"{text} (default: rt_fast.relay.Limits.{field})")  # fmt: skip
+                            help=f"{text} (default: {LIMITS[field]})")  # fmt: skip
 
 
 def add_relay(commands: Any) -> None:
@@ -211,12 +213,14 @@ def add_relay(commands: Any) -> None:
         help="a local proxy to a Realtime server, bytes unchanged (needs the ws extra)",
         description="Forward both directions between the clients that connect here and "
         "UPSTREAM, every frame's bytes unchanged; the client's query parameters join UPSTREAM's "
-        "own (which win), its Authorization reaches the upstream; closes cross both ways (none "
+        "own (which win), its Authorization reaches the upstream unless the relay holds a key "
+        "(--api-key-env); closes cross both ways (none "
         "for none, 1011 when a connection is lost). A client frame the decoder refuses (any "
         "generation), one whose type only servers send (response.done, ...), or a binary one "
         "is refused with an error event to the client; every upstream frame is forwarded. "
-        "--record appends what each side received, one frame a line (raw CR/LF as tabs), the "
-        "relay's error replies included: a log rt-fast stats and rt-fast serve --replay read; "
+        "--record appends every frame either side sent, a line each with its arrival time, "
+        "direction and session (raw CR/LF as tabs), the relay's error replies included: a log "
+        "rt-fast stats, report and serve --replay read; "
         "never to a gzip or zstd LOG, and on a new line; a line is written whole or not at all, "
         "and a LOG that cannot be written (a full disk) stops the recording with a warning, "
         "not the sessions. The upstream is printed without its query (where keys go).",

@@ -112,6 +112,7 @@ from ._handshake import (
     select_subprotocol,
     token_check,
 )
+from ._limits import LIMITS
 from ._metrics import Tally, serve_metrics
 from ._protocol import EventIds, client_event, refusal, server_error, text_frame
 from ._routes import (
@@ -254,11 +255,11 @@ class Limits:
         ValueError: A limit is not positive.
     """
 
-    sessions: int = 100
-    idle_seconds: float = 300.0
-    session_seconds: float = 3600.0
-    client_frame_bytes: int = 16 * 1024 * 1024
-    server_frame_bytes: int = 16 * 1024 * 1024
+    sessions: int = LIMITS["sessions"]
+    idle_seconds: float = LIMITS["idle_seconds"]
+    session_seconds: float = LIMITS["session_seconds"]
+    client_frame_bytes: int = LIMITS["client_frame_bytes"]
+    server_frame_bytes: int = LIMITS["server_frame_bytes"]
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
