@@ -150,3 +150,36 @@ def test_a_crlf_lines_cr_is_not_the_frames(tmp_path: Path) -> None:
             log.write_bytes((line + end) * 3)
             got = list(rt_fast.map_log(str(log), lambda b: (b.sizes(), b.raw_frames())))
             assert got == [([len(frame)] * 3, [frame] * 3)]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'{"type":"not.a.type.yet","x":1}',  # an UnknownEvent, whose raw must own its bytes
+        b'{"type":"input_audio_buffer.append","audio":"AAAA","audio":"BBBB"}',  # a repeat
+        b'{"type":"input_audio_buffer.append","audio":"' + b"QUJD" * 4000 + b'"}',  # audio path
+        b'{"type":"response.done","response":{"metadata":' + b"[" * 300 + b"]" * 300 + b"}}",
+        b'{"type":"session.update","session":{"type":"realtime"}}',
+        b'{"type":"response.create"',  # cut
+        b"\xff\xfe",
+    ],
+)
+@pytest.mark.parametrize("errors", ["report", "raise"])
+def test_a_records_frame_reads_as_the_same_frame_on_a_plain_line(frame: bytes, errors: str) -> None:
+    """The reader takes a record's frame where it lies in the line (or, where the route
+    declines it, from a copy): the same events, rejections and errors as the frame's own line,
+    with stats' audio measuring too."""
+    line = record_line(7, "client", "s", frame)
+
+    def read(log: bytes) -> tuple[list[Any], list[Any], str | None]:
+        reader = rt_fast.read_log(io.BytesIO(log), errors=errors)  # type: ignore[arg-type]
+        try:
+            events = list(reader)
+        except rt_fast.DecodeError as exc:
+            return [], [], f"{exc.line}: {exc}".replace("a record line", "a line")
+        return events, [(r.line, r.error) for r in reader.rejected], None
+
+    middle = FRAMES[3][1]
+    plain = read(middle + b"\n" + frame + b"\n" + middle + b"\n")
+    recorded = read(middle + b"\n" + line + b"\r\n" + record_line(8, "client", "s", middle) + b"\n")
+    assert recorded == plain

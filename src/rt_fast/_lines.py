@@ -171,12 +171,22 @@ def _in_place(read: Read, batch: LogBatch, pos: int, end: int) -> int:
     while pos < end:
         newline = find(b"\n", pos, end)
         newline = end if newline < 0 else newline
-        if opens(RECORD, pos, newline):
-            return pos  # a record: unwrapped from a copy
         stop = newline - 1 if newline > pos and buffer[newline - 1] == 13 else newline  # line_stop
-        frame = read(buffer, pos, stop, view[pos:stop], pcm, len(frames))
-        if frame.__class__ is declined:
-            return pos
+        if opens(RECORD, pos, stop):  # a relay's record: its frame, read where it lies
+            try:
+                found = unwrap(buffer, pos, stop)
+            except DecodeError:
+                return pos  # ``_copied`` rejects the line
+            assert found is not None  # it opens as a record does
+            record, start, frame_stop = found
+            frame = read(buffer, start, frame_stop, view[start:frame_stop], pcm, len(frames))
+            if frame.__class__ is declined:
+                return pos
+            batch._records[len(frames)] = (record, start - pos, frame_stop - start)
+        else:
+            frame = read(buffer, pos, stop, view[pos:stop], pcm, len(frames))
+            if frame.__class__ is declined:
+                return pos
         frames.append(frame)
         ends.append(newline)
         pos = newline + 1
