@@ -192,8 +192,10 @@ def _rt_fast_functions(protocol: str = "ga") -> Codec:
 
     module = rt_fast.live if protocol == "live" else rt_fast.ga
     either = functools.partial(rt_fast.decode, type=module.Event)
-    server = functools.partial(rt_fast.decode_server_event, protocol=protocol)
-    client = functools.partial(rt_fast.decode_client_event, protocol=protocol)
+    server, client = rt_fast.decode_server_event, rt_fast.decode_client_event
+    if protocol != "ga":  # GA is the default: called as a user calls it, with no argument more
+        server = functools.partial(server, protocol=protocol)
+        client = functools.partial(client, protocol=protocol)
     live = None if protocol == "live" else _rt_fast_functions("live")
     return Codec(server, client, either, to_builtins=msgspec.to_builtins, live=live)
 
