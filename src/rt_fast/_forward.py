@@ -91,6 +91,14 @@ class _Relayed:
         super().resume_writing()  # type: ignore[misc]
         if self.bounded:
             self.release("writing")
+        self.drained()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)  # type: ignore[misc]
+        self.drained()  # its writes wait no more: the source may read (a close, at least)
+
+    def drained(self) -> None:
+        """Read the source held while this connection's writes waited."""
         held, self.held = self.held, None
         if held is not None:
             held.release("sink")
