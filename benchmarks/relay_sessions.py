@@ -87,7 +87,9 @@ async def _load(url: str, sessions: int, relay_pid: int) -> dict[str, Any]:
 def measure(sessions: int) -> str:
     """One line: ``sessions`` through a fresh relay, its CPU and what that makes a core carry."""
     upstream, upstream_url = _started("serve", "--pace", "realtime")
-    relay, relay_url = _started("relay", "--upstream", f"{upstream_url}/v1/realtime")
+    relay, relay_url = _started(
+        "relay", "--upstream", f"{upstream_url}/v1/realtime", "--max-sessions", str(sessions)
+    )
     try:
         got = asyncio.run(_load(f"{relay_url}/v1/realtime", sessions, relay.pid))
     finally:
