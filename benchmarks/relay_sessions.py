@@ -98,8 +98,9 @@ def measure(sessions: int) -> str:
             process.wait(10)
     share = got["cpu"] / got["wall"]
     per = got["cpu"] / (got["wall"] * sessions)  # CPU seconds a session-second
-    behind = "" if got["sent"] >= 0.95 * got["due"] else (
-        f" (the load fell behind: {got['sent']} appends of {got['due']} due)")
+    behind = ""
+    if got["sent"] < 0.95 * got["due"]:
+        behind = f" (the load fell behind: {got['sent']} appends of {got['due']} due)"
     return (f"{sessions:4d} sessions: relay {share:6.1%} of a core, {per * 1e3:5.2f} ms of CPU a "
             f"session-second, ~{1 / per:,.0f} sessions a core{behind}")  # fmt: skip
 

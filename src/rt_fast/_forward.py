@@ -1,6 +1,6 @@
-"""How the relay moves one direction's frames (see ``rt_fast.relay``: Memory): a whole text
-frame is routed and written to the other socket inside the callback of the connection that
-received it, with no task woken per frame; a frame that must wait takes the queued way.
+"""How the relay moves one direction's frames (``rt_fast.relay``: Speed and memory): a whole
+text frame is routed and written to the other socket inside the callback of the connection
+that received it, with no task woken per frame; a frame that must wait takes the queued way.
 
 The direct way. When websockets' connection has read a frame (``process_event``, called from
 ``data_received``) and the direction is ready, ``Side.now`` types it, runs its handlers and
@@ -192,7 +192,7 @@ class Side:
                 carry, self.carry = self.carry, None
                 await (carry or self.forward(frame, text, time.time_ns()))
                 self.busy = False  # not reached where forwarding failed: nothing more goes
-                del frame, carry  # nothing held while the next frame is awaited: see Memory
+                del frame, carry  # nothing held while the next frame is awaited
         except ConnectionClosed as closed:
             await _mirror(closed.rcvd, self.sink, lost)
         finally:

@@ -59,12 +59,18 @@ either side closes the other with the same code and reason, or with none where n
 connection that ends without a close closes the other with 1011 (``upstream connection lost``,
 ``client connection lost``).
 
-Memory. Each direction awaits its send before its next receive, and the sockets stop reading
-while more than one received frame waits (websockets' ``max_queue``: 1, not its 16): per
-connection and direction the relay holds at most two frames waiting and under 512 KiB besides,
-64.5 MiB at the 16 MiB frame limit. A client is read only while the relay can write to it
-(``ws.server_options``). Handler tables are built once from the types rt_fast knows, others
-matched as they come; metrics label only known types: nothing a peer sends is kept.
+Speed and memory. A whole text frame is forwarded inside the callback of the connection that
+received it (``rt_fast._forward``): typed, handled and written to the other side's websockets
+protocol, no task woken for it. A frame that must wait (binary, fragmented, refused, given to
+an ``async`` handler, or while the other side's write buffer is over its limit) goes through
+websockets' queue to its direction's task, and the frames after it queue behind it: each
+direction keeps its order. A connection stops reading while the other side's write buffer is
+over its limit (until it drains) and while more than one received frame waits in its queue
+(websockets' ``max_queue``: 1, not its 16): per connection and direction the relay holds at
+most two frames waiting and under 512 KiB besides, 64.5 MiB at the 16 MiB frame limit. A
+client is read only while the relay can write to it (as ``ws.server_options``). Handler
+tables are built once from the types rt_fast knows, others matched as they come; metrics label
+only known types: nothing a peer sends is kept.
 
 Record. ``record`` (a binary file, best unbuffered) gets one line per frame, in order of
 arrival, as ``record_line`` writes it: the frame's arrival time (µs since the epoch), its
@@ -154,7 +160,7 @@ Hook = Callable[["Session"], Any]
 """``on_open(session)`` / ``on_close(session)``: a session hook, sync or async."""
 
 _log = logging.getLogger(__name__)
-_MAX_QUEUE = 1  # frames a relay's socket lets wait before it stops reading: see Memory
+_MAX_QUEUE = 1  # frames a relay's socket lets wait before it stops reading: see Speed and memory
 _FAILED = "relay handler failed"  # the close reason when a handler failed
 _CLOSE_WAIT = 1.0  # seconds such a close waits for each peer's before cutting it off
 
