@@ -97,6 +97,12 @@ class _Relayed:
         super().connection_lost(exc)  # type: ignore[misc]
         self.drained()  # its writes wait no more: the source may read (a close, at least)
 
+    def detach(self) -> None:
+        """Relay no more (the session ends): frames go to the queue, and the source held while
+        this connection's writes waited reads again, so that its close can be read."""
+        self.side = None
+        self.drained()
+
     def drained(self) -> None:
         """Read the source held while this connection's writes waited."""
         held, self.held = self.held, None

@@ -528,7 +528,8 @@ class _Relay:
         pumps, watch = asyncio.gather(*tasks), asyncio.ensure_future(_watch(session, self.limits))
         try:
             await asyncio.wait((pumps, watch), return_when=asyncio.FIRST_COMPLETED)
-            client.side = up.side = None  # nothing more goes the direct way
+            for connection in (client, up):  # nothing more goes the direct way
+                connection.detach()
             limited = not pumps.done()
             failed = None if limited else pumps.exception()
             for task in tasks:  # the other still reads where one failed
@@ -538,7 +539,8 @@ class _Relay:
                 pumps.exception()  # retrieved: a pump that failed while it was cancelled
             await self.ended(session, client, up, failed, watch if limited else None)
         finally:
-            client.side = up.side = None
+            for connection in (client, up):
+                connection.detach()
             for future in (*tasks, watch):
                 future.cancel()
 
