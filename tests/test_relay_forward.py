@@ -206,8 +206,8 @@ def test_upstream_text_that_is_not_utf8_never_reaches_the_client() -> None:
     the client (1011, ``upstream connection lost``)."""
 
     async def upstream(connection: ServerConnection) -> None:
+        await asyncio.sleep(0.1)  # the session runs: the frame would go the direct way
         await connection.send(b'{"type":"response.output_text.delta","delta":"\xff"}', text=True)
-        await connection.send(END, text=True)
         await connection.wait_closed()
 
     async def session(url: str) -> None:
