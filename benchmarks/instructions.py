@@ -71,7 +71,7 @@ def _child(sets: list[str], impls: list[str], frames: int) -> None:
         os.getppid()
 
 
-def _totals(folder: str) -> list[int]:
+def totals(folder: str) -> list[int]:
     """The counts of the dumps in order (the first, before the first marker, left out)."""
     dumps = sorted(glob.glob(os.path.join(folder, "out.*.*")), key=lambda p: int(p.rsplit(".")[-1]))
     counts = []
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             print(done.stderr[-2000:], file=sys.stderr)
             return 1
         cells = [line.split("\t") for line in done.stdout.splitlines() if line.count("\t") == 2]
-        counts = _totals(folder)
+        counts = totals(folder)
     _table(cells, counts, sets, impls)
     return 0
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import fnmatch
 import inspect
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any, TypeAlias
 
 from ._audio import peek_type
 from ._codec import decode_server_event
@@ -27,12 +27,17 @@ __all__ = [
     "TOKEN_KINDS",
     "Bound",
     "FromServer",
+    "Forwarded",
     "Handler",
     "HandlerFailed",
+    "Later",
     "OnDecodeError",
     "Router",
+    "awaited",
     "call",
+    "call_now",
     "name_of",
+    "told",
     "usage",
 ]
 
@@ -73,14 +78,28 @@ def _takes_session(handler: Callable[..., Any]) -> bool:
     return True
 
 
-async def call(handler: Callable[..., Any], *args: Any) -> Any:
-    """``handler(*args)``, awaited where it returns an awaitable; whatever it raises is
+def call_now(handler: Callable[..., Any], *args: Any) -> Any:
+    """``handler(*args)``, not awaited (an awaitable it returns is the caller's to await, with
+    ``awaited``); whatever it raises is ``HandlerFailed``."""
+    try:
+        return handler(*args)
+    except Exception as exc:
+        raise HandlerFailed(f"the handler {name_of(handler)} raised {exc!r}") from exc
+
+
+async def awaited(handler: Callable[..., Any], returned: Any) -> Any:
+    """What ``handler`` returned, awaited where it is an awaitable; whatever that raises is
     ``HandlerFailed``."""
     try:
-        returned = handler(*args)
         return await returned if inspect.isawaitable(returned) else returned
     except Exception as exc:
         raise HandlerFailed(f"the handler {name_of(handler)} raised {exc!r}") from exc
+
+
+async def call(handler: Callable[..., Any], *args: Any) -> Any:
+    """``handler(*args)``, awaited where it returns an awaitable; whatever it raises is
+    ``HandlerFailed``."""
+    return await awaited(handler, call_now(handler, *args))
 
 
 def _frame_of(handler: Handler, returned: Any) -> bytes:
@@ -96,6 +115,10 @@ def _frame_of(handler: Handler, returned: Any) -> bytes:
 
 
 Bound = tuple[Handler, bool]  # a handler, and whether it takes the session
+Later: TypeAlias = Coroutine[Any, Any, bytes | None]
+"""The rest of a frame's handling where a handler returned an awaitable: awaited, the frame."""
+Forwarded: TypeAlias = bytes | Later | None
+"""What a frame's handling gives: the frame to forward, a ``Later``, or None (dropped)."""
 
 
 _NAME_A_MODEL = {"session.start": True, "session.update": False}
@@ -130,29 +153,51 @@ class Router:
         found = self.table.get(tag)
         return self.match(tag) if found is None else found
 
-    async def handle(
+    def handle(
         self, frame: bytes, handlers: tuple[Bound, ...], event: Any, session: Any
-    ) -> bytes | None:
+    ) -> Forwarded:
         """Each handler in turn, with the event of the frame the one before returned (``event``,
-        where not None, is ``frame``'s)."""
+        where not None, is ``frame``'s): the frame to forward, None to drop it, or where a
+        handler returned an awaitable, a coroutine that awaits it and goes on (``Later``)."""
         typed = None if event is None else frame
-        for handler, takes_session in handlers:
+        for at, (handler, takes_session) in enumerate(handlers):
             if typed is not frame:
                 try:
                     event, typed = self.decode(frame), frame
                 except DecodeError as exc:
-                    return await self.untyped(frame, exc)
+                    return self.untyped(frame, exc)
             args = (event, frame, session) if takes_session else (event, frame)
-            returned = await call(handler, *args)
+            returned = call_now(handler, *args)
             if returned is None:
                 return None
+            if returned.__class__ is not bytes and inspect.isawaitable(returned):
+                rest = handlers[at + 1 :]
+                return self.later(handler, returned, rest, frame, event, session)
             frame = returned if returned.__class__ is bytes else _frame_of(handler, returned)
         return frame
+
+    async def later(
+        self,
+        handler: Handler,
+        returned: Any,
+        rest: tuple[Bound, ...],
+        frame: bytes,
+        event: Any,
+        session: Any,
+    ) -> bytes | None:
+        """The chain from a handler that returned an awaitable on: ``handle``'s, awaited."""
+        returned = await awaited(handler, returned)
+        if returned is None:
+            return None
+        if returned.__class__ is not bytes:
+            returned = _frame_of(handler, returned)
+        more = self.handle(returned, rest, event if returned is frame else None, session)
+        return await more if isinstance(more, Coroutine) else more
 
     def decode(self, frame: bytes) -> Any:
         return client_event(frame, self.protocol)
 
-    async def untyped(self, frame: bytes, exc: DecodeError) -> bytes:
+    def untyped(self, frame: bytes, exc: DecodeError) -> Forwarded:
         raise exc
 
     def take(self, frame: bytes, text: bool) -> tuple[str, Any, tuple[Bound, ...]]:
@@ -175,9 +220,8 @@ class FromServer(Router):
     def decode(self, frame: bytes) -> Any:
         return decode_server_event(frame, self.protocol)
 
-    async def untyped(self, frame: bytes, exc: DecodeError) -> bytes:
-        await call(self.on_error, frame, exc)
-        return frame
+    def untyped(self, frame: bytes, exc: DecodeError) -> Forwarded:
+        return told(self.on_error, frame, exc)
 
     def take(self, frame: bytes, text: bool) -> tuple[str, Any, tuple[Bound, ...]]:
         if not text:
@@ -187,6 +231,18 @@ class FromServer(Router):
         except DecodeError as exc:  # forwarded; on_decode_error told where handlers are skipped
             return "unknown", exc, ()
         return tag, None, self.wanted(tag)
+
+
+def told(on_error: OnDecodeError, frame: bytes, exc: DecodeError) -> Forwarded:
+    """``frame``, once ``on_error`` has heard why it could not be typed (a coroutine where
+    ``on_error`` returned an awaitable)."""
+    returned = call_now(on_error, frame, exc)
+    return _after(on_error, returned, frame) if inspect.isawaitable(returned) else frame
+
+
+async def _after(on_error: OnDecodeError, returned: Any, frame: bytes) -> bytes:
+    await awaited(on_error, returned)
+    return frame
 
 
 def usage(frame: bytes) -> dict[str, int]:

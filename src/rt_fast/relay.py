@@ -59,12 +59,18 @@ either side closes the other with the same code and reason, or with none where n
 connection that ends without a close closes the other with 1011 (``upstream connection lost``,
 ``client connection lost``).
 
-Memory. Each direction awaits its send before its next receive, and the sockets stop reading
-while more than one received frame waits (websockets' ``max_queue``: 1, not its 16): per
-connection and direction the relay holds at most two frames waiting and under 512 KiB besides,
-64.5 MiB at the 16 MiB frame limit. A client is read only while the relay can write to it
-(``ws.server_options``). Handler tables are built once from the types rt_fast knows, others
-matched as they come; metrics label only known types: nothing a peer sends is kept.
+Speed and memory. A whole text frame is forwarded inside the callback of the connection that
+received it (``rt_fast._forward``): typed, handled and written to the other side's websockets
+protocol, no task woken for it. A frame that must wait (binary, fragmented, refused, given to
+an ``async`` handler, or while the other side's write buffer is over its limit) goes through
+websockets' queue to its direction's task, and the frames after it queue behind it: each
+direction keeps its order. A connection stops reading while the other side's write buffer is
+over its limit (until it drains) and while more than one received frame waits in its queue
+(websockets' ``max_queue``: 1, not its 16): per connection and direction the relay holds at
+most two frames waiting and under 512 KiB besides, 64.5 MiB at the 16 MiB frame limit. A
+client is read only while the relay can write to it (as ``ws.server_options``). Handler
+tables are built once from the types rt_fast knows, others matched as they come; metrics label
+only known types: nothing a peer sends is kept.
 
 Record. ``record`` (a binary file, best unbuffered) gets one line per frame, in order of
 arrival, as ``record_line`` writes it: the frame's arrival time (µs since the epoch), its
@@ -91,15 +97,15 @@ from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.frames import Close, CloseCode
+from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from . import _record
-from ._errors import DecodeError
+from ._forward import EVENT_IDS, RelayClient, RelayServer, Side, Socket
 from ._handshake import (
     FORWARDED,
     PATHS,
@@ -114,7 +120,7 @@ from ._handshake import (
 )
 from ._limits import LIMITS
 from ._metrics import Tally, serve_metrics
-from ._protocol import EventIds, client_event, refusal, server_error, text_frame
+from ._protocol import client_event, server_error, text_frame
 from ._routes import (
     CLIENT,
     DECODES,
@@ -128,7 +134,6 @@ from ._routes import (
     Router,
     call,
     name_of,
-    usage,
 )
 from ._sources import decompressor
 from .ws import server_options, socket_options
@@ -154,13 +159,11 @@ __all__ = [
 
 Hook = Callable[["Session"], Any]
 """``on_open(session)`` / ``on_close(session)``: a session hook, sync or async."""
-_Socket = ServerConnection | ClientConnection
 
 _log = logging.getLogger(__name__)
-_MAX_QUEUE = 1  # frames a relay's socket lets wait before it stops reading: see Memory
+_MAX_QUEUE = 1  # frames a relay's socket lets wait before it stops reading: see Speed and memory
 _FAILED = "relay handler failed"  # the close reason when a handler failed
 _CLOSE_WAIT = 1.0  # seconds such a close waits for each peer's before cutting it off
-_EVENT_IDS = EventIds("event_rtfast_relay")  # the relay's own frames, each its own event_id
 
 
 def record_line(
@@ -336,7 +339,7 @@ class Session:
         self.bytes = {CLIENT: 0, SERVER: 0}
         self.usage = dict.fromkeys(TOKEN_KINDS, 0)
         self.started = self.last = time.monotonic()
-        self.sockets: dict[str, _Socket] = {}  # by the direction of the frames sent on it
+        self.sockets: dict[str, Socket] = {}  # by the direction of the frames sent on it
         self.record = _Record(None)
 
     async def send_to_client(self, event: Any) -> None:
@@ -375,79 +378,7 @@ class Session:
         return f"<rt_fast.relay.Session {self.id} from {self.peer}>"
 
 
-@dataclass
-class _Side:
-    """One direction of a session: where its frames come from and go, and who sees them."""
-
-    source: _Socket
-    sink: _Socket
-    router: Router
-    session: Session
-    tally: Tally
-
-    async def pump(self, lost: str) -> None:
-        """Forward until ``source`` closes; then close ``sink`` alike. No frame stays referenced
-        here while the next is awaited."""
-        try:
-            while True:
-                frame, text = _received(await self.source.recv())
-                await self.forward(frame, text, time.time_ns())
-                del frame  # nothing held while the next frame is awaited: see Memory
-        except ConnectionClosed as closed:
-            await _mirror(closed.rcvd, self.sink, lost)
-
-    async def forward(self, frame: bytes, text: bool, arrived: int) -> None:
-        """One frame: refused (an error event to ``source``), dropped, or sent to ``sink``."""
-        session, direction = self.session, self.router.direction
-        session.last = time.monotonic()
-        try:
-            tag, event, handlers = self.router.take(frame, text)
-        except DecodeError as exc:
-            await self.refuse(exc, arrived)
-            return
-        if event.__class__ is DecodeError and self.router.handlers:  # see FromServer.take
-            await call(self.router.on_error, frame, event)
-        forwarded = await self.router.handle(frame, handlers, event, session) if handlers else frame
-        if forwarded is None:
-            return
-        if tag == "response.done":
-            self.used(usage(forwarded))
-        session.frames[direction] += 1
-        session.bytes[direction] += len(forwarded)
-        self.tally.frame(direction, tag, len(forwarded))
-        if text:
-            session.record.write(direction, session.id, forwarded, arrived)
-        await self.sink.send(forwarded, text=text)
-        self.tally.took(direction, time.time_ns() - arrived)
-
-    def used(self, usage: dict[str, int]) -> None:
-        for kind, count in usage.items():
-            self.session.usage[kind] += count
-        self.tally.used(usage)
-
-    async def refuse(self, exc: DecodeError, arrived: int) -> None:
-        reply = refusal(exc, next(_EVENT_IDS), "rt_fast relay: ", protocol=self.session.protocol)
-        self.tally.refused_frames[self.router.direction] += 1
-        self.session.record.write(SERVER, self.session.id, reply, arrived, "relay")
-        await self.source.send(reply, text=True)
-
-
-def _received(message: str | bytes) -> tuple[bytes, bool]:
-    """A message's bytes, and whether it came as text (websockets checked its UTF-8)."""
-    return (message.encode(), True) if isinstance(message, str) else (message, False)
-
-
-async def _mirror(close: Close | None, sink: _Socket, lost: str) -> None:
-    """Close ``sink`` as the other side closed (see the module)."""
-    if close is None:
-        await sink.close(CloseCode.INTERNAL_ERROR, lost)
-    elif close.code == CloseCode.NO_STATUS_RCVD:  # websockets sends a close without a code
-        await sink.close(None)  # type: ignore[arg-type]  # for None, not its annotation's int
-    else:
-        await sink.close(close.code, close.reason)
-
-
-async def _end(connection: _Socket, reply: bytes | None, code: int, reason: str) -> None:
+async def _end(connection: Socket, reply: bytes | None, code: int, reason: str) -> None:
     """Send ``reply``, if any, and close, reading and dropping what still comes so that the
     peer's close can arrive; after ``_CLOSE_WAIT`` seconds, cut the connection off."""
 
@@ -478,7 +409,7 @@ async def _watch(session: Session, limits: Limits) -> tuple[bytes | None, str]:
         now = time.monotonic()
         if now >= expires:
             message = f"Your session hit the maximum duration of {limits.session_seconds:g} s."
-            reply = server_error(message, next(_EVENT_IDS), "session_expired",
+            reply = server_error(message, next(EVENT_IDS), "session_expired",
                                  protocol=session.protocol)  # fmt: skip
             return reply, "relay session limit"
         if now >= idle_ends:
@@ -546,6 +477,7 @@ class _Relay:
         return response
 
     async def handle(self, downstream: ServerConnection) -> None:
+        assert isinstance(downstream, RelayServer)  # serve's create_connection
         request, context = self.admitted[downstream]
         session = Session(request, context)
         try:
@@ -555,12 +487,15 @@ class _Relay:
         if opened:
             await self.closed(session)
 
-    async def connected(self, session: Session, downstream: ServerConnection) -> bool:
+    async def connected(self, session: Session, downstream: RelayServer) -> bool:
         """Run ``session`` to its end; whether its upstream could be opened."""
         headers = self.gate.upstream_headers(session.request)
         try:
-            up = await connect(
-                self.gate.url(session.request), additional_headers=headers, **self.upstream_options
+            up: RelayClient = await connect(  # type: ignore[assignment]
+                self.gate.url(session.request),
+                additional_headers=headers,
+                create_connection=RelayClient,
+                **self.upstream_options,
             )
         except Exception as exc:  # refused, unreachable, a bad URL: see _unreachable
             await downstream.close(CloseCode.INTERNAL_ERROR, _unreachable(exc))
@@ -576,13 +511,12 @@ class _Relay:
                 self.tally.sessions_open -= 1
         return True
 
-    async def run(self, session: Session, client: ServerConnection, up: ClientConnection) -> None:
+    async def run(self, session: Session, client: RelayServer, up: RelayClient) -> None:
         """Both directions until both close, a limit ends the session or a handler fails."""
         routers = self.routers[session.protocol]
-        sides = (
-            _Side(client, up, routers[0], session, self.tally),
-            _Side(up, client, routers[1], session, self.tally),
-        )
+        client.side = Side(client, up, routers[0], session, self.tally)
+        up.side = Side(up, client, routers[1], session, self.tally)
+        sides = (client.side, up.side)
         try:
             await self.hook(self.hooks.on_open, session)
         except HandlerFailed as refused:
@@ -595,6 +529,8 @@ class _Relay:
         pumps, watch = asyncio.gather(*tasks), asyncio.ensure_future(_watch(session, self.limits))
         try:
             await asyncio.wait((pumps, watch), return_when=asyncio.FIRST_COMPLETED)
+            for connection in (client, up):  # nothing more goes the direct way
+                connection.detach()
             limited = not pumps.done()
             failed = None if limited else pumps.exception()
             for task in tasks:  # the other still reads where one failed
@@ -604,14 +540,16 @@ class _Relay:
                 pumps.exception()  # retrieved: a pump that failed while it was cancelled
             await self.ended(session, client, up, failed, watch if limited else None)
         finally:
+            for connection in (client, up):
+                connection.detach()
             for future in (*tasks, watch):
                 future.cancel()
 
     async def ended(
         self,
         session: Session,
-        client: ServerConnection,
-        up: ClientConnection,
+        client: RelayServer,
+        up: RelayClient,
         failed: BaseException | None,
         watch: asyncio.Future[tuple[bytes | None, str]] | None,
     ) -> None:
@@ -634,14 +572,14 @@ class _Relay:
     async def fail(
         self,
         session: Session,
-        client: ServerConnection,
-        up: ClientConnection,
+        client: RelayServer,
+        up: RelayClient,
         failed: HandlerFailed,
     ) -> None:
         """End a session whose handler failed: logged once, the client told, both closed."""
         self.tally.handler_errors += 1
         _log.error("rt_fast relay: %s; its session %s is closed (1011)", failed, session.id)
-        reply = server_error("rt_fast relay: a handler failed; the session ends", next(_EVENT_IDS),
+        reply = server_error("rt_fast relay: a handler failed; the session ends", next(EVENT_IDS),
                              protocol=session.protocol)  # fmt: skip
         self.record.write(SERVER, session.id, reply, time.time_ns(), "relay")
         await asyncio.gather(
@@ -800,7 +738,11 @@ async def relay(
         "max_size": options.get("max_size", limits.server_frame_bytes),
     }
     downstream = server_options(
-        {**shared, "max_size": options.get("max_size", limits.client_frame_bytes)}
+        {
+            **shared,
+            "max_size": options.get("max_size", limits.client_frame_bytes),
+            "create_connection": RelayServer,
+        }
     )
     return await serve(
         state.handle,

@@ -1,0 +1,243 @@
+"""How the relay moves frames (``rt_fast._forward``): whole text frames go the direct way, in
+the receiving connection's callback, and the frames that must wait (binary, fragmented, not
+UTF-8, given to an ``async`` handler, arriving before ``on_open`` returned) take the queued way,
+each direction's order kept across both; a handler's failure on either way ends the session.
+Real websockets peers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from rt_fast import relay
+
+SEED = random.randrange(2**32)
+DOWN = 300  # frames each way
+END = b'{"type":"rate_limits.updated","rate_limits":[]}'  # the upstream's last frame
+DELTA = b'{"type":"response.output_%s.delta","event_id":"e","response_id":"r","item_id":"i",' \
+        b'"output_index":0,"content_index":0,"delta":"%d"}'  # fmt: skip
+CALLS: list[int] = []  # handler calls
+
+
+def _port(running: Any) -> int:
+    return int(running.sockets[0].getsockname()[1])
+
+
+def _run(test: Callable[[str], Awaitable[None]],
+         upstream: Callable[[ServerConnection], Awaitable[None]], **options: Any) -> None:  # fmt: skip
+    async def main() -> None:
+        async with serve(upstream, "127.0.0.1", 0) as up:
+            url = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
+            async with await relay.relay(url, **options) as running:
+                await asyncio.wait_for(test(f"ws://127.0.0.1:{_port(running)}/v1/realtime"), 60)
+
+    asyncio.run(main())
+
+
+def _mixed(rng: random.Random) -> list[tuple[str, bytes | list[bytes]]]:
+    """Upstream frames of every way: text (audio deltas, text deltas), binary, fragmented."""
+    frames: list[tuple[str, bytes | list[bytes]]] = []
+    for i in range(DOWN):
+        kind = rng.choice(["audio", "audio", "text", "binary", "fragmented"])
+        if kind == "audio":
+            frame = DELTA % (b"audio", i)
+        elif kind == "binary":
+            frame = b"\x00binary %d" % i
+        else:
+            frame = DELTA % (b"text", i)
+        if kind == "fragmented":
+            cut = rng.randrange(1, len(frame))
+            frames.append((kind, [frame[:cut], frame[cut:]]))
+        else:
+            frames.append((kind, frame))
+    return frames
+
+
+async def _send(connection: ServerConnection, kind: str, frame: bytes | list[bytes]) -> None:
+    if isinstance(frame, list):
+
+        async def parts() -> Any:
+            for part in frame:
+                yield part.decode()
+
+        await connection.send(parts())
+    else:
+        await connection.send(frame, text=kind != "binary")
+
+
+def _whole(kind: str, frame: bytes | list[bytes]) -> bytes | str:
+    """The message a client receives for a frame sent as ``kind``."""
+    data = b"".join(frame) if isinstance(frame, list) else frame
+    return data if kind == "binary" else data.decode()
+
+
+def _same(event: Any, frame: bytes) -> bytes:
+    CALLS.append(1)
+    return frame
+
+
+async def _sleepy(event: Any, frame: bytes) -> bytes:
+    CALLS.append(1)
+    await asyncio.sleep(random.choice([0, 0, 0.001]))
+    return frame
+
+
+def _later(event: Any, frame: bytes) -> Any:
+    """A sync handler that returns an awaitable: the relay awaits it."""
+    return _sleepy(event, frame)
+
+
+@pytest.mark.parametrize(
+    "handlers",
+    [
+        {},
+        {"response.output_audio.delta": _same},
+        {"response.output_text.delta": _sleepy},
+        {"response.output_audio.delta": _later, "response.*": _same},
+        {"response.*": _sleepy, "response.output_*": _same},
+    ],
+    ids=["none", "sync", "async", "sync returning an awaitable", "sync after async"],
+)
+def test_server_frames_of_every_way_arrive_in_order(handlers: dict[str, Any]) -> None:
+    """Text, binary and fragmented frames, some to async handlers, arrive whole and in order."""
+    rng = random.Random(SEED)
+    print("seed", SEED)
+    frames = _mixed(rng)
+    CALLS.clear()
+
+    async def upstream(connection: ServerConnection) -> None:
+        for kind, frame in frames:
+            await _send(connection, kind, frame)
+        await connection.send(END, text=True)
+        await connection.wait_closed()
+
+    async def session(url: str) -> None:
+        async with connect(url) as ws:
+            got = []
+            while (message := await ws.recv()) != END.decode():
+                got.append(message)
+            assert got == [_whole(kind, frame) for kind, frame in frames]
+
+    _run(session, upstream, server=handlers)
+    assert bool(CALLS) == bool(handlers)
+
+
+@pytest.mark.parametrize(
+    "handlers",
+    [{}, {"input_audio_buffer.append": _sleepy}, {"*": _later}],
+    ids=["none", "async", "sync returning an awaitable"],
+)
+def test_client_frames_arrive_in_order_with_refusals_answered_in_turn(
+    handlers: dict[str, Any],
+) -> None:
+    """Appends, commits and frames the relay refuses (binary, not JSON): the upstream gets the
+    good ones in order, the client an error for each refused one."""
+    rng = random.Random(SEED)
+    print("seed", SEED)
+    sent: list[bytes | str] = []
+    for i in range(DOWN):
+        kind = rng.choice(["append", "append", "commit", "binary", "bad"])
+        if kind == "append":
+            sent.append(f'{{"type":"input_audio_buffer.append","audio":"AAAA","event_id":"{i}"}}')
+        elif kind == "commit":
+            sent.append(f'{{"type":"input_audio_buffer.commit","event_id":"{i}"}}')
+        else:
+            sent.append(b"\x00%d" % i if kind == "binary" else f"not json {i}")
+    reached: list[str | bytes] = []
+
+    async def upstream(connection: ServerConnection) -> None:
+        async for message in connection:
+            reached.append(message)
+            if json.loads(message).get("type") == "session.update":
+                await connection.send(END, text=True)
+
+    async def session(url: str) -> None:
+        async with connect(url) as ws:
+            for message in sent:
+                await ws.send(message)
+            await ws.send('{"type":"session.update","session":{"type":"realtime"}}')
+            errors = 0
+            while (message := await ws.recv()) != END.decode():
+                assert json.loads(message)["type"] == "error"
+                errors += 1
+            assert errors == sum(1 for m in sent if isinstance(m, bytes) or m.startswith("not"))
+
+    _run(session, upstream, client=handlers)
+    good = [m for m in sent if isinstance(m, str) and not m.startswith("not")]
+    assert reached[:-1] == good
+
+
+def test_frames_that_arrive_before_on_open_returned_keep_their_order() -> None:
+    """The upstream's first frames wait in its queue while ``on_open`` runs; those after them
+    queue behind them, none overtakes."""
+    frames = [DELTA % (b"audio", i) for i in range(DOWN)]
+
+    async def upstream(connection: ServerConnection) -> None:
+        for frame in frames:
+            await connection.send(frame, text=True)
+            if frame is frames[10]:
+                await asyncio.sleep(0.3)  # on_open still running: these wait, the next too
+        await connection.send(END, text=True)
+        await connection.wait_closed()
+
+    async def on_open(session: relay.Session) -> None:
+        await asyncio.sleep(0.2)
+
+    async def session(url: str) -> None:
+        async with connect(url) as ws:
+            got = []
+            while (message := await ws.recv(decode=False)) != END:
+                got.append(message)
+            assert got == frames
+
+    _run(session, upstream, on_open=on_open)
+
+
+def test_upstream_text_that_is_not_utf8_never_reaches_the_client() -> None:
+    """websockets fails such a connection (1007); the relay forwards nothing of it and closes
+    the client (1011, ``upstream connection lost``)."""
+
+    async def upstream(connection: ServerConnection) -> None:
+        await asyncio.sleep(0.1)  # the session runs: the frame would go the direct way
+        await connection.send(b'{"type":"response.output_text.delta","delta":"\xff"}', text=True)
+        await connection.wait_closed()
+
+    async def session(url: str) -> None:
+        async with connect(url) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 1011
+
+    _run(session, upstream)
+
+
+def test_a_handler_that_fails_on_a_frame_going_the_direct_way_ends_the_session() -> None:
+    """A sync handler raising inside the receiving connection's callback: the client gets the
+    relay's error and a 1011 close, within a second, though no frame follows."""
+
+    def fails(event: Any, frame: bytes) -> bytes:
+        raise RuntimeError("no")
+
+    async def upstream(connection: ServerConnection) -> None:
+        await asyncio.sleep(0.1)  # the session runs: the frame goes the direct way
+        await connection.send(DELTA % (b"audio", 1), text=True)
+        await connection.wait_closed()
+
+    async def session(url: str) -> None:
+        async with connect(url) as ws:
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 1))
+            assert reply["type"] == "error"
+            with pytest.raises(ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 1)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
+
+    _run(session, upstream, server={"response.output_audio.delta": fails})
