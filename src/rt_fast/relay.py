@@ -86,11 +86,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
-import os
 import secrets
-import stat
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -121,6 +118,7 @@ from ._handshake import (
 from ._limits import LIMITS
 from ._metrics import Tally, serve_metrics
 from ._protocol import client_event, server_error, text_frame
+from ._record_file import RecordFile, appending
 from ._routes import (
     CLIENT,
     DECODES,
@@ -135,7 +133,6 @@ from ._routes import (
     call,
     name_of,
 )
-from ._sources import decompressor
 from .ws import server_options, socket_options
 
 __all__ = [
@@ -270,47 +267,6 @@ class Limits:
                 raise ValueError(f"Limits.{name} must be positive, not {value!r}")
 
 
-class _Record:
-    """The record's lines, each written whole or not at all (see the module: Record)."""
-
-    def __init__(self, file: IO[bytes] | None) -> None:
-        self.file = file
-
-    def write(
-        self, direction: str, session: str, frame: bytes, arrived_ns: int, origin: str | None = None
-    ) -> None:
-        if self.file is None:
-            return
-        line = record_line(arrived_ns // 1000, direction, session, frame, origin)
-        start = None
-        try:
-            start = self.file.tell() if self.file.seekable() else None
-            _write_whole(self.file, line)
-        except OSError as exc:
-            self.stop(start, exc)
-
-    def stop(self, start: int | None, exc: OSError) -> None:
-        """Take back a line written in part, and write no more."""
-        file, self.file = self.file, None
-        assert file is not None
-        if start is not None:
-            with contextlib.suppress(OSError):
-                file.truncate(start)
-        name = getattr(file, "name", "the record")
-        _log.warning("rt_fast relay: recording stopped: cannot write to %s: %s", name, exc)
-
-
-def _write_whole(file: IO[bytes], data: bytes) -> None:
-    """``data`` written whole to ``file``, or ``OSError``: a short write is retried, so that a
-    file with no room left says why."""
-    view = memoryview(data)
-    while view:
-        written = file.write(view)
-        if not written:  # 0, or None: a non-blocking file that cannot take it now
-            raise BlockingIOError(errno.EAGAIN, "the file took none of the line")
-        view = view[written:]
-
-
 class Session:
     """One client's session through the relay (see the module).
 
@@ -340,7 +296,7 @@ class Session:
         self.usage = dict.fromkeys(TOKEN_KINDS, 0)
         self.started = self.last = time.monotonic()
         self.sockets: dict[str, Socket] = {}  # by the direction of the frames sent on it
-        self.record = _Record(None)
+        self.record = RecordFile(None)
 
     async def send_to_client(self, event: Any) -> None:
         """Send the client an event, or a frame as it is, recorded as the relay's own.
@@ -430,7 +386,7 @@ class _Relay:
         self,
         gate: Gate,
         routers: dict[str, tuple[Router, Router]],
-        record: _Record,
+        record: RecordFile,
         hooks: _Hooks,
         limits: Limits,
         tally: Tally,
@@ -730,7 +686,7 @@ async def relay(
         for protocol in DECODES
     }
     state = _Relay(
-        gate, routers, _Record(record), _Hooks(on_open, on_close), limits, tally or Tally(())
+        gate, routers, RecordFile(record), _Hooks(on_open, on_close), limits, tally or Tally(())
     )
     shared = socket_options({"max_queue": _MAX_QUEUE, **options})
     state.upstream_options = {
@@ -759,37 +715,6 @@ def _shown(url: str) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=netloc, query="", fragment=""))
-
-
-def _appending(path: str) -> IO[bytes]:
-    """``path`` opened to append a record to (see the module: Record)."""
-    file = open(path, "ab", buffering=0)  # noqa: SIM115 - the caller's to close
-    try:
-        status = os.fstat(file.fileno())
-        if stat.S_ISREG(status.st_mode) and status.st_size:
-            _continue(path, file)
-    except BaseException:
-        file.close()
-        raise
-    return file
-
-
-def _continue(path: str, file: IO[bytes]) -> None:
-    """Go on after what a record file holds: never into a compressed log, and on a new line."""
-    with open(path, "rb") as old:
-        if decompressor(old) is not None:
-            raise ValueError(
-                f"{path} is a compressed log (gzip or zstd): --record appends "
-                "plain lines, which would make it unreadable; record to another "
-                "file"
-            )
-        old.seek(-1, os.SEEK_END)
-        ended = old.read(1) == b"\n"
-    if not ended:
-        try:
-            _write_whole(file, b"\n")
-        except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, path) from exc
 
 
 def run(
@@ -829,7 +754,7 @@ def run(
             await running.serve_forever()
 
     with contextlib.ExitStack() as stack:
-        log = stack.enter_context(_appending(record)) if record else None
+        log = stack.enter_context(appending(record)) if record else None
         metrics = ""
         if metrics_port is not None:
             try:
