@@ -17,8 +17,10 @@ nothing for that.
 from __future__ import annotations
 
 import functools
+import importlib
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from types import ModuleType
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -33,8 +35,8 @@ from typing import (
 
 import msgspec
 
-from . import beta, ga, live, translation
 from ._audio import (
+    AUDIO_FIELDS,
     TYPED,
     Payload,
     decode_audio_event,
@@ -81,7 +83,25 @@ Buffer = Union[bytes, bytearray, memoryview, str]
 Protocol = Literal["ga", "beta", "translation", "live", "auto"]
 Naming = Literal["snake", "camel"]
 
-GENERATIONS = {"ga": ga, "beta": beta, "translation": translation, "live": live}
+
+class _Generations(Mapping[str, ModuleType]):
+    """The protocol generations by name (``"ga"`` -> ``rt_fast.ga``), in the order
+    auto-detection tries them, each imported when first asked for: a command that decodes
+    one generation builds no other's models."""
+
+    def __getitem__(self, name: str) -> ModuleType:
+        if name not in AUDIO_FIELDS:
+            raise KeyError(name)
+        return importlib.import_module(f"rt_fast.{name}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(AUDIO_FIELDS)
+
+    def __len__(self) -> int:
+        return len(AUDIO_FIELDS)
+
+
+GENERATIONS: Mapping[str, ModuleType] = _Generations()
 """The protocol generations, side by side, in the order auto-detection tries them."""
 
 _INPUT_ERRORS = INPUT_ERRORS  # a local name: read on every rejected frame
@@ -640,6 +660,8 @@ _BY_TYPE: dict[tuple[Any, str], Decoder[Any]] = {}
 
 
 if TYPE_CHECKING:
+    from . import beta, ga, live, translation
+
     GAServer = Union[ga.ServerEvent, UnknownEvent]
     GAClient = Union[ga.ClientEvent, UnknownEvent]
     BetaServer = Union[beta.ServerEvent, UnknownEvent]
