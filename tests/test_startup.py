@@ -9,12 +9,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import Any
 
+import msgspec
 import pytest
 
 import rt_fast
-from rt_fast import _audio, _variants, beta, ga, live, translation
+from rt_fast import _audio, _codec, _variants, beta, ga, live, translation
+
+from .test_auto import STREAM
 
 GENERATIONS = ("rt_fast.ga", "rt_fast.beta", "rt_fast.translation", "rt_fast.live")
 OPTIONAL = ("rich", "pyarrow", "zstandard", "fsspec", "dask", "websockets", "prometheus_client")
@@ -94,7 +99,8 @@ def test_peek_type_makes_its_tables_on_first_use() -> None:
 def test_audio_events_by_class_and_by_tag_agree() -> None:
     """``AUDIO_EVENTS`` (made on first use, by class) is ``AUDIO_FIELDS`` (by tag) for every
     event class of every generation, and ``audio_field`` reads variants as their models."""
-    assert _audio.AUDIO_EVENTS == {
+    made = _audio.AUDIO_EVENTS
+    assert made == {
         ga.ResponseOutputAudioDeltaEvent: "delta",
         ga.InputAudioBufferAppendEvent: "audio",
         beta.ResponseAudioDeltaEvent: "delta",
@@ -106,7 +112,100 @@ def test_audio_events_by_class_and_by_tag_agree() -> None:
     }
     for module in (ga, beta, translation, live):
         for cls in {*module.SERVER_EVENTS.values(), *module.CLIENT_EVENTS.values()}:
-            assert _audio.audio_field(cls) == _audio.AUDIO_EVENTS.get(cls)
+            assert _audio.audio_field(cls) == made.get(cls)
             camel = _variants.variant(cls, **_variants.NAMINGS["camel"])
-            assert _audio.audio_field(camel) == _audio.AUDIO_EVENTS.get(cls)
+            assert _audio.audio_field(camel) == made.get(cls)
     assert _audio.audio_field(int) is None
+
+
+def test_auto_loads_the_other_generations_on_the_first_refusal() -> None:
+    """GA's frames under ``protocol="auto"`` load GA alone; the first frame GA refuses loads
+    the others and decodes as it would have with all of them loaded from the start."""
+    ga_frame = b'{"type":"input_audio_buffer.cleared","event_id":"e1"}'
+    beta_frame = b'{"type":"response.audio.delta","event_id":"e","response_id":"r","item_id":"i","output_index":0,"content_index":0,"delta":"AAAA"}'
+    code = (
+        f"import rt_fast\nrt_fast.decode_server_event({ga_frame!r}, 'auto')\n"
+        "import sys\nprint(sorted(m for m in sys.modules if m in "
+        f"{GENERATIONS!r}))\nprint(type(rt_fast.decode_server_event({beta_frame!r}, 'auto')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.splitlines() == [
+        "['rt_fast.ga']",
+        "<class 'rt_fast.beta.server.ResponseAudioDeltaEvent'>",
+    ]
+
+
+def _outcome(decode: Any, frame: bytes) -> Any:
+    try:
+        event = decode(frame)
+    except rt_fast.DecodeError as exc:
+        return "DecodeError", str(exc)
+    events = event if isinstance(event, list) else [event]
+    return [
+        (type(e).__module__, type(e).__qualname__, e.type, e.event_id, bytes(e.raw))
+        if isinstance(e, rt_fast.UnknownEvent)
+        else (type(e).__module__, type(e).__qualname__, msgspec.to_builtins(e))
+        for e in events
+    ]
+
+
+def _first_frames() -> list[tuple[str, bytes]]:
+    """A frame of each generation and direction, and frames GA refuses for other reasons."""
+    firsts: dict[tuple[str, str], bytes] = {}
+    for generation, direction, frame in STREAM:
+        firsts.setdefault((generation, direction), frame)
+    odd = [
+        b'{"type":"nope","event_id":"e"}',
+        b'{"type":"response.output_audio.delta","event_id":"e"}',
+        b'{"type":"error",',
+        b'{"type":"session.update","session":{"type":"realtime","x":' + b"[" * 5000 + b"]" * 5000,
+    ]
+    return [*(("server" if d == "server" else "client", f) for (_, d), f in firsts.items()),
+            *(("server", f) for f in odd)]  # fmt: skip
+
+
+@pytest.mark.parametrize("stack", [None, 256 * 1024], ids=["main thread", "256 KiB thread"])
+def test_a_fresh_auto_decoder_reads_its_first_frame_as_a_loaded_one(stack: int | None) -> None:
+    """Whatever frame comes first (of any generation, invalid, unknown, too deep for a small
+    stack), a fresh auto decoder answers as one that has read others, on any thread."""
+    results: list[tuple[Any, Any]] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            compare()
+        except BaseException as exc:  # reported by the test, not lost in the thread
+            failed.append(exc)
+
+    def compare() -> None:
+        for direction, frame in _first_frames():
+            fresh = _codec._AutoDecoder("ServerEvent" if direction == "server" else "ClientEvent")
+            loaded = _codec._AutoDecoder(fresh._direction)
+            assert fresh._next is None  # GA's alone, until a frame GA refuses
+            loaded._load()
+            for decoder in (fresh, loaded):
+                assert decoder.decode_lines(b"") == []
+            results.append((_outcome(fresh.decode, frame), _outcome(loaded.decode, frame)))
+            fresh = _codec._AutoDecoder(fresh._direction)  # and in a log, by the reader's route
+            lines = [
+                _outcome(fresh.decode_lines, frame + b"\n"),
+                _outcome(loaded.decode_lines, frame + b"\n"),
+            ]
+            results.append((lines[0], lines[1]))
+
+    if stack is None:
+        run()
+    else:
+        before = threading.stack_size(stack)
+        try:
+            thread = threading.Thread(target=run)
+            thread.start()
+            thread.join(timeout=120)
+        finally:
+            threading.stack_size(before)
+    assert not failed, failed
+    assert len(results) == 2 * len(_first_frames())
+    for fresh_answer, loaded_answer in results:
+        assert fresh_answer == loaded_answer
