@@ -161,6 +161,11 @@ def _first_frames() -> list[tuple[str, bytes]]:
         b'{"type":"response.output_audio.delta","event_id":"e"}',
         b'{"type":"error",',
         b'{"type":"session.update","session":{"type":"realtime","x":' + b"[" * 5000 + b"]" * 5000,
+        b'{"type":"session.update","session":{"tools":[{"type":"function","name":"f",'
+        + b'"parameters":{"x":'
+        + b"[" * 5000
+        + b"]" * 5000
+        + b"}}]}}",  # beta's, too deep
     ]
     return [*(("server" if d == "server" else "client", f) for (_, d), f in firsts.items()),
             *(("server", f) for f in odd)]  # fmt: skip
@@ -209,3 +214,73 @@ def test_a_fresh_auto_decoder_reads_its_first_frame_as_a_loaded_one(stack: int |
     assert len(results) == 2 * len(_first_frames())
     for fresh_answer, loaded_answer in results:
         assert fresh_answer == loaded_answer
+
+
+def test_threads_refusing_at_once_load_the_generations_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Threads whose first frames GA refuses, at once, get the answers of a loaded decoder,
+    and the decoder makes one set of the other generations' decoders."""
+    frames = [f for _, f in _first_frames()]
+    fresh = _codec._AutoDecoder("ServerEvent")
+    made: list[Any] = []  # each set of generations made, counted
+
+    class Counted(_codec.Generations):
+        def __init__(self, generations: list[Any]) -> None:
+            made.append(self)
+            super().__init__(generations)
+
+    monkeypatch.setattr(_codec, "Generations", Counted)
+    got: list[list[Any]] = []
+    start = threading.Barrier(8)
+
+    def run() -> None:
+        start.wait(timeout=60)
+        got.append([_outcome(fresh.decode, f) for f in reversed(frames)][::-1])
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns within a load, as on a busy machine
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        sys.setswitchinterval(interval)
+    assert len(made) == 1, len(made)
+    loaded = _codec._AutoDecoder("ServerEvent")
+    loaded._load()
+    assert got == [[_outcome(loaded.decode, f) for f in frames]] * 8
+
+
+def test_peek_type_from_threads_at_once_in_a_fresh_process() -> None:
+    """The first calls of ``peek_type``, from threads at once, make its tables once."""
+    code = """
+import threading, rt_fast
+frames = [b'{"type":"response.done","event_id":"e1"}', b'{"type":"x.y"}',
+          b'{"type":"session.output_audio.delta","delta":"AAAA"}'] * 20
+start, got = threading.Barrier(8), []
+def run():
+    start.wait()
+    got.append([rt_fast.peek_type(f) for f in frames])
+threads = [threading.Thread(target=run) for _ in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+assert got == [[f.split(b'"')[3].decode() for f in frames]] * 8, got
+from rt_fast import _audio
+print(type(_audio._KNOWN).__name__, len(_audio.AUDIO_EVENTS))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["dict", "8"]
+
+
+def test_star_import_gives_every_generation() -> None:
+    code = "from rt_fast import *\nprint(ga.__name__, beta.__name__, translation.__name__, live.__name__)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == list(GENERATIONS)
