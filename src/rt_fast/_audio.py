@@ -155,8 +155,9 @@ one generation loads no other (``AUDIO_EVENTS`` is this table by class)."""
 def audio_field(cls: Any) -> str | None:
     """The payload field of an audio event class of a generation (or of a variant of one)."""
     model = origin(cls)
-    package, _, _ = getattr(model, "__module__", "").rpartition(".")
-    tags = AUDIO_FIELDS.get(package[8:]) if package.startswith("rt_fast.") else None
+    package = getattr(model, "__module__", "").rpartition(".")[0]  # rt_fast.<generation>
+    generation = package.split(".")[1] if package.startswith("rt_fast.") else ""
+    tags = AUDIO_FIELDS.get(generation)
     config = getattr(model, "__struct_config__", None)
     return None if tags is None or config is None else tags.get(config.tag)
 
@@ -275,7 +276,7 @@ _CLASSES: dict[str, list[type[msgspec.Struct]]] = _Later("_CLASSES")  # an audio
 _TAG_OF: dict[type, str] = _Later("_TAG_OF")  # a peek class -> its tag
 
 
-def _peek_decode(data: Any) -> Any:
+def _peek_decode(data: Any) -> Any:  # until ``_load`` puts the decoder in its place
     return _load()["_peek_decode"](data)
 
 
