@@ -8,9 +8,11 @@ sockets: connections (``rt_fast.ws``), a local server (``rt_fast.server``) and a
 (``rt_fast.relay``); ``rt_fast.dask`` reads logs on a cluster.
 """
 
+import importlib as _importlib
+import typing as _typing
+
 from msgspec import UNSET, UnsetType
 
-from . import beta, ga, live, translation
 from ._audio import audio_payload, decode_pcm, peek_type
 from ._codec import (
     Decoder,
@@ -26,6 +28,24 @@ from ._jsonl import LogBatch, LogReader, Rejected, map_log, read_log
 from ._models import UnknownEvent, Untagged
 from ._stack import max_depth
 from ._version import __version__
+
+if _typing.TYPE_CHECKING:
+    from . import beta, ga, live, translation
+
+_GENERATIONS = ("beta", "ga", "live", "translation")
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """The generations' packages, imported on first use: ``rt_fast.ga`` and ``from rt_fast
+    import ga`` work as always, and a program that reads one generation loads no other."""
+    if name in _GENERATIONS:
+        return _importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_GENERATIONS})
+
 
 __all__ = [
     "DecodeError",

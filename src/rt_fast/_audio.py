@@ -36,14 +36,15 @@ from __future__ import annotations
 
 import binascii
 import functools
+import importlib
 import operator
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, NamedTuple, Union, get_args
 
 import msgspec
 
-from . import beta, ga, live, translation
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE, check, conflict_error, conflicting_key, frame_of
 from ._models import UNSET
@@ -55,6 +56,7 @@ from ._variants import origin, variant
 
 __all__ = [
     "AUDIO_EVENTS",
+    "AUDIO_FIELDS",
     "Routes",
     "audio_payload",
     "b64encode",
@@ -62,6 +64,7 @@ __all__ = [
     "decode_pcm",
     "either",
     "Payload",
+    "audio_field",
     "ensure_one_payload",
     "one_payload",
     "payloads_of",
@@ -135,17 +138,28 @@ class _Route(NamedTuple):
     name: bytes  # "<field>"
 
 
-AUDIO_EVENTS: dict[type[Any], str] = {
-    ga.ResponseOutputAudioDeltaEvent: "delta",
-    ga.InputAudioBufferAppendEvent: "audio",
-    beta.ResponseAudioDeltaEvent: "delta",
-    beta.InputAudioBufferAppendEvent: "audio",
-    translation.SessionOutputAudioDeltaEvent: "delta",
-    translation.SessionInputAudioBufferAppendEvent: "audio",
-    live.SessionOutputAudioDeltaEvent: "delta",
-    live.SessionInputAudioAppendEvent: "audio",
+AUDIO_FIELDS: dict[str, dict[str, str]] = {
+    "ga": {"response.output_audio.delta": "delta", "input_audio_buffer.append": "audio"},
+    "beta": {"response.audio.delta": "delta", "input_audio_buffer.append": "audio"},
+    "translation": {
+        "session.output_audio.delta": "delta",
+        "session.input_audio_buffer.append": "audio",
+    },
+    "live": {"session.output_audio.delta": "delta", "session.input_audio.append": "audio"},
 }
-"""Every event class that carries base64 audio -> its payload field."""
+"""Each generation (``rt_fast.<name>``, in auto-detection's order) -> the tags of its events
+that carry base64 audio -> their payload field. Keyed by name, not class, so that a decoder of
+one generation loads no other (``AUDIO_EVENTS`` is this table by class)."""
+
+
+def audio_field(cls: Any) -> str | None:
+    """The payload field of an audio event class of a generation (or of a variant of one)."""
+    model = origin(cls)
+    package = getattr(model, "__module__", "").rpartition(".")[0]  # rt_fast.<generation>
+    generation = package.split(".")[1] if package.startswith("rt_fast.") else ""
+    tags = AUDIO_FIELDS.get(generation)
+    config = getattr(model, "__struct_config__", None)
+    return None if tags is None or config is None else tags.get(config.tag)
 
 
 def _route(cls: type[Any], field: str) -> _Route:
@@ -173,8 +187,9 @@ def routes_for(members: Any) -> Routes:
     them takes, by the first that does (``either``)."""
     routes: Routes = {}
     for cls in members:
-        if cls in AUDIO_EVENTS:
-            route = _route(cls, AUDIO_EVENTS[cls])
+        field = audio_field(cls)
+        if field is not None:
+            route = _route(cls, field)
             tag = route.prefix_str[9:-2]
             for key, value in {tag: route, **keyed([(tag, route)])}.items():
                 routes[key] = either(routes[key], value) if key in routes else value
@@ -199,19 +214,85 @@ def either(first: _Route, second: _Route) -> _Route:
     return first._replace(decode=decode)
 
 
-_ALL = routes_for(AUDIO_EVENTS)  # a tag several generations have: the first taking it decodes it
-# An audio tag -> its classes, in the generations' order (the generic path tries each).
-_CLASSES: dict[str, list[type[msgspec.Struct]]] = {}
-for _cls in AUDIO_EVENTS:
-    _CLASSES.setdefault(_cls.__struct_config__.tag, []).append(_cls)
+_FIELDS = {tag: field for tags in AUDIO_FIELDS.values() for tag, field in tags.items()}
+"""An audio tag of any generation -> its payload field (the same in each: ``either``)."""
+
+
+class _Later(dict):  # type: ignore[type-arg]
+    """A table of every generation's events, until ``_load`` makes it: a look-up makes the
+    tables and answers from the one made, which then stands in its place. A command that
+    reads one generation loads no other, and pays for these tables only where it peeks."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return _load()[self.name].get(key, default)
+
+    def __missing__(self, key: Any) -> Any:
+        return _load()[self.name][key]
+
+
+_loading = threading.Lock()
+
+
+def _load() -> dict[str, Any]:
+    """Make the tables of every generation's events (once; threads that ask at once wait for
+    the first) and put them in place of the ``_Later`` ones."""
+    with _loading:
+        if _ALL.__class__ is not _Later:
+            return globals()
+        tables = _tables([importlib.import_module(f"rt_fast.{name}") for name in AUDIO_FIELDS])
+        globals().update(tables)  # one step: a reader sees all of them made, or none
+        return tables
+
+
+def _tables(generations: list[Any]) -> dict[str, Any]:
+    events = [cls for module in generations for cls in get_args(module.Event)]
+    audio = {cls: field for cls in events if (field := audio_field(cls)) is not None}
+    classes: dict[str, list[type[msgspec.Struct]]] = {}  # the generic path tries each in order
+    for cls in audio:
+        classes.setdefault(cls.__struct_config__.tag, []).append(cls)
+    every = routes_for(audio)  # a tag several generations have: the first taking it decodes it
+    tags = sorted({cls.__struct_config__.tag for cls in events})
+    peeks = [_empty(tag) for tag in tags]
+    return {
+        "AUDIO_EVENTS": audio,
+        "_CLASSES": classes,
+        "_TAG_OF": {cls: str(cls.__struct_config__.tag) for cls in peeks},
+        "_peek_decode": msgspec.json.Decoder(Union[tuple(peeks)]).decode,
+        # The lead of a frame whose known type leads -> (tag, an audio event's payload or None)
+        "_KNOWN": keyed((tag, (tag, _FIELDS.get(tag))) for tag in tags),
+        "_ALL": every,
+    }
+
+
+AUDIO_EVENTS: dict[type[Any], str]
+"""Every event class that carries base64 audio -> its payload field (made by ``_load``)."""
+_ALL: Routes = _Later("_ALL")
+_KNOWN: dict[Any, tuple[str, str | None]] = _Later("_KNOWN")
+_CLASSES: dict[str, list[type[msgspec.Struct]]] = _Later("_CLASSES")  # an audio tag -> its classes
+_TAG_OF: dict[type, str] = _Later("_TAG_OF")  # a peek class -> its tag
+
+
+def _peek_decode(data: Any) -> Any:  # until ``_load`` puts the decoder in its place
+    return _load()["_peek_decode"](data)
+
+
+def __getattr__(name: str) -> Any:
+    """The tables ``_load`` makes (``AUDIO_EVENTS``), made on first use."""
+    if name == "AUDIO_EVENTS":
+        return _load()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def routed_keys(tag: str) -> tuple[str, ...]:
     """The keys readers route a frame of ``tag`` by, which it may not hold twice with
     different values: ``type``, and an audio event's payload (in every generation, whatever
     the reader's tables: to one that does not know the type, the frame is still audio)."""
-    route = _ALL.get(tag)
-    return ("type",) if route is None else ("type", route.field)
+    field = _FIELDS.get(tag)
+    return ("type",) if field is None else ("type", field)
 
 
 def peek_type(data: Buffer) -> str:
@@ -294,16 +375,6 @@ def _empty(tag: str) -> type[msgspec.Struct]:
     return msgspec.defstruct("Peek", [], tag=tag, tag_field="type")
 
 
-_EVENTS = (ga.Event, beta.Event, translation.Event, live.Event)
-_TAGS = sorted({cls.__struct_config__.tag for union in _EVENTS for cls in get_args(union)})
-_PEEKS = [_empty(tag) for tag in _TAGS]
-_TAG_OF: dict[type, str] = {cls: str(cls.__struct_config__.tag) for cls in _PEEKS}
-_peek_decode = msgspec.json.Decoder(Union[tuple(_PEEKS)]).decode
-# The lead of a frame whose known type leads -> (tag, the payload field of an audio event or
-# None).
-_KNOWN = keyed((tag, (tag, _ALL[tag].field if tag in _ALL else None)) for tag in _TAGS)
-
-
 def one_payload(data: Any, field: str, start: int = 0, stop: int | None = None) -> bool:
     """Whether an audio frame (``data[start:stop]``) holds ``type`` and its payload key
     ``field`` once each at most, by a cheap test that may say no when it does: the payload is
@@ -331,7 +402,7 @@ _SPELLINGS = {
         field: tuple(
             s if text else s.encode() for s in (f',"{field}":"', f'"{field}"', '"', "\\", '"type"')
         )
-        for field in set(AUDIO_EVENTS.values())
+        for field in set(_FIELDS.values())
     }
     for text in (False, True)
 }
@@ -512,7 +583,7 @@ def payloads_of(members: Any) -> dict[type, Payload]:
     """The audio event classes among ``members`` (a union's, or variants) -> their payload."""
     found = {}
     for cls in members:
-        field = AUDIO_EVENTS.get(origin(cls))
+        field = audio_field(cls)
         if field is not None:
             lead = f'{{"type":"{cls.__struct_config__.tag}","{field}":"'
             names = zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True)
@@ -558,7 +629,7 @@ def _bare(data: Any) -> int:
     return last + 11
 
 
-_APPENDS = [cls.__struct_config__.tag for cls, field in AUDIO_EVENTS.items() if field == "audio"]
+_APPENDS = [tag for tag, field in _FIELDS.items() if field == "audio"]
 _BARE_LEADS = frozenset(f'{{"type":"{tag}","audio":"'.encode() for tag in _APPENDS)
 _ID_LEADS = tuple(f'{{"type":"{tag}","event_id":"'.encode() for tag in _APPENDS)
 

@@ -38,12 +38,10 @@ from typing import Any, NoReturn
 
 import msgspec
 
-from . import _export, _figures, _sessions, _stats
+from . import _export, _stats
 from ._cli_ws import add_relay, add_serve
 from ._jsonl import LogBatch, LogReader, Rejected, map_log, map_log_reporting
 from ._outputs import output, refuse_inputs, written
-from ._report import json_text, page, terminal
-from ._report import text as report_text
 from ._sources import Source, close, logs_of, open_log
 from ._version import __version__
 
@@ -250,7 +248,9 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ._prices import load_prices
+    from ._prices import load_prices  # these, _figures and _sessions only for a report
+    from ._report import json_text, page, terminal
+    from ._report import text as report_text
 
     prices = load_prices(args.prices)  # a bad table stops the command before any log is read
     with ExitStack() as stack:  # an --html that cannot be written stops it too
@@ -281,6 +281,8 @@ def _write_all(pieces: Iterator[str], write: Callable[[str], object]) -> None:
 
 
 def _report_of(args: argparse.Namespace, prices: Any) -> dict[str, Any]:
+    from . import _figures, _sessions
+
     if args.scheduler:
         report: dict[str, Any] = _on_cluster(args, functools.partial(_cluster_report, prices))
         report["logs"] = list(args.log) or [_label(args.log)]

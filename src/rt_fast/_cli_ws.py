@@ -15,13 +15,11 @@ import argparse
 import contextlib
 import functools
 import importlib
-import ipaddress
 import os
 import re
 import sys
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from ._limits import LIMITS
 
@@ -49,6 +47,8 @@ _LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
 
 def _valid_host(host: str) -> bool:
     """Whether ``host`` is an IP address or a name of labels (``_LABEL``), dot-separated."""
+    import ipaddress  # only where a host is given: every command's start would pay for it
+
     with contextlib.suppress(ValueError):
         ipaddress.ip_address(host)
         return True
@@ -61,6 +61,8 @@ def _valid_host(host: str) -> bool:
 
 def _ws_url(text: str) -> str:
     """A websocket URL (``ws://`` or ``wss://`` and a valid host, no whitespace), at parse time."""
+    from urllib.parse import urlsplit  # only for the relay: as ipaddress above
+
     try:
         parts = urlsplit(text)
         _ = parts.port  # raises ValueError: a port out of range or not a number

@@ -17,8 +17,10 @@ nothing for that.
 from __future__ import annotations
 
 import functools
+import importlib
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from types import ModuleType
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -33,8 +35,8 @@ from typing import (
 
 import msgspec
 
-from . import beta, ga, live, translation
 from ._audio import (
+    AUDIO_FIELDS,
     TYPED,
     Payload,
     decode_audio_event,
@@ -81,7 +83,25 @@ Buffer = Union[bytes, bytearray, memoryview, str]
 Protocol = Literal["ga", "beta", "translation", "live", "auto"]
 Naming = Literal["snake", "camel"]
 
-GENERATIONS = {"ga": ga, "beta": beta, "translation": translation, "live": live}
+
+class _Generations(Mapping[str, ModuleType]):
+    """The protocol generations by name (``"ga"`` -> ``rt_fast.ga``), in the order
+    auto-detection tries them, each imported when first asked for: a command that decodes
+    one generation builds no other's models."""
+
+    def __getitem__(self, name: str) -> ModuleType:
+        if name not in AUDIO_FIELDS:
+            raise KeyError(name)
+        return importlib.import_module(f"rt_fast.{name}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(AUDIO_FIELDS)
+
+    def __len__(self) -> int:
+        return len(AUDIO_FIELDS)
+
+
+GENERATIONS: Mapping[str, ModuleType] = _Generations()
 """The protocol generations, side by side, in the order auto-detection tries them."""
 
 _INPUT_ERRORS = INPUT_ERRORS  # a local name: read on every rejected frame
@@ -561,28 +581,69 @@ def _audio_routes(leads: dict[Any, Lead]) -> dict[Any, Any]:
 
 
 class _AutoDecoder(Decoder[Any]):
-    """Decodes a frame of any generation, by the rule of ``rt_fast._auto``."""
+    """Decodes a frame of any generation, by the rule of ``rt_fast._auto``.
 
-    __slots__ = ()
+    It starts as GA's decoder, which takes most frames: the other generations are loaded
+    when GA's strict models first refuse a frame (``_load``), and from then on it holds every
+    generation's tables, as ``rt_fast._auto`` reads them. The other generations' strict models
+    read a frame GA's refused (``_next_generations``, the one step of ``_others``) unguarded
+    only where no frame can nest too deep for the thread, which no table decides (the frame
+    is short, or the thread has no bound); elsewhere the guarded path reads it, with every
+    generation. So a frame routed by GA's tables alone, while another thread loads the rest,
+    is never read unguarded by models those tables do not describe."""
+
+    __slots__ = ("_direction", "_next")
 
     def __init__(self, direction: str, *, naming: str = "snake") -> None:
-        unions = [getattr(module, direction) for module in GENERATIONS.values()]
-        lenient = [Decoder(union, naming=naming) for union in unions]
-        super().__init__(unions[0], naming=naming)
+        super().__init__(getattr(GENERATIONS["ga"], direction), naming=naming)
         self.type = f"auto {direction}"
-        generations = Generations([
-            Generation(decoder._decode,
-                       functools.partial(decoder._without_tags, lenient=False)
-                       if _has_holes(union) else None,  # which may miss a nested tag
-                       decoder._guarded, decoder._events or ())
-            for decoder, union in zip(lenient, unions, strict=True)
-        ])  # fmt: skip
-        self._decode, self._others = lenient[0]._decode, tuple(d._decode for d in lenient[1:])
-        self._lenient = generations.decode
-        self._events = generations.by_tag
-        self._payloads = {k: v for d in lenient for k, v in d._payloads.items()}
-        self._leads = merge_leads([decoder._leads for decoder in lenient])
-        self._audio = _audio_routes(self._leads)
+        self._direction = direction
+        self._next: tuple[Callable[[Buffer], Any], ...] | None = None  # made by _load
+        self._others = (self._next_generations,)
+        self._lenient = self._loaded_lenient
+
+    def _next_generations(self, frame: Any) -> Any:
+        """A frame GA's strict models refused, by the next generations' strict models, where
+        it cannot nest too deep for this thread; else refused: the guarded path reads it."""
+        others = self._next if self._next is not None else self._load()
+        if len(frame) <= this_thread.span or max_depth() is None:
+            for strict in others:
+                try:
+                    return strict(frame)
+                except _INPUT_ERRORS:
+                    continue
+        raise msgspec.DecodeError("refused by GA's models; the guarded path reads it")
+
+    def _loaded_lenient(self, data: bytes | bytearray | str) -> Any:
+        self._load()
+        return self._lenient(data)
+
+    def _load(self) -> tuple[Callable[[Buffer], Any], ...]:
+        """Every generation's decoders and tables, made once (threads that ask at once wait
+        for the first: two would make two sets of variant classes); the next generations'
+        strict models."""
+        with _loading:
+            if self._next is not None:
+                return self._next
+            unions = [getattr(module, self._direction) for module in GENERATIONS.values()]
+            lenient = [Decoder(union, naming=self.naming) for union in unions]
+            generations = Generations([
+                Generation(decoder._decode,
+                           functools.partial(decoder._without_tags, lenient=False)
+                           if _has_holes(union) else None,  # which may miss a nested tag
+                           decoder._guarded, decoder._events or ())
+                for decoder, union in zip(lenient, unions, strict=True)
+            ])  # fmt: skip
+            self._lenient = generations.decode
+            self._events = generations.by_tag
+            self._payloads = {k: v for d in lenient for k, v in d._payloads.items()}
+            self._leads = merge_leads([decoder._leads for decoder in lenient])
+            self._audio = _audio_routes(self._leads)
+            self._next = tuple(d._decode for d in lenient[1:])
+            return self._next
+
+
+_loading = threading.Lock()
 
 
 def _decoder(table: dict[str, dict[str, Decoder[Any]]], protocol: str, naming: str) -> Decoder[Any]:
@@ -640,6 +701,8 @@ _BY_TYPE: dict[tuple[Any, str], Decoder[Any]] = {}
 
 
 if TYPE_CHECKING:
+    from . import beta, ga, live, translation
+
     GAServer = Union[ga.ServerEvent, UnknownEvent]
     GAClient = Union[ga.ClientEvent, UnknownEvent]
     BetaServer = Union[beta.ServerEvent, UnknownEvent]

@@ -6,7 +6,7 @@ from typing import Any, Literal, TypeVar
 
 import msgspec
 
-from ._audio import AUDIO_EVENTS, b64encode
+from ._audio import audio_field, b64encode
 from ._models import UnknownEvent
 from ._variants import NAMINGS, naming_of, origin, recast, variant
 
@@ -128,7 +128,7 @@ closing quote (empty where the class requires other fields)."""
 
 
 def _audio_plan(cls: type[Any], naming: str) -> _AudioPlan:
-    field = AUDIO_EVENTS.get(origin(cls)) if isinstance(cls, type) else None
+    field = audio_field(cls) if isinstance(cls, type) else None
     if field is None:
         raise TypeError(f"not an audio event class: {cls!r}")
     make = variant(origin(cls), **check_naming(naming))

@@ -17,6 +17,10 @@ Memory (``chunks``): a chunk's buffer holds at most a frame's ``max_size`` (``MA
 and a chunk more; a line longer still is read past to its newline, a chunk at a time, keeping
 only its size and first bytes (``Over``). A line that never ends (``/dev/zero``) is read on,
 in that memory, until the reader is stopped.
+
+A plain file is read, never mapped (``mmap``): a mapping of a file another process shortens
+kills the reader (``SIGBUS``) where it touches the pages cut off, which no Python code can
+catch, and the copy a read makes into a buffer the cache holds costs 1-2% of decoding.
 """
 
 from __future__ import annotations

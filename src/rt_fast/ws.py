@@ -58,7 +58,7 @@ from websockets.exceptions import ConnectionClosedOK
 from websockets.sync.client import ClientConnection as SyncClientConnection
 from websockets.sync.client import connect as _connect_sync
 
-from ._audio import AUDIO_EVENTS
+from ._audio import audio_field
 from ._codec import GENERATIONS, encode_audio
 from ._guard import check
 from ._protocol import Errors, Reader, Rejected, text_frame
@@ -169,7 +169,7 @@ class _Frames:
                  on_reject: Callable[[Rejected], None] | None) -> None:  # fmt: skip
         self.reader = Reader(protocol, errors, on_reject)
         events = GENERATIONS.get(protocol, GENERATIONS["ga"]).CLIENT_EVENTS  # auto: GA's
-        self.append = next(c for c in events.values() if AUDIO_EVENTS.get(c) == "audio")
+        self.append = next(c for c in events.values() if audio_field(c) == "audio")
         self.event = self.reader.event
 
     @property
