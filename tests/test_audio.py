@@ -14,6 +14,7 @@ import json
 import random
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import msgspec
@@ -577,3 +578,62 @@ def test_audio_payload_is_a_view_as_its_docstring_says(blocked: tuple[str, ...])
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == views
+
+
+_PEEK_TAGS = ["response.done", "session.created", "input_audio_buffer.append",
+              "response.output_audio.delta", "conversation.item.added", "no.such.type"]  # fmt: skip
+_MEMBERS = st.one_of(
+    st.tuples(st.sampled_from(['"type"', '"ty\\u0070e"']), st.sampled_from(_PEEK_TAGS).map(json.dumps)),
+    st.tuples(st.just('"type"'), st.just('"response\\u002edone"')),
+    st.tuples(st.sampled_from(['"event_id"', '"audio"', '"delta"']), st.sampled_from(['"e"', '""', '"QQ=="'])),
+    st.tuples(st.just('"response"'), st.sampled_from(_PEEK_TAGS).map(lambda t: '{"type":"%s","x":[1]}' % t)),
+    st.tuples(st.just('"n"'), st.sampled_from(["1", "[]", "null", '"\\""', '"é"'])),
+)
+
+
+def _peek_outcome(frame: Any) -> str:
+    try:
+        return rt_fast.peek_type(frame)
+    except rt_fast.DecodeError:
+        return "DecodeError"
+
+
+def _on_a_small_thread(call: Any) -> Any:
+    """``call()`` on a thread of 256 KiB, where frames past a few hundred bytes take the
+    scanning path: the answer must not depend on the path."""
+    out: list[Any] = []
+    before = threading.stack_size(256 * 1024)
+    try:
+        thread = threading.Thread(target=lambda: out.append(call()))
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(before)
+    return out[0]
+
+
+@SETTINGS
+@given(members=st.lists(_MEMBERS, max_size=5), pad=st.integers(0, 3000))
+@example([('"type"', '"response.done"'), ('"type"', '"session.created"')], 0)
+@example([('"event_id"', '"e"'), ('"type"', '"response.done"')], 0)
+@example([('"type"', '"response\\u002edone"')], 0)
+@example([('"type"', '"response.done"'), ('"response"', '{"type":"session.created","x":[1]}')], 0)
+@example([('"type"', '"input_audio_buffer.append"'), ('"audio"', '""'), ('"audio"', '"QQ=="')], 0)
+def test_peek_type_answers_alike_on_every_path(members: list[tuple[str, str]], pad: int) -> None:
+    """A small bytes frame is skimmed by msgspec, a larger one (or one on a small stack, or a
+    str) is scanned: each gives the same type or the same refusal, and the type the decoders
+    read where they take the frame."""
+    text = "{" + ",".join(f"{k}:{v}" for k, v in [*members, ('"p"', json.dumps("x" * pad))]) + "}"
+    frame = text.encode()
+    answer = _peek_outcome(frame)
+    assert _on_a_small_thread(lambda: _peek_outcome(frame)) == answer
+    assert _peek_outcome(text) == answer
+    assert _peek_outcome(bytearray(frame)) == answer
+    try:
+        decoded = rt_fast.decode_server_event(frame, "auto")
+    except rt_fast.DecodeError:
+        try:
+            decoded = rt_fast.decode_client_event(frame, "auto")
+        except rt_fast.DecodeError:
+            return
+    assert answer == decoded.type
