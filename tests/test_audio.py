@@ -23,7 +23,18 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _audio, _codec, _guard, _route, _variants, beta, ga, live, translation
+from rt_fast import (
+    _audio,
+    _codec,
+    _decoders,
+    _guard,
+    _route,
+    _variants,
+    beta,
+    ga,
+    live,
+    translation,
+)
 
 AUDIO = [
     ("ga", "server", ga.ResponseOutputAudioDeltaEvent, "delta"),
@@ -65,8 +76,8 @@ def _dump(frame: dict[str, Any]) -> bytes:
 
 def _generic(protocol: str, direction: str, data: Any) -> Any:
     """The generic path: the guard, then the strict models, the lenient ones, unknown types."""
-    decoder = _codec._decoder(
-        _codec._SERVER if direction == "server" else _codec._CLIENT, protocol, "snake"
+    decoder = _decoders._decoder(
+        _decoders._SERVER if direction == "server" else _decoders._CLIENT, protocol, "snake"
     )
     return decoder._guarded(_guard.frame_of(data))
 
@@ -134,8 +145,8 @@ def _check_all(protocol: str, direction: str, data: Any) -> None:
     expected = _outcome(_generic, protocol, direction, data)
     assert _outcome(decode, data, protocol) == expected
     assert _outcome(decoder.decode, data) == expected
-    union = _codec._decoder(
-        _codec._SERVER if direction == "server" else _codec._CLIENT, protocol, "snake"
+    union = _decoders._decoder(
+        _decoders._SERVER if direction == "server" else _decoders._CLIENT, protocol, "snake"
     )
     fast = _audio.decode_audio_event(_guard.frame_of(data), union._audio)  # at any size
     assert fast is None or _outcome(lambda: fast) == expected
@@ -317,7 +328,9 @@ def test_fast_path_is_taken_and_zero_copy() -> None:
     view = rt_fast.audio_payload(frame)
     assert view.obj is frame and bytes(view) == base64.b64encode(bytes(3000))
     assert (
-        _audio.decode_audio_event(frame, _codec._decoder(_codec._SERVER, "ga", "snake")._audio)
+        _audio.decode_audio_event(
+            frame, _decoders._decoder(_decoders._SERVER, "ga", "snake")._audio
+        )
         is not None
     )
     large = _dump(
@@ -583,10 +596,18 @@ def test_audio_payload_is_a_view_as_its_docstring_says(blocked: tuple[str, ...])
 _PEEK_TAGS = ["response.done", "session.created", "input_audio_buffer.append",
               "response.output_audio.delta", "conversation.item.added", "no.such.type"]  # fmt: skip
 _MEMBERS = st.one_of(
-    st.tuples(st.sampled_from(['"type"', '"ty\\u0070e"']), st.sampled_from(_PEEK_TAGS).map(json.dumps)),
+    st.tuples(
+        st.sampled_from(['"type"', '"ty\\u0070e"']), st.sampled_from(_PEEK_TAGS).map(json.dumps)
+    ),
     st.tuples(st.just('"type"'), st.just('"response\\u002edone"')),
-    st.tuples(st.sampled_from(['"event_id"', '"audio"', '"delta"']), st.sampled_from(['"e"', '""', '"QQ=="'])),
-    st.tuples(st.just('"response"'), st.sampled_from(_PEEK_TAGS).map(lambda t: '{"type":"%s","x":[1]}' % t)),
+    st.tuples(
+        st.sampled_from(['"event_id"', '"audio"', '"delta"']),
+        st.sampled_from(['"e"', '""', '"QQ=="']),
+    ),
+    st.tuples(
+        st.just('"response"'),
+        st.sampled_from(_PEEK_TAGS).map(lambda t: f'{{"type":"{t}","x":[1]}}'),
+    ),
     st.tuples(st.just('"n"'), st.sampled_from(["1", "[]", "null", '"\\""', '"é"'])),
 )
 

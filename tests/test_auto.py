@@ -124,7 +124,7 @@ def test_unknown_type_is_unknown_event_in_auto() -> None:
 
 def test_auto_decode_lines(ga_session: list[tuple[str, bytes]]) -> None:
     """decode_lines of an auto decoder takes a fast GA pass and falls back line by line."""
-    decoder = rt_fast._codec._decoder(rt_fast._codec._SERVER, "auto", "snake")
+    decoder = rt_fast._decoders._decoder(rt_fast._decoders._SERVER, "auto", "snake")
     ga_lines = b"\n".join(f for d, f in ga_session if d == "server")
     assert all(_generation_of(e) == "ga" for e in decoder.decode_lines(ga_lines))
     beta_delta = b'{"type":"response.audio.delta","event_id":"e","response_id":"r","item_id":"i","output_index":0,"content_index":0,"delta":"AAAA"}'

@@ -36,7 +36,7 @@ from distributed import Client
 from distributed.diagnostics.plugin import WorkerPlugin
 
 import rt_fast
-from rt_fast import _codec
+from rt_fast import _decoders
 from rt_fast import dask as rt_dask
 from rt_fast._cli import main
 from rt_fast._jsonl import Rejected, read_log
@@ -589,12 +589,12 @@ def test_two_computations_at_once_in_one_process(
 def test_threads_asking_at_once_get_one_decoder() -> None:
     """The log reader makes its decoders once a process: the threads that ask at once for one
     not made yet (a threaded scheduler's first tasks) all get the same."""
-    _codec._log_decoder.cache_clear()
+    _decoders._log_decoder.cache_clear()
     ready = threading.Barrier(4)
 
     def made(_: int) -> object:
         ready.wait(10)
-        return _codec.log_decoder("auto", "camel")
+        return _decoders.log_decoder("auto", "camel")
 
     with ThreadPoolExecutor(4) as pool, _switching_often():
         decoders = list(pool.map(made, range(4)))

@@ -31,7 +31,7 @@ import msgspec
 import pytest
 
 import rt_fast
-from rt_fast import _audio, _codec, ga
+from rt_fast import _audio, _decoders, ga
 from rt_fast._live_traffic import live_session_frames
 from rt_fast._traffic import session_frames
 from tests.conftest import REAL
@@ -283,7 +283,7 @@ def check_log(lines: list[bytes], tmp: Path) -> None:
     usable = [line for line in usable if not line.endswith(b"\r")]
     log = tmp / "fuzz.jsonl"
     log.write_bytes(b"".join(line + b"\n" for line in usable))
-    decoder = _codec.log_decoder("auto", "snake")
+    decoder = _decoders.log_decoder("auto", "snake")
     expected = [_outcome(decoder.decode, line) for line in usable]
     reader = rt_fast.read_log(log, errors="report")
     frames = iter(list(reader))

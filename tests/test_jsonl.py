@@ -25,7 +25,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import _audio, _codec, _jsonl, _pool, _variants, beta, ga, translation
+from rt_fast import _audio, _codec, _decoders, _jsonl, _pool, _variants, beta, ga, translation
 from rt_fast._jsonl import LogBatch, Rejected, map_log, read_log
 from rt_fast._traffic import session_frames
 
@@ -48,7 +48,7 @@ BAD = [b"{not json", b'{"type":"response.done","event_id":"e"}', b"\xff\xfe{}", 
 
 def _reference(lines: list[bytes], protocol: str = "auto") -> tuple[list[Any], list[int], int]:
     """Frames, rejected line numbers and blank count, decoding each line alone."""
-    decoder = _codec.log_decoder(protocol, "snake")
+    decoder = _decoders.log_decoder(protocol, "snake")
     frames, rejected, blank = [], [], 0
     for number, physical in enumerate(lines, 1):
         line = physical.removesuffix(b"\r")

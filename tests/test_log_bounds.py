@@ -29,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rt_fast
-from rt_fast import MAX_FRAME_SIZE, Rejected, _codec
+from rt_fast import MAX_FRAME_SIZE, Rejected, _decoders
 from rt_fast import dask as rt_dask
 from rt_fast._lines import HEAD as KEPT
 from rt_fast._sources import CHUNK, Chunk, Over, chunks
@@ -57,7 +57,7 @@ def _long(size: int) -> bytes:
 
 def _expected(name: str, lines: list[bytes]) -> list[Rejected]:
     """Each line's rejection by the decoder, decoding it alone, as the reader reports it."""
-    decoder, rejected = _codec.log_decoder("auto", "snake"), []
+    decoder, rejected = _decoders.log_decoder("auto", "snake"), []
     for number, physical in enumerate(lines, 1):
         line = physical.removesuffix(b"\r")
         if not line.strip(b" \t\r"):

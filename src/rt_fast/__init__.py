@@ -14,14 +14,8 @@ import typing as _typing
 from msgspec import UNSET, UnsetType
 
 from ._audio import audio_payload, decode_pcm, peek_type
-from ._codec import (
-    Decoder,
-    decode,
-    decode_client_event,
-    decode_server_event,
-    encode,
-    encode_audio,
-)
+from ._codec import Decoder, encode, encode_audio
+from ._decoders import decode, decode_client_event, decode_server_event
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE
 from ._jsonl import LogBatch, LogReader, Rejected, map_log, read_log

@@ -43,7 +43,8 @@ from typing import IO, Any, Generic, Literal, NamedTuple, TypeVar, Union
 import msgspec
 
 from . import _variants
-from ._codec import GENERATIONS, decode_batch, log_decoder
+from ._codec import GENERATIONS
+from ._decoders import decode_batch, log_decoder
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE
 from ._lines import LogBatch, Rejected, over

@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, Literal, NamedTuple
 
 from . import ga, live
-from ._codec import GENERATIONS, decode_client_event, decode_server_event, encode
+from ._codec import GENERATIONS, encode
+from ._decoders import decode_client_event, decode_server_event
 from ._errors import DecodeError
 from ._guard import check, frame_of
 from ._models import UNSET

@@ -26,7 +26,8 @@ from importlib import resources
 
 from . import ga, live
 from ._audio import peek_type
-from ._codec import GENERATIONS, decode
+from ._codec import GENERATIONS
+from ._decoders import decode
 from ._errors import DecodeError
 from ._jsonl import LogBatch, map_log
 from ._protocol import tags

@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeAlias
 
 from ._audio import peek_type
-from ._codec import decode_server_event
+from ._decoders import decode_server_event
 from ._errors import DecodeError
 from ._models import UNSET
 from ._protocol import client_event, tags

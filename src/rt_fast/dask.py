@@ -46,7 +46,7 @@ from typing import IO, Any, NamedTuple, Union, cast
 import msgspec
 
 from . import _export, _figures, _sessions, _stats
-from ._codec import log_decoder
+from ._decoders import log_decoder
 from ._jsonl import (
     Job,
     LogBatch,

@@ -86,7 +86,7 @@ from websockets.http11 import Request, Response
 
 from . import ga
 from ._audio import audio_payload, peek_type
-from ._codec import decode_client_event, decode_server_event
+from ._decoders import decode_client_event, decode_server_event
 from ._errors import DecodeError
 from ._live_session import LiveSession, check
 from ._models import UnknownEvent
