@@ -7,7 +7,9 @@ instructions between markers (a call of ``os.getppid``, which nothing else here 
 ``--dump-before=getppid`` writes the count since the last marker). Each set is decoded once
 untimed first (first-use costs: lenient decoders built, caches filled), then enough times to
 make ~2,000 frames; the figure is instructions per frame, the Python loop around each call
-included (the same for every row). ``peek_type`` is a row of its own.
+included (the same for every row). ``peek_type`` is a row of its own. The ``jsonl`` set is
+decoded as a log, one call for all its lines (each implementation's bulk form), and counted a
+line.
 
     python -m benchmarks.instructions                       # every set, the default rows
     python -m benchmarks.instructions --sets appends-id,small --impls 'rt_fast Decoder'
@@ -35,7 +37,7 @@ FRAMES = 2_000  # decoded per cell, about: enough that the count per frame is st
 def _sets() -> dict[str, Any]:
     from benchmarks import data
 
-    return {name: fs for name, fs in data.FRAME_SETS.items() if not fs.bulk}
+    return dict(data.FRAME_SETS)
 
 
 def _peek_pairs(fs: Any) -> list[tuple[Any, bytes]]:
@@ -55,17 +57,19 @@ def _child(sets: list[str], impls: list[str], frames: int) -> None:
         for name in sets:
             fs = frame_sets[name]
             if codec is None:
+                if fs.bulk:
+                    continue
                 pairs: Any = _peek_pairs(fs)
             elif isinstance(codec, str) or isinstance(p := data.prepare(codec, fs), str):
                 continue
             else:
-                pairs = p[1]
+                pairs = [p] if fs.bulk else p[1]  # a log: one call decodes its every line
             data.decode_dropping(pairs)  # first use, uncounted
-            cells.append((impl, name, pairs, max(1, frames // len(pairs))))
-    for impl, name, pairs, rounds in cells:
-        print(f"{impl}\t{name}\t{rounds * len(pairs)}", flush=True)
+            cells.append((impl, name, pairs, max(1, frames // len(fs.frames)), len(fs.frames)))
+    for impl, name, _, rounds, each in cells:
+        print(f"{impl}\t{name}\t{rounds * each}", flush=True)
     os.getppid()
-    for _, _, pairs, rounds in cells:
+    for _, _, pairs, rounds, _ in cells:
         for _ in range(rounds):
             data.decode_dropping(pairs)
         os.getppid()

@@ -260,7 +260,7 @@ class Decoder(Generic[T]):
                     if payload.exact(size, event):
                         return event  # type: ignore[no-any-return]
                 return self._checked(data, event)  # type: ignore[no-any-return]
-            event = self._read(data, 0, size, data)
+            event = self._read(data, 0, size, data, this_thread.span)
             if event.__class__ is not Declined:
                 return event  # type: ignore[no-any-return]
             if event is REJECTED:
@@ -273,6 +273,7 @@ class Decoder(Generic[T]):
         start: int,
         stop: int,
         frame: bytes | memoryview,
+        span: int,
         pcm: dict[int, int] | None = None,
         index: int = 0,
     ) -> Any:
@@ -283,9 +284,10 @@ class Decoder(Generic[T]):
         the caller copies) or ``REJECTED`` (the strict models refused it): the full path
         (``decode``) judges it.
 
-        The rules: a frame no longer than ``this_thread.span`` (twice the depth the thread's
-        stack holds, and one) cannot nest too deep, nor any frame on a thread whose stack holds
-        the interpreter's recursion limit (``_stack.max_depth()`` is None: msgspec's
+        The rules: a frame no longer than ``span`` cannot nest too deep (the caller reads it
+        once, for a frame or a chunk of lines: ``this_thread.span``, twice the depth the
+        thread's stack holds, and one), nor any frame on a thread whose stack holds the
+        interpreter's recursion limit (``_stack.max_depth()`` is None: msgspec's
         ``RecursionError`` stops a deep frame). Elsewhere a longer one within
         ``max_size`` and shorter than an audio frame the fast path takes holds at most the
         thread's depth in brackets, by one stringzilla count, whatever its type; otherwise
@@ -299,13 +301,13 @@ class Decoder(Generic[T]):
         size = stop - start
         if (
             size > self._small
-            or size > this_thread.span
+            or size > span
             or (pcm is not None and size >= _MEASURE_MIN)
         ):
             if size > self._max_size:
                 return DECLINED
             audio = size >= (_AUDIO_MIN if pcm is None else _MEASURE_MIN)
-            depth = None if size <= this_thread.span else max_depth()
+            depth = None if size <= span else max_depth()
             if depth is not None and _count is not None and not audio:
                 if _count(buffer, OPENERS, start, stop) > depth:  # one SIMD pass bounds it
                     return DECLINED

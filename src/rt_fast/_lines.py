@@ -8,6 +8,7 @@ frame's, a line of JSON whitespace is blank (skipped, not counted).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from operator import add, sub
@@ -18,7 +19,8 @@ import msgspec
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE, check_size
 from ._record import RECORD, Record, unwrap
-from ._route import Declined, is_blank, line_stop
+from ._route import DECLINED, Declined, is_blank, line_stop
+from ._stack import max_depth, this_thread
 
 __all__ = ["HEAD", "LogBatch", "Read", "Rejected", "decode_into", "over", "reject", "too_long"]
 
@@ -26,8 +28,8 @@ HEAD = 128  # bytes kept of a line over the limit: enough for an excerpt
 _EXCERPT = 80
 
 Read = Callable[..., Any]
-"""The codec's in-place route: ``read(buffer, start, stop, line_view, pcm, index)`` -> an event,
-or ``DECLINED``/``REJECTED`` (``_route``)."""
+"""The codec's in-place route: ``read(buffer, start, stop, line_view, span, pcm, index)`` -> an
+event, or ``DECLINED``/``REJECTED`` (``_route``)."""
 
 
 class Rejected(msgspec.Struct, frozen=True):
@@ -163,30 +165,41 @@ class LogBatch:
         return [line.removesuffix(b"\r") for line in lines]  # a CRLF line's CR is not the frame's
 
 
-def _in_place(read: Read, batch: LogBatch, pos: int, end: int) -> int:
+def _in_place(read: Read, batch: LogBatch, pos: int, end: int, span: int, crlf: bool) -> int:
     """Decode lines from ``pos`` in place, each by ``read`` (the codec's one route); returns
-    where it stopped: a line ``read`` declined, which ``_copied`` decodes from a copy."""
+    where it stopped: a line ``read`` declined, which ``_copied`` decodes from a copy.
+
+    What every line would ask is asked once for the lines: the thread's ``span`` (``_stack``),
+    whether any line may end in ``\r\n`` (``crlf``), and whether they are a relay's records
+    (the first opens as one: a log is records or plain lines). A line of records is read as a record
+    first; a plain log's line is given to ``read`` first, and read as a record only where
+    ``read`` declines it: no event's models take a line that opens as a record does (its first
+    key is no event's), so either order gives every line the same reading."""
     buffer, frames, ends, pcm = batch._buffer, batch.frames, batch._ends, batch._pcm
     find, view, declined, opens = buffer.find, memoryview(buffer), Declined, buffer.startswith
+    records = opens(RECORD, pos, end)
     while pos < end:
         newline = find(b"\n", pos, end)
         newline = end if newline < 0 else newline
-        stop = newline - 1 if newline > pos and buffer[newline - 1] == 13 else newline  # line_stop
-        if opens(RECORD, pos, stop):  # a relay's record: its frame, read where it lies
-            try:
+        stop = newline  # ``line_stop``, inlined:
+        if crlf and newline > pos and buffer[newline - 1] == 13:
+            stop -= 1
+        frame = (
+            DECLINED if records else read(buffer, pos, stop, view[pos:stop], span, pcm, len(frames))
+        )
+        if frame.__class__ is declined:
+            if not opens(RECORD, pos, stop):
+                return pos
+            try:  # a relay's record: its frame, read where it lies
                 found = unwrap(buffer, pos, stop)
             except DecodeError:
                 return pos  # ``_copied`` rejects the line
             assert found is not None  # it opens as a record does
             record, start, frame_stop = found
-            frame = read(buffer, start, frame_stop, view[start:frame_stop], pcm, len(frames))
+            frame = read(buffer, start, frame_stop, view[start:frame_stop], span, pcm, len(frames))
             if frame.__class__ is declined:
                 return pos
             batch._records[len(frames)] = (record, start - pos, frame_stop - start)
-        else:
-            frame = read(buffer, pos, stop, view[pos:stop], pcm, len(frames))
-            if frame.__class__ is declined:
-                return pos
         frames.append(frame)
         ends.append(newline)
         pos = newline + 1
@@ -271,7 +284,9 @@ def decode_into(
     from a copy each line ``read`` declines (``strict``: stop at the first bad line; ``limit``:
     a line over it is rejected uncopied)."""
     pos = 0
+    span = sys.maxsize if max_depth() is None else this_thread.span  # learnt by max_depth()
+    crlf = batch._buffer.find(b"\r", 0, end) >= 0
     while pos < end and batch.error is None:
-        pos = _in_place(read, batch, pos, end)
+        pos = _in_place(read, batch, pos, end, span, crlf)
         if pos < end:
             pos = _copied(decode, batch, pos, end, strict, limit)
