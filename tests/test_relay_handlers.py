@@ -152,11 +152,17 @@ def test_a_client_handler_that_raises_ends_its_session_at_once(
     _one_error_logged(caplog)
 
 
-@pytest.mark.parametrize("returned", [42, ["a list"], "\ud800"], ids=["int", "list", "surrogate"])
+@pytest.mark.parametrize(
+    "returned",
+    [42, ["a list"], "\ud800", b'{"type":"x","a":"\xff"}', bytearray(b"\xc3")],
+    ids=["int", "list", "surrogate", "bytes not UTF-8", "a buffer not UTF-8"],
+)
 def test_a_handler_that_returns_no_frame_fails_as_one_that_raises(
     returned: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Not None, bytes, str (UTF-8 encodable) or a buffer: the session ends, one error logged."""
+    """Not None, bytes, str (UTF-8 encodable) or a buffer of UTF-8 text: the session ends, one
+    error logged (bytes that are not UTF-8 were once sent as a text frame, which broke the
+    protocol: the client failed the connection, told nothing)."""
     reached: list[str | bytes] = []
 
     async def session(url: str) -> None:
@@ -192,3 +198,37 @@ def test_a_handler_that_raises_decode_error_sends_the_upstream_nothing() -> None
 
     _relaying(session, upstream, server={"hello": strict})
     assert reached == []
+
+
+@pytest.mark.parametrize("first", ["sync", "async"])
+def test_a_handler_whose_frame_the_next_cannot_take_fails_as_one_that_raises(
+    first: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two client handlers on one type, the first returning a frame that is no client event
+    (``response.done``): the second cannot be given it, and that is the first's failure. It
+    once escaped as the ``DecodeError`` of the decoding between them: a traceback printed,
+    the client cut off without an ``error`` event or a close (the direct way), or closed 1011
+    with no reason (the queued way)."""
+    reached: list[str | bytes] = []
+
+    def wrong(event: Any, frame: bytes) -> bytes:
+        return b'{"type":"response.done"}'
+
+    async def wrong_later(event: Any, frame: bytes) -> bytes:
+        await asyncio.sleep(0)
+        return wrong(event, frame)
+
+    async def session(url: str) -> None:
+        async with connect(url) as ws:
+            await ws.send(UPDATE, text=True)
+            assert await _failed(ws) < 3
+
+    handlers = {"session.*": wrong if first == "sync" else wrong_later,
+                "session.update": lambda event, frame: frame}  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        _relaying(session, lambda connection: acked(connection, reached), client=handlers)
+    assert reached == []
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in errors] == ["rt_fast.relay"], caplog.text
+    assert "not a client event" in errors[0].getMessage() and errors[0].exc_info is None
+    assert "Traceback" not in caplog.text

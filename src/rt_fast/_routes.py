@@ -52,7 +52,8 @@ KNOWN = {CLIENT: tags("CLIENT_EVENTS"), SERVER: tags("SERVER_EVENTS")}
 TOKEN_KINDS = ("input_tokens", "output_tokens", "total_tokens")
 DECODES = {"ga": {CLIENT: "auto", SERVER: "ga"}, "live": {CLIENT: "live", SERVER: "live"}}
 """The protocol each direction's frames decode with, by the session's protocol."""
-_AS_FRAME: dict[type, Callable[[Any], bytes]] = {  # what else a handler may return: its bytes
+_AS_FRAME: dict[type, Callable[[Any], bytes]] = {  # what a handler may return: its bytes
+    bytes: bytes,
     str: str.encode,
     bytearray: bytes,
     memoryview: bytes,
@@ -103,15 +104,20 @@ async def call(handler: Callable[..., Any], *args: Any) -> Any:
 
 
 def _frame_of(handler: Handler, returned: Any) -> bytes:
-    """The bytes of a frame ``handler`` returned, not as ``bytes``; else ``HandlerFailed``."""
+    """The bytes of a new frame ``handler`` returned, which must be UTF-8 text, as a text
+    frame's (sent, bytes that are not would break the protocol: the peer fails the
+    connection); else ``HandlerFailed``."""
     convert = _AS_FRAME.get(type(returned))
+    if convert is None:
+        kind = type(returned).__name__
+        raise HandlerFailed(f"the handler {name_of(handler)} returned {kind}, not a frame or None")
     try:
-        if convert is not None:
-            return convert(returned)
-    except UnicodeError as exc:  # a str holding a lone surrogate
+        frame = convert(returned)
+        if not frame.isascii():
+            frame.decode()
+    except UnicodeError as exc:  # a str holding a lone surrogate, bytes that are not UTF-8
         raise HandlerFailed(f"the handler {name_of(handler)} returned {exc}") from exc
-    kind = type(returned).__name__
-    raise HandlerFailed(f"the handler {name_of(handler)} returned {kind}, not a frame or None")
+    return frame
 
 
 Bound = tuple[Handler, bool]  # a handler, and whether it takes the session
@@ -165,7 +171,7 @@ class Router:
                 try:
                     event, typed = self.decode(frame), frame
                 except DecodeError as exc:
-                    return self.untyped(frame, exc)
+                    return self.untyped(frame, exc, handlers[at - 1][0] if at else None)
             args = (event, frame, session) if takes_session else (event, frame)
             returned = call_now(handler, *args)
             if returned is None:
@@ -173,7 +179,8 @@ class Router:
             if returned.__class__ is not bytes and inspect.isawaitable(returned):
                 rest = handlers[at + 1 :]
                 return self.later(handler, returned, rest, frame, event, session)
-            frame = returned if returned.__class__ is bytes else _frame_of(handler, returned)
+            if returned is not frame:
+                frame = _frame_of(handler, returned)
         return frame
 
     async def later(
@@ -189,7 +196,7 @@ class Router:
         returned = await awaited(handler, returned)
         if returned is None:
             return None
-        if returned.__class__ is not bytes:
+        if returned is not frame:
             returned = _frame_of(handler, returned)
         more = self.handle(returned, rest, event if returned is frame else None, session)
         return await more if isinstance(more, Coroutine) else more
@@ -197,8 +204,10 @@ class Router:
     def decode(self, frame: bytes) -> Any:
         return client_event(frame, self.protocol)
 
-    def untyped(self, frame: bytes, exc: DecodeError) -> Forwarded:
-        raise exc
+    def untyped(self, frame: bytes, exc: DecodeError, by: Handler | None) -> Forwarded:
+        """A frame the handler ``by`` returned, which the next cannot be given: its failure."""
+        name = "a handler" if by is None else f"the handler {name_of(by)}"
+        raise HandlerFailed(f"{name} returned a frame that is not a client event: {exc}")
 
     def take(self, frame: bytes, text: bool) -> tuple[str, Any, tuple[Bound, ...]]:
         """The frame's type, its event (None where not decoded) and its handlers;
@@ -220,7 +229,7 @@ class FromServer(Router):
     def decode(self, frame: bytes) -> Any:
         return decode_server_event(frame, self.protocol)
 
-    def untyped(self, frame: bytes, exc: DecodeError) -> Forwarded:
+    def untyped(self, frame: bytes, exc: DecodeError, by: Handler | None) -> Forwarded:
         return told(self.on_error, frame, exc)
 
     def take(self, frame: bytes, text: bool) -> tuple[str, Any, tuple[Bound, ...]]:
