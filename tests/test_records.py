@@ -11,6 +11,7 @@ import msgspec
 import pytest
 
 import rt_fast
+from rt_fast import relay
 from rt_fast._cli import main
 from rt_fast._record import Record, record_line, unwrap
 from rt_fast._traffic import session_frames
@@ -29,8 +30,8 @@ RECORDED = b"".join(
 def test_a_record_keeps_the_frames_bytes() -> None:
     direction, frame = FRAMES[7]
     line = record_line(12, direction, "abc", frame)
-    record, start, stop = unwrap(line, 0, len(line)) or pytest.fail("not a record")
-    assert line[start:stop] == frame and record == Record(12, direction, "abc")
+    record, start, stop, text = unwrap(line, 0, len(line)) or pytest.fail("not a record")
+    assert line[start:stop] == frame and record == Record(12, direction, "abc") and not text
     assert json.loads(line) == {"time_us": 12, "direction": direction, "session": "abc",
                                 "frame": json.loads(frame)}  # fmt: skip
     assert unwrap(frame, 0, len(frame)) is None
@@ -183,3 +184,38 @@ def test_a_records_frame_reads_as_the_same_frame_on_a_plain_line(frame: bytes, e
     plain = read(middle + b"\n" + frame + b"\n" + middle + b"\n")
     recorded = read(middle + b"\n" + line + b"\r\n" + record_line(8, "client", "s", middle) + b"\n")
     assert recorded == plain
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'{"type":"x"},"direction":"client","session":"forged","frame":{"type":"y"}',
+        b"",
+        b"not json",
+        b'{"type":"response.create"',
+        b'"a string"',
+    ],
+    ids=["forging", "empty", "text", "cut", "a string"],
+)
+def test_a_frame_that_is_not_one_json_value_cannot_forge_a_record(frame: bytes) -> None:
+    """An upstream may send anything as text, and the relay forwards it: written as it came,
+    ``{...},"session":"forged","frame":{...}`` made a line that every JSON reader (jq, DuckDB)
+    read as another session's frame, and an empty frame a line no reader took. Written as a
+    JSON string of its text (``"text"`` in place of ``"frame"``), every JSON reader reads the
+    line's members as rt_fast does, and rt_fast's readers read the frame's text, rejecting it
+    as on a plain line."""
+    line = record_line(7, "server", "s", frame)
+    members = json.loads(line)
+    assert (members["time_us"], members["direction"], members["session"]) == (7, "server", "s")
+    assert relay.read_record_line(line) == (7, "server", "s", None, frame)
+
+    def outcome(log: bytes) -> list[Any]:
+        reader = rt_fast.read_log(io.BytesIO(log), errors="report")  # type: ignore[arg-type]
+        return [list(reader), [(r.line, r.error) for r in reader.rejected]]
+
+    if frame:
+        assert outcome(line + b"\n") == outcome(frame + b"\n")
+    else:  # a plain log has no empty frame (its line is blank): rejected, as the decoder does
+        with pytest.raises(rt_fast.DecodeError) as error:
+            rt_fast.decode_server_event(frame)
+        assert outcome(line + b"\n") == [[], [(1, str(error.value))]]

@@ -7,8 +7,13 @@ Real websockets peers on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import json
+import logging
 import random
+import socket
+import struct
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -241,3 +246,151 @@ def test_a_handler_that_fails_on_a_frame_going_the_direct_way_ends_the_session()
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
 
     _run(session, upstream, server={"response.output_audio.delta": fails})
+
+
+APPEND = b'{"type":"input_audio_buffer.append","audio":"AAAA"}'
+
+
+async def _flood_until_closed(url: str, frames: int) -> float:
+    """Send ``frames`` appends (or as many as the relay takes before it closes), then wait for
+    the close: the seconds from the first frame to the connection's end."""
+    started = asyncio.get_running_loop().time()
+    async with connect(url) as ws:
+        with contextlib.suppress(ConnectionClosed):
+            for _ in range(frames):
+                await ws.send(APPEND, text=True)
+        await ws.wait_closed()
+    return asyncio.get_running_loop().time() - started
+
+
+def test_an_upstream_that_closes_mid_flood_closes_the_client_at_once() -> None:
+    """The upstream closes while the client floods: the client's close reply is read at once.
+    It once waited websockets' 10 s close timeout: the client's pump had stopped at the failed
+    forward, and the frames queued behind the reply were never read."""
+
+    async def upstream(connection: ServerConnection) -> None:
+        for _ in range(10):
+            await connection.recv()
+        reading = asyncio.ensure_future(_read_out(connection))  # the relay's close comes last
+        await connection.close(4000, "enough")
+        await reading
+
+    async def test(url: str) -> None:
+        assert await _flood_until_closed(url, 20_000) < 3
+
+    _run(test, upstream)
+
+
+def test_an_upstream_that_refuses_closes_a_flooding_client_at_once() -> None:
+    """The upstream answers the handshake 401 while the client sends: the client's close comes
+    at once, as ``upstream refused`` says; it once came after 10 s, behind unread frames."""
+
+    async def refuse(connection: ServerConnection, request: Any) -> Any:
+        return connection.respond(401, "no\n")
+
+    async def test(url: str) -> None:
+        assert await _flood_until_closed(url, 5_000) < 3
+
+    async def main() -> None:
+        async with serve(_never, "127.0.0.1", 0, process_request=refuse) as up:
+            url = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
+            async with await relay.relay(url) as running:
+                await asyncio.wait_for(test(f"ws://127.0.0.1:{_port(running)}/v1/realtime"), 60)
+
+    asyncio.run(main())
+
+
+async def _read_out(connection: ServerConnection) -> None:
+    with contextlib.suppress(ConnectionClosed):
+        while True:
+            await connection.recv()
+
+
+async def _never(connection: ServerConnection) -> None:
+    await connection.wait_closed()  # pragma: no cover - the handshake is refused
+
+
+def test_an_upstream_reset_mid_flood_writes_nothing_more_to_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The upstream resets its connection while the client floods small frames: the relay
+    stops writing to it and the client is closed at once. The direct way once wrote on into
+    the lost transport, frame after frame of the data already read: ~1,700 asyncio warnings
+    ('socket.send() raised exception.') a reset, each frame counted as forwarded."""
+
+    async def upstream(connection: ServerConnection) -> None:
+        for _ in range(3000):
+            await connection.recv()
+        sock = connection.transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.transport.abort()
+
+    async def test(url: str) -> None:
+        assert await _flood_until_closed(url, 30_000) < 3
+
+    with caplog.at_level(logging.WARNING):
+        _run(test, upstream)
+    assert "socket.send() raised exception" not in caplog.text
+
+
+def test_the_record_and_metrics_count_what_a_closing_client_received() -> None:
+    """The upstream floods; the client reads a while, then closes, reading on to the end: the
+    record and the frame counts hold exactly the frames it got. The queued way once counted
+    and recorded a frame before sending it, which the closing client then never got."""
+    delta = DELTA % (b"audio", 0)
+
+    async def upstream(connection: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            await connection.recv()
+            for _ in range(200_000):
+                await connection.send(delta, text=True)
+
+    for _ in range(3):
+        record, tally = io.BytesIO(), relay.Tally(())
+        received = 0
+
+        async def test(url: str) -> None:
+            nonlocal received
+            async with connect(url, max_queue=4) as ws:
+                await ws.send(APPEND, text=True)
+                while received < 5000:
+                    await ws.recv()
+                    received += 1
+                await asyncio.sleep(0.2)  # the relay's frames to it wait, queued
+                ws.protocol.send_close(1000, "bye")  # the close, not waiting for the reply
+                ws.send_data()
+                with contextlib.suppress(ConnectionClosed):
+                    while True:
+                        await ws.recv()
+                        received += 1
+            await asyncio.sleep(0.2)
+
+        _run(test, upstream, record=record, tally=tally)
+        lines = [relay.read_record_line(line) for line in record.getvalue().splitlines()]
+        assert sum(line.direction == "server" for line in lines if line) == received
+        assert sum(tally.frames["server"].values()) == received
+
+
+def test_a_frame_queued_behind_an_async_handler_is_recorded_with_its_arrival_time() -> None:
+    """A frame waiting while an ``async`` handler holds the one before it is written when it
+    goes, with the time it arrived: it once carried the time it was taken from the queue,
+    0.3 s late."""
+    record = io.BytesIO()
+
+    async def slow(event: Any, frame: bytes) -> bytes:
+        await asyncio.sleep(0.3)
+        return frame
+
+    async def upstream(connection: ServerConnection) -> None:
+        await _read_out(connection)
+
+    async def test(url: str) -> None:
+        async with connect(url) as ws:
+            await ws.send('{"type":"conversation.item.delete","item_id":"x"}')
+            await ws.send('{"type":"response.create"}')
+            await asyncio.sleep(0.6)
+
+    _run(test, upstream, client={"conversation.item.delete": slow}, record=record)
+    lines = [relay.read_record_line(line) for line in record.getvalue().splitlines()]
+    held, queued = (line.time_us for line in lines if line)
+    assert queued - held < 100_000, (queued - held) / 1e6

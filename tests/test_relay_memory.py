@@ -229,3 +229,34 @@ async def _write_until_refused(writer: asyncio.StreamWriter, frames: bytes, coun
         written.append(len(frames))
         await asyncio.sleep(0)
     await asyncio.sleep(0.5)
+
+
+def test_a_ping_flood_from_an_upstream_that_never_reads_keeps_the_relay_flat() -> None:
+    """The same from the upstream: the relay stops reading it while its write buffer to it is
+    full (an upstream's 100 MB of pings once left 200 MB of pongs in the relay)."""
+    pings = (bytes([0x89, 125]) + b"P" * 125) * 8000  # 1 MiB of a server's pings, unmasked
+    written: list[int] = []
+
+    async def main() -> int:
+        result: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        async def upstream(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await _accept(reader, writer)
+            writer.transport.pause_reading()  # never reads a pong
+            held = tracemalloc.get_traced_memory()[0]
+            with contextlib.suppress(ConnectionError):
+                await _write_until_refused(writer, pings, 24, written)
+            held = tracemalloc.get_traced_memory()[0] - held
+            result.set_result(held - writer.transport.get_write_buffer_size())
+            _vanish(writer)
+
+        async with await asyncio.start_server(upstream, "127.0.0.1", 0) as up:
+            url = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
+            async with (
+                await relay.relay(url) as running,
+                connect(f"ws://127.0.0.1:{_port(running)}/v1/realtime"),
+            ):
+                return await result
+
+    held = _traced(main, 40)
+    assert held < 4 * MiB, (held / MiB, sum(written) / MiB)

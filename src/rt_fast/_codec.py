@@ -299,11 +299,7 @@ class Decoder(Generic[T]):
         its PCM size in ``pcm[index]``. A decoded audio frame must hold its payload's key
         once. Never an ``UnknownEvent``, whose ``raw`` would alias the caller's buffer."""
         size = stop - start
-        if (
-            size > self._small
-            or size > span
-            or (pcm is not None and size >= _MEASURE_MIN)
-        ):
+        if size > self._small or size > span or (pcm is not None and size >= _MEASURE_MIN):
             if size > self._max_size:
                 return DECLINED
             audio = size >= (_AUDIO_MIN if pcm is None else _MEASURE_MIN)

@@ -18,15 +18,17 @@ the frames that arrive before the session runs (``on_open``) are queued.
 
 Back-pressure. Each connection stops reading while anything holds it (``Relayed.hold``): its
 queue over websockets' ``max_queue``, the other side's write buffer over its limit after a
-direct write (released when it drains), and for a client (``bounded``) its own write buffer
-over its limit, as ``ws.BoundedServerConnection``. A connection reads again once nothing
-holds it.
+direct write (released when it drains), its own write buffer over its limit for a client
+(``bounded``, as ``ws.BoundedServerConnection``: the relay's refusals and pongs to it wait
+there), and for any connection a ping that arrives while that buffer is over its limit (its
+pong would wait there too). A connection reads again once nothing holds it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from functools import partial
@@ -66,6 +68,7 @@ class _Relayed:
         super().connection_made(transport)  # type: ignore[misc]
         self.holds: set[str] = set()
         self.held: _Relayed | None = None  # the source held while this one's writes wait
+        self.arrivals: deque[int] = deque()  # when each message waiting in its queue arrived
         self.recv_messages.pause = partial(self.hold, "queue")
         self.recv_messages.resume = partial(self.release, "queue")
 
@@ -89,8 +92,7 @@ class _Relayed:
 
     def resume_writing(self) -> None:
         super().resume_writing()  # type: ignore[misc]
-        if self.bounded:
-            self.release("writing")
+        self.release("writing")  # held by pause_writing, or by a ping while its pong waited
         self.drained()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -119,20 +121,29 @@ class _Relayed:
             and side.now(event.data if event.data.__class__ is bytes else bytes(event.data))
         ):
             return
-        if isinstance(event, Frame) and event.opcode in _DATA:  # queued: counted for ``ready``
-            self.fragmented = not event.fin
-            self.waiting += event.fin
+        if isinstance(event, Frame):
+            if event.opcode in _DATA:  # queued: counted for ``ready``
+                self.fragmented = not event.fin
+                if event.fin:
+                    self.waiting += 1
+                    self.arrivals.append(time.time_ns())
+            elif event.opcode is Opcode.PING and self.paused:  # its pong waits in a full buffer
+                self.hold("writing")
         super().process_event(event)  # type: ignore[misc]
 
 
 class RelayServer(_Relayed, ServerConnection):
-    """The relay's connection to a client: read only while it can be written to."""
+    """The relay's connection to a client: read only while it can be written to (the relay's
+    own replies to it, refusals and pongs, wait in its buffer)."""
 
     bounded = True
 
 
 class RelayClient(_Relayed, ClientConnection):
-    """The relay's connection to the upstream."""
+    """The relay's connection to the upstream: read on while its write buffer is full, so that
+    a close can be read (the frames forwarded to it hold their source instead), except after a
+    ping, whose pong waits there: an upstream that pings and never reads once grew the relay's
+    memory by every pong."""
 
 
 Socket = RelayServer | RelayClient
@@ -159,7 +170,12 @@ class Side:
         """Forward a text frame the direct way (see the module); False where it must be queued,
         having done nothing, or with the rest of its handling in ``carry``."""
         sink = self.sink
-        if sink.paused or sink.protocol.state is not State.OPEN or not _utf8(frame):
+        if (
+            sink.paused
+            or sink.protocol.state is not State.OPEN
+            or sink.transport.is_closing()  # lost: its loss is read the queued way
+            or not _utf8(frame)
+        ):
             return False
         arrived = time.time_ns()
         try:
@@ -187,17 +203,28 @@ class Side:
         return True
 
     async def pump(self, lost: str) -> None:
-        """Forward the queued frames until ``source`` closes; then close ``sink`` alike. No
-        frame stays referenced here while the next is awaited."""
-        self.busy = False
+        """Forward the queued frames until ``source`` closes; then close ``sink`` alike. Where
+        ``sink`` closes first, read ``source`` on, dropping its frames, until it closes: the
+        close the other direction mirrors to it is read, not waited for until websockets'
+        timeout behind frames no one reads. No frame stays referenced here while the next is
+        awaited."""
+        self.busy, sink_open = False, True
         try:
             while True:
                 frame, text = _received(await self.source.recv())
                 self.source.waiting -= 1
-                self.busy = True
+                arrivals = self.source.arrivals
+                arrived = arrivals.popleft() if arrivals else time.time_ns()
+                if not sink_open:
+                    continue
+                self.busy = True  # stays where forwarding failed: nothing more goes directly
                 carry, self.carry = self.carry, None
-                await (carry or self.forward(frame, text, time.time_ns()))
-                self.busy = False  # not reached where forwarding failed: nothing more goes
+                try:
+                    await (carry or self.forward(frame, text, arrived))
+                except ConnectionClosed:
+                    sink_open = False  # (or the source, answering a refused frame: its close)
+                else:
+                    self.busy = False
                 del frame, carry  # nothing held while the next frame is awaited
         except ConnectionClosed as closed:
             await _mirror(closed.rcvd, self.sink, lost)
@@ -231,10 +258,12 @@ class Side:
         await self.send(await later, tag, True, arrived)
 
     async def send(self, forwarded: bytes | None, tag: str, text: bool, arrived: int) -> None:
+        """Send the frame, then count and record it: a frame ``sink`` closed before it took is
+        neither."""
         if forwarded is None:
             return
-        self.counted(tag, forwarded, text, arrived)
         await self.sink.send(forwarded, text=text)
+        self.counted(tag, forwarded, text, arrived)
         self.tally.took(self.router.direction, time.time_ns() - arrived)
 
     def counted(self, tag: str, forwarded: bytes, text: bool, arrived: int) -> None:

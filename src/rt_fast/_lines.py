@@ -18,7 +18,7 @@ import msgspec
 
 from ._errors import DecodeError
 from ._guard import MAX_FRAME_SIZE, check_size
-from ._record import RECORD, Record, unwrap
+from ._record import RECORD, Record, frame_in, unwrap
 from ._route import DECLINED, Declined, is_blank, line_stop
 from ._stack import max_depth, this_thread
 
@@ -195,7 +195,9 @@ def _in_place(read: Read, batch: LogBatch, pos: int, end: int, span: int, crlf: 
             except DecodeError:
                 return pos  # ``_copied`` rejects the line
             assert found is not None  # it opens as a record does
-            record, start, frame_stop = found
+            record, start, frame_stop, text = found
+            if text:
+                return pos  # its frame is a JSON string's text: ``_copied`` reads it
             frame = read(buffer, start, frame_stop, view[start:frame_stop], span, pcm, len(frames))
             if frame.__class__ is declined:
                 return pos
@@ -233,7 +235,7 @@ def _copied(
             if record is None:
                 batch.frames.append(decode(line))
             else:
-                frame = decode(line[record[1] : record[2]])
+                frame = decode(frame_in(line, *record[1:]))
                 batch._records[len(batch.frames)] = (record[0], record[1], record[2] - record[1])
                 batch.frames.append(frame)
         except DecodeError as exc:

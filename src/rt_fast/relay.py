@@ -68,12 +68,15 @@ direction keeps its order. A connection stops reading while the other side's wri
 over its limit (until it drains) and while more than one received frame waits in its queue
 (websockets' ``max_queue``: 1, not its 16): per connection and direction the relay holds at
 most two frames waiting and under 512 KiB besides, 64.5 MiB at the 16 MiB frame limit. A
-client is read only while the relay can write to it (as ``ws.server_options``). Handler
+client is read only while the relay can write to it (as ``ws.server_options``), and any
+connection stops reading at a ping whose pong the relay cannot write yet: a peer's pings
+answered by pongs it never reads are bounded too. Handler
 tables are built once from the types rt_fast knows, others matched as they come; metrics label
 only known types: nothing a peer sends is kept.
 
-Record. ``record`` (a binary file, best unbuffered) gets one line per frame, in order of
-arrival, as ``record_line`` writes it: the frame's arrival time (µs since the epoch), its
+Record. ``record`` (a binary file, best unbuffered) gets one line per frame as it is
+forwarded (a frame an ``async`` handler holds, and those queued behind it, when they go), as
+``record_line`` writes it: the frame's arrival time (µs since the epoch), its
 direction (``client``: a client event; ``server``: a server event), the session's id, and the
 frame's bytes last, as forwarded (after the handlers). The relay's own frames (its ``error``
 replies, injections) carry ``"origin":"relay"``. Frames refused, dropped or binary are not
@@ -170,7 +173,10 @@ def record_line(
 
     The line is ``{"time_us":<int>,"direction":"client"|"server","session":"<id>"
     [,"origin":"relay"],"frame":<the frame's bytes>}``; a raw CR or LF in the frame is written
-    as a tab (JSON whitespace outside strings, invalid inside them), so the line stays one.
+    as a tab (JSON whitespace outside strings, invalid inside them), so the line stays one,
+    and a frame that is not one JSON value as ``"text":<a JSON string of its text>`` in place
+    of ``"frame"``, so that any JSON reader reads the line's members as rt_fast's readers do
+    (who read that text as the frame).
     Every log reader (``read_log``, ``rt-fast stats``, ``rt_fast.dask``) reads such lines.
 
     Args:
@@ -234,8 +240,9 @@ def read_record_line(line: bytes) -> RecordLine | None:
     found = _record.unwrap(line, 0, len(line))
     if found is None:
         return None
-    head, start, stop = found
-    return RecordLine(head.time_us, head.direction, head.session, head.origin, line[start:stop])
+    head, start, stop, text = found
+    frame = _record.frame_in(line, start, stop, text)
+    return RecordLine(head.time_us, head.direction, head.session, head.origin, frame)
 
 
 @dataclass(frozen=True)
@@ -454,7 +461,7 @@ class _Relay:
                 **self.upstream_options,
             )
         except Exception as exc:  # refused, unreachable, a bad URL: see _unreachable
-            await downstream.close(CloseCode.INTERNAL_ERROR, _unreachable(exc))
+            await _end(downstream, None, CloseCode.INTERNAL_ERROR, _unreachable(exc))
             return False
         session.sockets.update({CLIENT: up, SERVER: downstream})
         session.record = self.record
