@@ -75,6 +75,7 @@ def _log_decoder(protocol: str, naming: str) -> Decoder[Any]:
 _SERVER: dict[str, dict[str, Decoder[Any]]] = {}
 _CLIENT: dict[str, dict[str, Decoder[Any]]] = {}
 _BY_TYPE: dict[tuple[Any, str], Decoder[Any]] = {}
+_BY_ID: dict[tuple[int, str], tuple[Any, Decoder[Any]]] = {}  # ``decode``'s, by the type's id
 
 
 if TYPE_CHECKING:
@@ -225,7 +226,10 @@ def decode(data: Buffer, *, type: Any, naming: str = "snake") -> Any:
         >>> usage.input_tokens, usage.output_tokens
         (3, UNSET)
     """
-    decoder = _BY_TYPE.get((type, naming))
-    if decoder is None:
-        decoder = _BY_TYPE[type, naming] = Decoder(type, naming=naming)
-    return decoder.decode(data)
+    made = _BY_ID.get((id(type), naming))  # an id: hashing a union hashes its every member
+    if made is None or made[0] is not type:
+        decoder = _BY_TYPE.get((type, naming))
+        if decoder is None:
+            decoder = _BY_TYPE[type, naming] = Decoder(type, naming=naming)
+        made = _BY_ID[id(type), naming] = (type, decoder)  # the type kept: its id is not reused
+    return made[1].decode(data)
