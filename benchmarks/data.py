@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import io
 import json
 import typing
 from collections.abc import Callable, Iterable
@@ -197,7 +198,11 @@ def _rt_fast_functions(protocol: str = "ga") -> Codec:
         server = functools.partial(server, protocol=protocol)
         client = functools.partial(client, protocol=protocol)
     live = None if protocol == "live" else _rt_fast_functions("live")
-    return Codec(server, client, either, to_builtins=msgspec.to_builtins, live=live)
+
+    def lines(log: bytes) -> list[Any]:  # a log's function form: the log reader, on a file
+        return list(rt_fast.read_log(io.BytesIO(log), protocol=protocol))
+
+    return Codec(server, client, either, lines, msgspec.to_builtins, live=live)
 
 
 def _msgspec_bare(generation: Any = None) -> Codec:
