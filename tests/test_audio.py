@@ -29,6 +29,7 @@ from rt_fast import (
     _decoders,
     _guard,
     _route,
+    _stack,
     _variants,
     beta,
     ga,
@@ -156,7 +157,8 @@ def _check_all(protocol: str, direction: str, data: Any) -> None:
         stop = 13 + len(data)
         at = None if route is None else _in_place(buffer, route, 13, stop, None)
         assert at == fast
-        read = union._read(buffer, 13, stop, memoryview(buffer)[13:stop])  # the codec's route
+        span = _stack.this_thread.span  # as the reader passes it
+        read = union._read(buffer, 13, stop, memoryview(buffer)[13:stop], span)  # the route
         assert read.__class__ is _route.Declined or _outcome(lambda: read) == expected
         _check_measured(buffer, route, 13, stop, at)
     assert _outcome(rt_fast.audio_payload, data) == _outcome(_payload_generic, data)
