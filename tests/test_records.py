@@ -219,3 +219,16 @@ def test_a_frame_that_is_not_one_json_value_cannot_forge_a_record(frame: bytes) 
         with pytest.raises(rt_fast.DecodeError) as error:
             rt_fast.decode_server_event(frame)
         assert outcome(line + b"\n") == [[], [(1, str(error.value))]]
+
+
+def test_a_text_record_whose_text_decodes_gives_that_text_as_its_frame() -> None:
+    """A writer on a small stack cannot parse a deep frame, so writes it as ``"text"``; a
+    reader on a larger one decodes it. Its raw frame and size are the frame's, not its JSON
+    string's (they once were: a replay would have sent the escaped string)."""
+    frame = b'{"type":"input_audio_buffer.clear","event_id":"e' + b"1" * 40 + b'"}'
+    line = (b'{"time_us":1,"direction":"client","session":"s","text":'
+            + json.dumps(frame.decode()).encode() + b"}")  # fmt: skip
+    assert relay.read_record_line(line).frame == frame
+    got = list(rt_fast.map_log(io.BytesIO(line + b"\n"),  # type: ignore[arg-type]
+                               lambda b: (b.raw_frames(), b.sizes(), [e.type for e in b.frames])))  # fmt: skip
+    assert got == [([frame], [len(frame)], ["input_audio_buffer.clear"])]

@@ -394,3 +394,77 @@ def test_a_frame_queued_behind_an_async_handler_is_recorded_with_its_arrival_tim
     lines = [relay.read_record_line(line) for line in record.getvalue().splitlines()]
     held, queued = (line.time_us for line in lines if line)
     assert queued - held < 100_000, (queued - held) / 1e6
+
+
+def test_an_upstream_that_pings_while_it_answers_big_never_stalls_the_session() -> None:
+    """A healthy upstream with keepalive pings, answering each client frame with a reply much
+    larger, while the client sends on and reads everything: every reply arrives. Holding the
+    upstream's reading at a ping that met a full write buffer once stalled such a session for
+    good: the upstream's reply waited on the relay, whose writes waited on the upstream."""
+    frames, reply = 200, b"A" * 4_000_000
+    answered: list[int] = []
+
+    async def upstream(connection: ServerConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for _ in connection:
+                answered.append(1)
+                await connection.send(DELTA.replace(b'"%d"', b'"' + reply + b'"'), text=True)
+
+    async def test(url: str) -> None:
+        async with connect(url, max_size=None) as ws:
+            received = 0
+
+            async def read() -> None:
+                nonlocal received
+                while received < frames:
+                    await ws.recv()
+                    received += 1
+
+            reading = asyncio.ensure_future(read())
+            frame = b'{"type":"input_audio_buffer.append","audio":"' + b"A" * 200_000 + b'"}'
+            for _ in range(frames):
+                await asyncio.wait_for(ws.send(frame, text=True), 10)
+            await asyncio.wait_for(reading, 20)
+            assert received == frames
+
+    async def main() -> None:
+        async with serve(upstream, "127.0.0.1", 0, max_size=None, max_queue=1,
+                         ping_interval=0.05, ping_timeout=None) as up:  # fmt: skip
+            url = f"ws://127.0.0.1:{_port(up)}/v1/realtime"
+            async with await relay.relay(url) as running:
+                await asyncio.wait_for(test(f"ws://127.0.0.1:{_port(running)}/v1/realtime"), 60)
+
+    asyncio.run(main())
+    assert len(answered) == frames
+
+
+def test_frames_after_a_refused_one_reach_the_upstream_when_the_client_closes_at_once() -> None:
+    """The client sends a frame the relay refuses, two appends and its close, without waiting:
+    the appends reach the upstream and its close comes at once. The refusal's reply once waited
+    for the closing client's end behind the unread appends, 10 s, and the appends were then
+    dropped as if the upstream had closed."""
+    reached: list[str | bytes] = []
+    closed: list[float] = []
+
+    async def upstream(connection: ServerConnection) -> None:
+        started = asyncio.get_running_loop().time()
+        await _read_into(connection, reached)
+        closed.append(asyncio.get_running_loop().time() - started)
+
+    async def test(url: str) -> None:
+        async with connect(url) as ws:
+            await asyncio.sleep(0.2)  # the session runs
+            await ws.send('{"type":"not json')
+            await ws.send(APPEND, text=True)
+            await ws.send(APPEND, text=True)
+        await asyncio.sleep(0.5)
+
+    _run(test, upstream)
+    assert reached == [APPEND.decode()] * 2
+    assert closed and closed[0] < 2
+
+
+async def _read_into(connection: ServerConnection, into: list[str | bytes]) -> None:
+    with contextlib.suppress(ConnectionClosed):
+        async for message in connection:
+            into.append(message)

@@ -18,15 +18,19 @@ the frames that arrive before the session runs (``on_open``) are queued.
 
 Back-pressure. Each connection stops reading while anything holds it (``Relayed.hold``): its
 queue over websockets' ``max_queue``, the other side's write buffer over its limit after a
-direct write (released when it drains), its own write buffer over its limit for a client
+direct write (released when it drains), and for a client its own write buffer over its limit
 (``bounded``, as ``ws.BoundedServerConnection``: the relay's refusals and pongs to it wait
-there), and for any connection a ping that arrives while that buffer is over its limit (its
-pong would wait there too). A connection reads again once nothing holds it.
+there). A connection reads again once nothing holds it. The upstream is read on while its
+write buffer is full, so that its close is read, and a closing upstream is never waited on: a
+peer that pings while that buffer stays full is cut once it owes ``PONGS_OWED`` of pongs
+(holding its reading at a ping instead once stalled a healthy session: the upstream's reply
+waited on the relay, whose writes waited on the upstream).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Coroutine
@@ -48,6 +52,10 @@ from ._routes import SERVER, Forwarded, HandlerFailed, Later, Router, told, usag
 __all__ = ["EVENT_IDS", "RelayClient", "RelayServer", "Side", "Socket"]
 
 EVENT_IDS = EventIds("event_rtfast_relay")  # the relay's own frames, each its own event_id
+PONGS_OWED = 1024 * 1024
+"""Pongs a peer may leave unread in a full write buffer: past it, the peer pings and does not
+read (a keepalive pings every few seconds), and its connection is cut."""
+_log = logging.getLogger("rt_fast.relay")
 _DATA = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
 
 
@@ -58,6 +66,7 @@ class _Relayed:
 
     side: Side | None = None  # the direction whose frames this connection receives, if relayed
     bounded = False  # whether it stops reading while its own write buffer is over its limit
+    owed = 0  # bytes of pongs written since its write buffer went over its limit
     waiting = 0  # messages in its queue not yet taken (by the pump, once there is a side)
     fragmented = False  # a fragmented message is arriving into its queue
     transport: asyncio.Transport
@@ -92,7 +101,8 @@ class _Relayed:
 
     def resume_writing(self) -> None:
         super().resume_writing()  # type: ignore[misc]
-        self.release("writing")  # held by pause_writing, or by a ping while its pong waited
+        self.release("writing")
+        self.owed = 0
         self.drained()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -128,7 +138,11 @@ class _Relayed:
                     self.waiting += 1
                     self.arrivals.append(time.time_ns())
             elif event.opcode is Opcode.PING and self.paused:  # its pong waits in a full buffer
-                self.hold("writing")
+                self.owed += len(event.data) + 6
+                if self.owed > PONGS_OWED:
+                    _log.warning("rt_fast relay: a peer sent pings for over %d bytes of pongs "
+                                 "it does not read; its connection is cut", PONGS_OWED)  # fmt: skip
+                    self.transport.abort()
         super().process_event(event)  # type: ignore[misc]
 
 
@@ -140,10 +154,10 @@ class RelayServer(_Relayed, ServerConnection):
 
 
 class RelayClient(_Relayed, ClientConnection):
-    """The relay's connection to the upstream: read on while its write buffer is full, so that
-    a close can be read (the frames forwarded to it hold their source instead), except after a
-    ping, whose pong waits there: an upstream that pings and never reads once grew the relay's
-    memory by every pong."""
+    """The relay's connection to the upstream: read on while its write buffer is full (the
+    frames forwarded to it hold their source instead), so that its close is read; an upstream
+    that pings and never reads once grew the relay by every pong, and is now cut
+    (``PONGS_OWED``)."""
 
 
 Socket = RelayServer | RelayClient
@@ -217,14 +231,13 @@ class Side:
                 arrived = arrivals.popleft() if arrivals else time.time_ns()
                 if not sink_open:
                     continue
-                self.busy = True  # stays where forwarding failed: nothing more goes directly
+                self.busy = True  # stays where the sink closed: nothing more goes directly
                 carry, self.carry = self.carry, None
                 try:
                     await (carry or self.forward(frame, text, arrived))
-                except ConnectionClosed:
-                    sink_open = False  # (or the source, answering a refused frame: its close)
-                else:
-                    self.busy = False
+                except ConnectionClosed:  # the sink's, or the source's (a refusal's reply):
+                    sink_open = self.sink.protocol.state is State.OPEN  # its frames still go
+                self.busy = not sink_open
                 del frame, carry  # nothing held while the next frame is awaited
         except ConnectionClosed as closed:
             await _mirror(closed.rcvd, self.sink, lost)
@@ -283,8 +296,12 @@ class Side:
         self.tally.used(usage)
 
     async def refuse(self, exc: DecodeError, arrived: int) -> None:
-        reply = refusal(exc, next(EVENT_IDS), "rt_fast relay: ", protocol=self.session.protocol)
+        """Answer a refused frame with an ``error`` event, unless its sender is closing (a
+        send to it would wait for its close, behind the frames it sent before)."""
         self.tally.refused_frames[self.router.direction] += 1
+        if self.source.protocol.state is not State.OPEN:
+            return
+        reply = refusal(exc, next(EVENT_IDS), "rt_fast relay: ", protocol=self.session.protocol)
         self.session.record.write(SERVER, self.session.id, reply, arrived, "relay")
         await self.source.send(reply, text=True)
 

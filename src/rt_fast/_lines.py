@@ -86,7 +86,9 @@ class LogBatch:
         # frame index -> PCM bytes of an audio frame the route measured rather than decoded
         self._pcm: dict[int, int] | None = {} if measure else None
         # frame index -> its record, and where the frame starts in its line and its size
-        self._records: dict[int, tuple[Record, int, int]] = {}
+        # frame index -> its record, and where the frame is in its line (offset, size), or for
+        # a record of ``"text"`` (``rt_fast._record``) the frame's own bytes (None: in the line)
+        self._records: dict[int, tuple[Record, int, int, bytes | None]] = {}
 
     @property
     def physical(self) -> int:
@@ -124,8 +126,8 @@ class LogBatch:
         if self._buffer.find(b"\r", 0, ends[-1] if ends else 0) >= 0:  # CRLF lines: no CR
             lines = zip(sizes, self.raw_lines(), strict=True)
             sizes = [size - (line[-1:] == b"\r") for size, line in lines]
-        for index, (_, _, size) in self._records.items():
-            sizes[index] = size
+        for index, (_, _, size, text) in self._records.items():
+            sizes[index] = size if text is None else len(text)
         return sizes
 
     def records(self) -> list[Record | None]:
@@ -160,8 +162,8 @@ class LogBatch:
             One ``bytes`` per frame: its line, or the frame of a record line.
         """
         lines, records = self.raw_lines(), self._records
-        for index, (_, start, size) in records.items():
-            lines[index] = lines[index][start : start + size]
+        for index, (_, start, size, text) in records.items():
+            lines[index] = lines[index][start : start + size] if text is None else text
         return [line.removesuffix(b"\r") for line in lines]  # a CRLF line's CR is not the frame's
 
 
@@ -201,7 +203,7 @@ def _in_place(read: Read, batch: LogBatch, pos: int, end: int, span: int, crlf: 
             frame = read(buffer, start, frame_stop, view[start:frame_stop], span, pcm, len(frames))
             if frame.__class__ is declined:
                 return pos
-            batch._records[len(frames)] = (record, start - pos, frame_stop - start)
+            batch._records[len(frames)] = (record, start - pos, frame_stop - start, None)
         frames.append(frame)
         ends.append(newline)
         pos = newline + 1
@@ -235,8 +237,15 @@ def _copied(
             if record is None:
                 batch.frames.append(decode(line))
             else:
-                frame = decode(frame_in(line, *record[1:]))
-                batch._records[len(batch.frames)] = (record[0], record[1], record[2] - record[1])
+                given, start, stop, text = record
+                raw = frame_in(line, start, stop, text)
+                frame = decode(raw)
+                batch._records[len(batch.frames)] = (
+                    given,
+                    start,
+                    stop - start,
+                    raw if text else None,
+                )
                 batch.frames.append(frame)
         except DecodeError as exc:
             batch._skipped.append(row)

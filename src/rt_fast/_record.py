@@ -57,11 +57,12 @@ def record_line(
     LF in the frame is written as a tab (JSON whitespace outside strings, and invalid inside
     them, as a raw CR or LF is), so the line stays one line. A frame that is not one JSON
     value (an upstream's broken or empty frame, forwarded as it came) is written as a JSON
-    string of its text, the member ``"text"`` in place of ``"frame"``: every JSON reader then
-    reads the line's members as rt_fast's readers do (a frame such as
-    ``{...},"session":"another","frame":{...}`` once read, to them, as another session's
-    frame), and rt_fast's readers read that text as the frame, rejecting it as on a plain
-    line."""
+    string of its text, the member ``"text"`` in place of ``"frame"``: no frame can forge the
+    line's members for a JSON reader (a frame such as ``{...},"session":"another","frame":
+    {...}`` once read, to jq, as another session's frame), and rt_fast's readers read that
+    text as the frame, rejecting it as on a plain line. (A frame within JSON, nested deeper or
+    holding longer numbers than another reader takes, stays ``"frame"``: that reader's limit.)
+    """
     if '"' in session or "\\" in session:
         raise ValueError(f"a session id holds no quote or backslash: {session!r}")
     if b"\n" in frame or b"\r" in frame:

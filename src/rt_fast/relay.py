@@ -68,9 +68,8 @@ direction keeps its order. A connection stops reading while the other side's wri
 over its limit (until it drains) and while more than one received frame waits in its queue
 (websockets' ``max_queue``: 1, not its 16): per connection and direction the relay holds at
 most two frames waiting and under 512 KiB besides, 64.5 MiB at the 16 MiB frame limit. A
-client is read only while the relay can write to it (as ``ws.server_options``), and any
-connection stops reading at a ping whose pong the relay cannot write yet: a peer's pings
-answered by pongs it never reads are bounded too. Handler
+client is read only while the relay can write to it (as ``ws.server_options``); a peer that
+pings and leaves over 1 MiB of pongs unread is cut (``_forward.PONGS_OWED``). Handler
 tables are built once from the types rt_fast knows, others matched as they come; metrics label
 only known types: nothing a peer sends is kept.
 
@@ -175,8 +174,8 @@ def record_line(
     [,"origin":"relay"],"frame":<the frame's bytes>}``; a raw CR or LF in the frame is written
     as a tab (JSON whitespace outside strings, invalid inside them), so the line stays one,
     and a frame that is not one JSON value as ``"text":<a JSON string of its text>`` in place
-    of ``"frame"``, so that any JSON reader reads the line's members as rt_fast's readers do
-    (who read that text as the frame).
+    of ``"frame"``, so that no frame can forge the line's members for a JSON reader (rt_fast's
+    readers read that text as the frame).
     Every log reader (``read_log``, ``rt-fast stats``, ``rt_fast.dask``) reads such lines.
 
     Args:
