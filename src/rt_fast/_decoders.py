@@ -227,9 +227,9 @@ def decode(data: Buffer, *, type: Any, naming: str = "snake") -> Any:
         (3, UNSET)
     """
     made = _BY_ID.get((id(type), naming))  # an id: hashing a union hashes its every member
-    if made is None or made[0] is not type:
+    if made is None:
         decoder = _BY_TYPE.get((type, naming))
         if decoder is None:
             decoder = _BY_TYPE[type, naming] = Decoder(type, naming=naming)
-        made = _BY_ID[id(type), naming] = (type, decoder)  # the type kept: its id is not reused
+        made = _BY_ID[id(type), naming] = (type, decoder)  # kept alive: its id stays its own
     return made[1].decode(data)

@@ -231,13 +231,13 @@ class Side:
                 arrived = arrivals.popleft() if arrivals else time.time_ns()
                 if not sink_open:
                     continue
-                self.busy = True  # stays where the sink closed: nothing more goes directly
+                self.busy = True  # nothing goes directly while this one is forwarded
                 carry, self.carry = self.carry, None
                 try:
                     await (carry or self.forward(frame, text, arrived))
                 except ConnectionClosed:  # the sink's, or the source's (a refusal's reply):
                     sink_open = self.sink.protocol.state is State.OPEN  # its frames still go
-                self.busy = not sink_open
+                self.busy = not sink_open  # nor ever again once the sink has closed
                 del frame, carry  # nothing held while the next frame is awaited
         except ConnectionClosed as closed:
             await _mirror(closed.rcvd, self.sink, lost)

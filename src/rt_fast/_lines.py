@@ -85,7 +85,6 @@ class LogBatch:
         self._skipped: list[int] = []  # physical lines that are not frames: blank or rejected
         # frame index -> PCM bytes of an audio frame the route measured rather than decoded
         self._pcm: dict[int, int] | None = {} if measure else None
-        # frame index -> its record, and where the frame starts in its line and its size
         # frame index -> its record, and where the frame is in its line (offset, size), or for
         # a record of ``"text"`` (``rt_fast._record``) the frame's own bytes (None: in the line)
         self._records: dict[int, tuple[Record, int, int, bytes | None]] = {}
